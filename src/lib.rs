@@ -1,0 +1,93 @@
+//! reprint finds near-duplicate and reused text in a collection of documents
+//! and shows exactly which passages were reused.
+//!
+//! The library is a pipeline of stages, each a module named for what it
+//! makes, in data-flow order:
+//!
+//! [`source`] (documents) -> [`text`] (tokens with byte offsets) ->
+//! [`shingle`] (word n-gram hashes) -> [`minhash`] (signatures) -> [`lsh`]
+//! (candidate pairs) -> [`verify`] (exact Jaccard and containment) ->
+//! [`cluster`] (groups of duplicates) -> [`report`] (text, JSON, JSONL, CSV).
+//! [`pipeline`] wires them together and is the only module that knows about
+//! threads.
+//!
+//! # Example
+//!
+//! ```
+//! use reprint::{pipeline, source::Document, Config};
+//!
+//! let body = "The committee met on Tuesday to discuss the new budget, which \
+//!             raises spending on schools and roads by a tenth over two years.";
+//! let docs = vec![
+//!     Document::new("a", format!("Daily News. {body}")),
+//!     Document::new("b", format!("{body} Subscribe now.")),
+//!     Document::new("c", "Something else entirely, about gardening in spring."),
+//! ];
+//! let config = Config::default();
+//! let scan = pipeline::scan(&docs, &config).unwrap();
+//! assert_eq!(scan.pairs.len(), 1);
+//! let pair = &scan.pairs[0];
+//! assert_eq!((docs[pair.a.index()].id.as_str(), docs[pair.b.index()].id.as_str()), ("a", "b"));
+//! assert!(pair.jaccard > 0.5);
+//! ```
+
+pub mod cluster;
+pub mod config;
+pub mod error;
+pub mod lsh;
+pub mod minhash;
+pub mod pipeline;
+pub mod report;
+pub mod shingle;
+pub mod source;
+pub mod text;
+pub mod verify;
+
+pub use config::Config;
+pub use error::Error;
+
+use serde::{Deserialize, Serialize};
+
+/// A half-open byte range `[start, end)` into a document's original text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end` (half-open).
+    pub fn new(start: usize, end: usize) -> Span {
+        debug_assert!(start <= end);
+        Span { start, end }
+    }
+
+    /// The span as a range, for slicing.
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start..self.end
+    }
+
+    /// Its length in bytes.
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+
+    /// Whether it covers no bytes.
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// A compact document number: the position of a document in the input
+/// order of one run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DocId(pub u32);
+
+impl DocId {
+    /// The document's index in the run's document list.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
