@@ -1,1 +1,110 @@
-//! TODO: config stage.
+//! Settings of a run, validated before any work starts.
+//!
+//! The CLI parses flags into a [`Config`]; library users build one directly
+//! (`Config::default()` then set fields) and [`Config::validate`] checks it.
+
+use crate::Error;
+
+/// Which MinHash algorithm computes signatures. See [`crate::minhash`] for
+/// the measurements behind the default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MinHashAlgorithm {
+    /// One-permutation hashing with optimal densification: O(n + k).
+    #[default]
+    OnePermutation,
+    /// Classic k independent multiply-shift permutations: O(n k).
+    KPermutation,
+}
+
+impl MinHashAlgorithm {
+    /// Its name in reports and flags.
+    pub fn name(self) -> &'static str {
+        match self {
+            MinHashAlgorithm::OnePermutation => "oph",
+            MinHashAlgorithm::KPermutation => "kperm",
+        }
+    }
+}
+
+/// Which member represents a cluster.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// The first member in input order.
+    #[default]
+    First,
+    /// The member with the most words (ties: first in input order).
+    Longest,
+}
+
+/// All settings of a scan.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Words per shingle (default 5).
+    pub shingle_size: usize,
+    /// MinHash signature length (default 128).
+    pub num_perm: usize,
+    /// Seed of every hash function (default 0x5EED).
+    pub seed: u64,
+    /// MinHash algorithm (default one-permutation hashing).
+    pub minhash: MinHashAlgorithm,
+    /// Jaccard threshold for near-duplicates, in (0, 1] (default 0.5).
+    pub threshold: f64,
+    /// LSH bands; chosen from `threshold` when `None`.
+    pub bands: Option<usize>,
+    /// LSH rows per band; chosen from `threshold` when `None`.
+    pub rows: Option<usize>,
+    /// Buckets with more members than this are not expanded into all their
+    /// pairs: each member is paired with the bucket's first member and its
+    /// neighbour, which keeps clusters connected in linear time (default 64).
+    pub max_bucket: usize,
+    /// Cluster representative (default: first in input order).
+    pub keep: Keep,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            shingle_size: 5,
+            num_perm: 128,
+            seed: 0x5EED,
+            minhash: MinHashAlgorithm::default(),
+            threshold: 0.5,
+            bands: None,
+            rows: None,
+            max_bucket: 64,
+            keep: Keep::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Checks every setting; the message names the bad one.
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |m: String| Err(Error::Config(m));
+        if !(1..=32).contains(&self.shingle_size) {
+            return bad(format!("shingle size {} is not in 1..=32", self.shingle_size));
+        }
+        if !(1..=4096).contains(&self.num_perm) {
+            return bad(format!("num-perm {} is not in 1..=4096", self.num_perm));
+        }
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return bad(format!("threshold {} is not in (0, 1]", self.threshold));
+        }
+        match (self.bands, self.rows) {
+            (Some(b), Some(r)) => {
+                if b == 0 || r == 0 || b * r > self.num_perm {
+                    return bad(format!(
+                        "bands x rows = {b} x {r} must be at least 1 x 1 and at most num-perm ({})",
+                        self.num_perm
+                    ));
+                }
+            }
+            (None, None) => {}
+            _ => return bad("give both --bands and --rows, or neither".into()),
+        }
+        if self.max_bucket < 2 {
+            return bad(format!("max bucket {} is below 2", self.max_bucket));
+        }
+        Ok(())
+    }
+}
