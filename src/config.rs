@@ -82,7 +82,10 @@ impl Config {
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |m: String| Err(Error::Config(m));
         if !(1..=32).contains(&self.shingle_size) {
-            return bad(format!("shingle size {} is not in 1..=32", self.shingle_size));
+            return bad(format!(
+                "shingle size {} is not in 1..=32",
+                self.shingle_size
+            ));
         }
         if !(1..=4096).contains(&self.num_perm) {
             return bad(format!("num-perm {} is not in 1..=4096", self.num_perm));

@@ -23,7 +23,12 @@ impl Document {
     /// A document whose origin is its id (for library use and tests).
     pub fn new(id: impl Into<String>, text: impl Into<String>) -> Document {
         let id = id.into();
-        Document { origin: id.clone(), id, text: text.into(), record: None }
+        Document {
+            origin: id.clone(),
+            id,
+            text: text.into(),
+            record: None,
+        }
     }
 }
 
@@ -40,7 +45,11 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
-        ReadOptions { id_field: "id".into(), text_field: "text".into(), keep_records: false }
+        ReadOptions {
+            id_field: "id".into(),
+            text_field: "text".into(),
+            keep_records: false,
+        }
     }
 }
 

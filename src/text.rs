@@ -243,7 +243,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn words(text: &str) -> Vec<&str> {
-        tokenize(text).iter().map(|t| &text[t.span.range()]).collect()
+        tokenize(text)
+            .iter()
+            .map(|t| &text[t.span.range()])
+            .collect()
     }
 
     #[test]
