@@ -1,1 +1,189 @@
-fn main() {}
+//! The `reprint` binary: thin glue between the command line and the
+//! library. Exit codes: 0 pairs found (scan) or success (dedup), 1 no pair
+//! found, 2 an error or skipped input.
+
+mod cli;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command, DedupArgs, ScanArgs, ScanParams};
+use reprint::report::{self, Report};
+use reprint::source::{self, Loaded};
+use reprint::{pipeline, Error};
+
+/// Exit code: pairs found, or success.
+const FOUND: u8 = 0;
+/// Exit code: no pair found.
+const NONE: u8 = 1;
+/// Exit code: an error, or some input was skipped.
+const ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Dedup(args) => run_dedup(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            if let Error::Io { source, .. } = &err {
+                if source.kind() == io::ErrorKind::BrokenPipe {
+                    return ExitCode::from(FOUND);
+                }
+            }
+            eprintln!("reprint: {err}");
+            ExitCode::from(ERROR)
+        }
+    }
+}
+
+/// Runs `f` on a rayon pool of `threads` workers (default: one per core).
+fn with_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T, Error> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        if n == 0 {
+            return Err(Error::Config("--threads must be at least 1".into()));
+        }
+        builder = builder.num_threads(n);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
+    Ok(pool.install(f))
+}
+
+/// Reads the inputs, printing every problem on stderr; returns the documents
+/// and the number of skipped and warned-about inputs.
+fn read(
+    inputs: &cli::InputArgs,
+    params: &ScanParams,
+    keep_records: bool,
+    bar: &cli::progress::Bar,
+) -> Result<(Loaded, usize, usize), Error> {
+    bar.message("reading");
+    let options = inputs.read_options(keep_records);
+    let loaded = with_pool(params.threads, || {
+        source::read_inputs(&inputs.inputs, &options)
+    })?;
+    let mut skipped = 0;
+    for d in &loaded.diagnostics {
+        eprintln!("{}", report::terminal::escape(&d.to_string()));
+        if d.skipped {
+            skipped += 1;
+        }
+    }
+    let warnings = loaded.diagnostics.len() - skipped;
+    Ok((loaded, skipped, warnings))
+}
+
+fn create(path: &Path) -> Result<BufWriter<File>, Error> {
+    File::create(path)
+        .map(BufWriter::new)
+        .map_err(|e| Error::io(path, e))
+}
+
+fn run_scan(args: ScanArgs) -> Result<u8, Error> {
+    let config = args.params.config();
+    config.validate()?;
+    let bar = cli::progress::Bar::new(args.params.quiet);
+    let (loaded, skipped, warnings) = read(&args.input, &args.params, false, &bar)?;
+    let docs = loaded.documents;
+    let mut scan = with_pool(args.params.threads, || {
+        pipeline::scan_with_progress(&docs, &config, &bar)
+    })??;
+    bar.finish();
+    if !args.timings {
+        scan.stats.seconds = None;
+    }
+    let report = Report::new(&docs, &scan, skipped, warnings);
+    let target = args.output.as_deref();
+    let written = match target {
+        Some(path) => {
+            let mut out = create(path)?;
+            report::write(&report, args.format.format(), &mut out).and_then(|()| out.flush())
+        }
+        None => {
+            let mut out = io::stdout().lock();
+            report::write(&report, args.format.format(), &mut out).and_then(|()| out.flush())
+        }
+    };
+    written.map_err(|e| Error::io(target.unwrap_or(Path::new("<stdout>")), e))?;
+    if !args.params.quiet && (target.is_some() || !matches!(args.format, cli::FormatArg::Text)) {
+        eprintln!("reprint: {}", report::terminal::summary(&report));
+    }
+    Ok(if skipped > 0 {
+        ERROR
+    } else if report.pairs.is_empty() {
+        NONE
+    } else {
+        FOUND
+    })
+}
+
+fn run_dedup(args: DedupArgs) -> Result<u8, Error> {
+    let config = args.params.config();
+    config.validate()?;
+    let bar = cli::progress::Bar::new(args.params.quiet);
+    let (loaded, skipped, _) = read(&args.input, &args.params, true, &bar)?;
+    let docs = loaded.documents;
+    let scan = with_pool(args.params.threads, || {
+        pipeline::scan_with_progress(&docs, &config, &bar)
+    })??;
+    bar.finish();
+
+    let mut cluster_of: Vec<Option<usize>> = vec![None; docs.len()];
+    let mut kept = vec![true; docs.len()];
+    for (c, cluster) in scan.clusters.iter().enumerate() {
+        for &m in &cluster.members {
+            cluster_of[m.index()] = Some(c);
+            kept[m.index()] = m == cluster.representative;
+        }
+    }
+    let mut out = create(&args.output)?;
+    let io_err = |e| Error::io(&args.output, e);
+    for (doc, &keep) in docs.iter().zip(&kept) {
+        if !keep {
+            continue;
+        }
+        match &doc.record {
+            Some(raw) => out.write_all(raw.as_bytes()).map_err(io_err)?,
+            None => serde_json::to_writer(
+                &mut out,
+                &serde_json::json!({"id": doc.id, "text": doc.text}),
+            )
+            .map_err(|e| io_err(e.into()))?,
+        }
+        out.write_all(b"\n").map_err(io_err)?;
+    }
+    out.flush().map_err(io_err)?;
+
+    if let Some(path) = &args.clusters {
+        let mut w = create(path)?;
+        for ((doc, c), &k) in docs.iter().zip(&cluster_of).zip(&kept) {
+            serde_json::to_writer(
+                &mut w,
+                &serde_json::json!({"id": doc.id, "cluster": c, "kept": k}),
+            )
+            .map_err(|e| Error::io(path, e.into()))?;
+            w.write_all(b"\n").map_err(|e| Error::io(path, e))?;
+        }
+        w.flush().map_err(|e| Error::io(path, e))?;
+    }
+    let dropped = kept.iter().filter(|&&k| !k).count();
+    if !args.params.quiet {
+        eprintln!(
+            "reprint: kept {} of {} documents, dropped {} duplicates in {} clusters",
+            docs.len() - dropped,
+            docs.len(),
+            dropped,
+            scan.clusters.len()
+        );
+    }
+    Ok(if skipped > 0 { ERROR } else { FOUND })
+}

@@ -1,0 +1,181 @@
+//! The command line: clap structs that mirror the flags, turned into the
+//! library's validated [`reprint::Config`] and [`reprint::source::ReadOptions`].
+
+pub mod progress;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use reprint::config::{Keep, MinHashAlgorithm};
+use reprint::report::Format;
+use reprint::source::ReadOptions;
+use reprint::Config;
+
+/// Find near-duplicate and reused text in a collection of documents.
+///
+/// Exit codes: 0 pairs found (scan) or success (dedup); 1 no pair found;
+/// 2 an error, or some input was skipped (the report is still written).
+#[derive(Debug, Parser)]
+#[command(name = "reprint", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find every pair of near-duplicate documents and report them.
+    Scan(ScanArgs),
+    /// Write one document per cluster of near-duplicates (plus every
+    /// document without duplicates) as JSONL.
+    Dedup(DedupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Files, directories (read recursively, in sorted order), JSONL files
+    /// (.jsonl, .ndjson, .jsonl.gz) or - for JSONL on stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// JSONL field holding the document id.
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_field: String,
+    /// JSONL field holding the document text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_field: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanParams {
+    /// Words per shingle.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub shingle_size: usize,
+    /// MinHash signature length.
+    #[arg(long, default_value_t = 128, value_name = "K")]
+    pub num_perm: usize,
+    /// Seed of every hash function.
+    #[arg(long, default_value_t = 0x5EED, value_name = "SEED")]
+    pub seed: u64,
+    /// MinHash algorithm: one-permutation hashing with densification, or
+    /// k independent permutations.
+    #[arg(long, value_enum, default_value_t = MinHashArg::Oph)]
+    pub minhash: MinHashArg,
+    /// Jaccard threshold for near-duplicates, in (0, 1].
+    #[arg(long, default_value_t = 0.5, value_name = "J")]
+    pub threshold: f64,
+    /// LSH bands (with --rows; otherwise chosen from --threshold).
+    #[arg(long, requires = "rows", value_name = "B")]
+    pub bands: Option<usize>,
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands", value_name = "R")]
+    pub rows: Option<usize>,
+    /// LSH buckets larger than this are linked, not expanded into every pair.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub max_bucket: usize,
+    /// Which member represents a cluster.
+    #[arg(long, value_enum, default_value_t = KeepArg::First)]
+    pub keep: KeepArg,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bars or summary on stderr (problems are still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub params: ScanParams,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Include per-stage seconds in the report's stats (reports are
+    /// otherwise byte-identical from run to run).
+    #[arg(long)]
+    pub timings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub params: ScanParams,
+    /// Where to write the kept records (JSONL).
+    #[arg(long, short, required = true, value_name = "OUT.jsonl")]
+    pub output: PathBuf,
+    /// Also write each document's cluster as JSONL: {"id", "cluster", "kept"}.
+    #[arg(long, value_name = "FILE")]
+    pub clusters: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum MinHashArg {
+    Oph,
+    Kperm,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum KeepArg {
+    First,
+    Longest,
+}
+
+impl FormatArg {
+    pub fn format(self) -> Format {
+        match self {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Csv => Format::Csv,
+        }
+    }
+}
+
+impl InputArgs {
+    pub fn read_options(&self, keep_records: bool) -> ReadOptions {
+        ReadOptions {
+            id_field: self.id_field.clone(),
+            text_field: self.text_field.clone(),
+            keep_records,
+        }
+    }
+}
+
+impl ScanParams {
+    /// The library config these flags describe (validated by the library).
+    pub fn config(&self) -> Config {
+        Config {
+            shingle_size: self.shingle_size,
+            num_perm: self.num_perm,
+            seed: self.seed,
+            minhash: match self.minhash {
+                MinHashArg::Oph => MinHashAlgorithm::OnePermutation,
+                MinHashArg::Kperm => MinHashAlgorithm::KPermutation,
+            },
+            threshold: self.threshold,
+            bands: self.bands,
+            rows: self.rows,
+            max_bucket: self.max_bucket,
+            keep: match self.keep {
+                KeepArg::First => Keep::First,
+                KeepArg::Longest => Keep::Longest,
+            },
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The readable table of a [`Report`](super::Report) (`--format text`).
+//!
+//! Ids are passed through [`escape`] so that no control character from a
+//! document (an ANSI escape, a carriage return) reaches the terminal.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use super::Report;
+
+/// Replaces control characters with `\u{..}` escapes.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A one-line summary of the run, as printed at the end.
+pub fn summary(report: &Report<'_>) -> String {
+    let s = &report.stats;
+    let mut kinds: Vec<(&str, usize)> = Vec::new();
+    for p in &report.pairs {
+        match kinds.iter_mut().find(|(k, _)| *k == p.kind) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((p.kind, 1)),
+        }
+    }
+    let kinds = if kinds.is_empty() {
+        String::new()
+    } else {
+        let parts: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        format!(" ({})", parts.join(", "))
+    };
+    format!(
+        "{} documents ({} bytes, {} words, {} empty, {} skipped): {} pairs{}, {} clusters",
+        s.scan.documents,
+        s.scan.bytes,
+        s.scan.words,
+        s.scan.empty_documents,
+        s.skipped,
+        report.pairs.len(),
+        kinds,
+        report.clusters.len()
+    )
+}
+
+/// Writes the table.
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", summary(report))?;
+    if report.pairs.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<15} {:>7} {:>7} {:>7} {:>8}  a / b",
+        "kind", "jaccard", "cont_a", "cont_b", "passages"
+    )?;
+    for p in &report.pairs {
+        writeln!(
+            out,
+            "{:<15} {:>7.3} {:>7.3} {:>7.3} {:>8}  {}",
+            p.kind,
+            p.jaccard,
+            p.containment_a,
+            p.containment_b,
+            p.passages.len(),
+            escape(p.a)
+        )?;
+        writeln!(
+            out,
+            "{:<15} {:>7} {:>7} {:>7} {:>8}  {}",
+            "",
+            "",
+            "",
+            "",
+            "",
+            escape(p.b)
+        )?;
+    }
+    if !report.clusters.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "clusters")?;
+        for c in &report.clusters {
+            writeln!(
+                out,
+                "  #{} {} members, representative {}",
+                c.id,
+                c.members.len(),
+                escape(c.representative)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_control_characters() {
+        assert_eq!(escape("plain"), "plain");
+        assert_eq!(escape("a\x1b[31mb\r"), "a\\u{1b}[31mb\\u{d}");
+    }
+}
