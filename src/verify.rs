@@ -79,9 +79,12 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::BTreeSet;
 
+    /// Two sets and their expected Jaccard and containments.
+    type Case = (&'static [u64], &'static [u64], f64, f64, f64);
+
     #[test]
     fn table() {
-        let cases: &[(&[u64], &[u64], f64, f64, f64)] = &[
+        let cases: &[Case] = &[
             (&[1, 2, 3], &[1, 2, 3], 1.0, 1.0, 1.0),
             (&[1, 2], &[3, 4], 0.0, 0.0, 0.0),
             (&[1, 2, 3, 4], &[3, 4], 0.5, 0.5, 1.0),
