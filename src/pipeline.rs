@@ -102,6 +102,8 @@ pub struct Params {
     pub rows: usize,
     /// Probability that a pair exactly at the threshold becomes a candidate.
     pub candidate_probability_at_threshold: f64,
+    /// Weight of false negatives used to choose bands and rows.
+    pub false_negative_weight: f64,
     /// Largest bucket expanded into all its pairs.
     pub max_bucket: usize,
 }
@@ -112,7 +114,10 @@ impl Params {
         config.validate()?;
         let lsh = match (config.bands, config.rows) {
             (Some(bands), Some(rows)) => LshParams { bands, rows },
-            _ => LshParams::optimal(config.threshold, config.num_perm, 0.5, 0.5),
+            _ => {
+                let w = config.false_negative_weight;
+                LshParams::optimal(config.threshold, config.num_perm, 1.0 - w, w)
+            }
         };
         Ok(Params {
             shingle_size: config.shingle_size,
@@ -124,6 +129,7 @@ impl Params {
             bands: lsh.bands,
             rows: lsh.rows,
             candidate_probability_at_threshold: lsh.probability(config.threshold),
+            false_negative_weight: config.false_negative_weight,
             max_bucket: config.max_bucket,
         })
     }

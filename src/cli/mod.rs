@@ -70,6 +70,10 @@ pub struct ScanParams {
     /// LSH rows per band (with --bands).
     #[arg(long, requires = "bands", value_name = "R")]
     pub rows: Option<usize>,
+    /// Weight of false negatives against false positives when bands and
+    /// rows are chosen from --threshold, in (0, 1).
+    #[arg(long, default_value_t = 0.95, value_name = "W")]
+    pub fn_weight: f64,
     /// LSH buckets larger than this are linked, not expanded into every pair.
     #[arg(long, default_value_t = 64, value_name = "N")]
     pub max_bucket: usize,
@@ -171,6 +175,7 @@ impl ScanParams {
             threshold: self.threshold,
             bands: self.bands,
             rows: self.rows,
+            false_negative_weight: self.fn_weight,
             max_bucket: self.max_bucket,
             keep: match self.keep {
                 KeepArg::First => Keep::First,

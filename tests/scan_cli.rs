@@ -1,0 +1,209 @@
+//! The `reprint` binary on fixtures: what `scan` and `dedup` report, their
+//! exit codes and formats, and that output does not depend on threads.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{corpus, run, run_json, write_jsonl};
+use reprint::text::{normalise_word, tokenize};
+
+/// Naive oracle: word n-gram sets as strings of normalised words.
+fn string_shingles(text: &str, n: usize) -> HashSet<String> {
+    let words: Vec<String> = tokenize(text).iter().map(|t| normalise_word(&text[t.span.range()])).collect();
+    if words.is_empty() {
+        return HashSet::new();
+    }
+    words.windows(n.min(words.len())).map(|w| w.join(" ")).collect()
+}
+
+fn pairs_of_kind<'a>(report: &'a serde_json::Value, kinds: &[&str]) -> Vec<&'a serde_json::Value> {
+    report["pairs"]
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .filter(|p| kinds.contains(&p["kind"].as_str().unwrap_or("")))
+        .collect()
+}
+
+#[test]
+fn seeds_alone_hold_no_near_duplicate() {
+    let (_, report, _) = run_json(&["scan", "fixtures/seeds", "--format", "json"]);
+    assert_eq!(report["schema"], "reprint/1");
+    let ids: Vec<&str> = report["documents"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 5);
+    assert_eq!(ids[0], "fixtures/seeds/000_1496404e9c0b7117.txt");
+    assert!(pairs_of_kind(&report, &["exact", "near-duplicate"]).is_empty());
+}
+
+#[test]
+fn republished_article_is_a_near_duplicate_with_exact_scores() {
+    let (code, report, stderr) = run_json(&["scan", "fixtures/seeds", "fixtures/republished", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let near = pairs_of_kind(&report, &["exact", "near-duplicate"]);
+    assert_eq!(near.len(), 1, "{near:?}");
+    let p = near[0];
+    assert_eq!(p["a"], "fixtures/seeds/001_ab3f00e89c8442ab.txt");
+    assert_eq!(p["b"], "fixtures/republished/001_republished_with_new_header_footer.txt");
+    assert_eq!(p["kind"], "near-duplicate");
+
+    let a = string_shingles(&common::seed(1), 5);
+    let b = string_shingles(
+        &std::fs::read_to_string(common::root().join("fixtures/republished/001_republished_with_new_header_footer.txt"))
+            .unwrap(),
+        5,
+    );
+    let shared = a.intersection(&b).count() as f64;
+    let jaccard = shared / (a.len() + b.len()) as f64 * 1.0 / (1.0 - shared / (a.len() + b.len()) as f64);
+    let close = |x: &serde_json::Value, y: f64| (x.as_f64().unwrap() - y).abs() < 1e-9;
+    assert!(close(&p["jaccard"], jaccard), "{} vs {jaccard}", p["jaccard"]);
+    assert!(close(&p["containment_a"], shared / a.len() as f64));
+    assert!(close(&p["containment_b"], shared / b.len() as f64));
+    assert!(jaccard > 0.8 && jaccard < 0.95, "{jaccard}");
+
+    let clusters = report["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(clusters[0]["representative"], "fixtures/seeds/001_ab3f00e89c8442ab.txt");
+    assert_eq!(report["stats"]["documents"], 6);
+}
+
+#[test]
+fn output_is_identical_at_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_jsonl(dir.path(), "corpus.jsonl", &corpus(400, 7));
+    let path = path.to_str().unwrap();
+    for format in ["text", "json", "jsonl", "csv"] {
+        let one = run(&["scan", path, "--format", format, "--threads", "1"]);
+        let two = run(&["scan", path, "--format", format, "--threads", "2"]);
+        assert_eq!(one.status.code(), Some(0), "{}", String::from_utf8_lossy(&one.stderr));
+        assert!(!one.stdout.is_empty());
+        assert!(one.stdout == two.stdout, "{format} output differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn jsonl_lines_are_typed_objects() {
+    let out = run(&["scan", "fixtures/seeds", "fixtures/republished", "--format", "jsonl"]);
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(types.first(), Some(&"params"));
+    assert_eq!(lines[0]["schema"], "reprint/1");
+    assert_eq!(types.last(), Some(&"stats"));
+    assert_eq!(types.iter().filter(|&&t| t == "document").count(), 6);
+    assert!(types.contains(&"pair") && types.contains(&"cluster"));
+}
+
+#[test]
+fn csv_quotes_awkward_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = common::seed(0);
+    let docs = vec![("a,\"quoted\" id".to_string(), text.clone()), ("b\nnewline".to_string(), text)];
+    let path = write_jsonl(dir.path(), "c.jsonl", &docs);
+    let out = run(&["scan", path.to_str().unwrap(), "--format", "csv"]);
+    let mut rdr = csv::Reader::from_reader(&out.stdout[..]);
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        ["a", "b", "kind", "jaccard", "containment_a", "containment_b", "passages", "longest_passage_words"]
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][0], "a,\"quoted\" id");
+    assert_eq!(&rows[0][1], "b\nnewline");
+    assert_eq!(&rows[0][2], "exact");
+}
+
+#[test]
+fn text_report_escapes_control_characters_in_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = common::seed(0);
+    let docs = vec![("evil\u{1b}[31m".to_string(), text.clone()), ("plain".to_string(), text)];
+    let path = write_jsonl(dir.path(), "c.jsonl", &docs);
+    let out = run(&["scan", path.to_str().unwrap()]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains('\u{1b}'));
+    assert!(stdout.contains("evil\\u{1b}[31m"));
+}
+
+#[test]
+fn no_pairs_exits_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = vec![
+        ("x".to_string(), "completely different words about gardening in the spring".to_string()),
+        ("y".to_string(), "an unrelated note on the price of copper and zinc".to_string()),
+    ];
+    let path = write_jsonl(dir.path(), "c.jsonl", &docs);
+    let out = run(&["scan", path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["pairs"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn skipped_input_exits_two_and_still_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = serde_json::to_string(&common::seed(0)).unwrap();
+    let jsonl = format!("{{\"id\":\"a\",\"text\":{text}}}\nnot json\n{{\"id\":\"b\",\"text\":{text}}}\n");
+    let path = dir.path().join("bad.jsonl");
+    std::fs::write(&path, jsonl).unwrap();
+    let out = run(&["scan", path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.jsonl:2:"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["stats"]["skipped"], 1);
+    assert_eq!(report["pairs"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn stdin_is_jsonl() {
+    let text = serde_json::to_string(&common::seed(0)).unwrap();
+    let jsonl = format!("{{\"id\":\"a\",\"text\":{text}}}\n{{\"id\":\"b\",\"text\":{text}}}\n");
+    let out = common::run_with_stdin(&["scan", "-", "--format", "json"], jsonl.as_bytes());
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["pairs"][0]["a"], "a");
+}
+
+#[test]
+fn bad_settings_are_refused_with_exit_two() {
+    let out = run(&["scan", "fixtures/seeds", "--threshold", "1.5"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("threshold 1.5"));
+    let out = run(&["scan", "fixtures/seeds", "--bands", "100", "--rows", "5"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn dedup_keeps_one_record_per_cluster_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = serde_json::to_string(&common::seed(0)).unwrap();
+    let other = serde_json::to_string(&common::seed(2)).unwrap();
+    let lines = [
+        format!("{{\"id\": \"first\",  \"text\": {text}, \"extra\": [1, 2]}}"),
+        format!("{{\"text\":{other},\"id\":\"unique\"}}"),
+        format!("{{\"id\":\"copy\",\"text\":{text}}}"),
+    ];
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let out_path = dir.path().join("out.jsonl");
+    let map_path = dir.path().join("clusters.jsonl");
+    let out = run(&[
+        "dedup",
+        input.to_str().unwrap(),
+        "-o",
+        out_path.to_str().unwrap(),
+        "--clusters",
+        map_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dropped 1"));
+    let kept = std::fs::read_to_string(&out_path).unwrap();
+    assert_eq!(kept, format!("{}\n{}\n", lines[0], lines[1]));
+    let map: Vec<serde_json::Value> =
+        std::fs::read_to_string(&map_path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(map[0], serde_json::json!({"id": "first", "cluster": 0, "kept": true}));
+    assert_eq!(map[1], serde_json::json!({"id": "unique", "cluster": null, "kept": true}));
+    assert_eq!(map[2], serde_json::json!({"id": "copy", "cluster": 0, "kept": false}));
+}
