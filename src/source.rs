@@ -410,7 +410,9 @@ fn jsonl_kind(path: &Path) -> Option<bool> {
 /// Gunzips (possibly several concatenated members). On failure gives what
 /// was decoded up to the last complete line, and the error.
 fn gunzip(bytes: &[u8]) -> (Vec<u8>, Option<io::Error>) {
-    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4));
+    // Text usually shrinks to a quarter or less; the cap keeps a huge
+    // file from reserving more than it may need.
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(256 << 20));
     match flate2::bufread::MultiGzDecoder::new(bytes).read_to_end(&mut out) {
         Ok(_) => (out, None),
         Err(err) => {

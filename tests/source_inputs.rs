@@ -459,7 +459,13 @@ fn byte_order_marks_pick_the_encoding() {
     let jsonl_bom = dir.path().join("bom.jsonl");
     write(&jsonl_bom, b"\xEF\xBB\xBF{\"id\":\"j\",\"text\":\"t\"}\n");
 
-    let loaded = read(&[&utf8, &le, &be, &lone, &jsonl_bom]);
+    let jsonl_le = dir.path().join("le.jsonl");
+    let mut bytes = vec![0xFF, 0xFE];
+    let json = "{\"id\":\"w\",\"text\":\"wide\"}\r\n";
+    bytes.extend(json.encode_utf16().flat_map(u16::to_le_bytes));
+    write(&jsonl_le, &bytes);
+
+    let loaded = read(&[&utf8, &le, &be, &lone, &jsonl_bom, &jsonl_le]);
     let texts: Vec<&str> = loaded.documents.iter().map(|d| d.text.as_str()).collect();
     assert_eq!(
         texts,
@@ -468,14 +474,18 @@ fn byte_order_marks_pick_the_encoding() {
             "h\u{e9}llo \u{1F600}",
             "big end",
             "a\u{FFFD}b",
-            "t"
+            "t",
+            "wide",
         ]
     );
     let d = &loaded.diagnostics;
-    assert_eq!(d.len(), 3, "{d:?}");
+    assert_eq!(d.len(), 4, "{d:?}");
     assert_diag(&d[0], &name(&le), "decoded as UTF-16LE", false);
     assert_diag(&d[1], &name(&be), "decoded as UTF-16BE", false);
     assert_diag(&d[2], &name(&lone), "decoded as UTF-16LE", false);
+    assert_diag(&d[2], &name(&lone), "replaced", false);
+    assert_diag(&d[3], &name(&jsonl_le), "decoded as UTF-16LE", false);
+    assert_eq!(doc(&loaded, "w").origin, format!("{}:1", name(&jsonl_le)));
 }
 
 #[test]
