@@ -1,8 +1,38 @@
-//! Reading documents: files, directories, JSONL (plain or gzip) and stdin.
+//! Reading documents: the first stage of a run.
 //!
-//! (Being written; the interface below is the contract.)
+//! Takes the inputs named on the command line — plain text files,
+//! directories (walked recursively in byte-wise file name order, following
+//! symlinks), JSONL files (`.jsonl`, `.ndjson`, optionally gzipped as
+//! `.jsonl.gz` / `.ndjson.gz`) and `-` for JSONL on standard input — and
+//! gives a [`Loaded`]: every [`Document`] in input order, plus a
+//! [`Diagnostic`] for every problem met on the way.
+//!
+//! Bad input never stops a run and is never silent: an unreadable file, a
+//! binary file, a malformed JSONL line, a missing text field, a corrupt
+//! gzip stream or a duplicate id each give a diagnostic that says where the
+//! problem is and what was done about it (decoded anyway, or skipped), and
+//! reading goes on with the next line or file.
+//!
+//! A plain text file's id and origin are its path as reached from the
+//! argument (`fixtures/seeds` gives `fixtures/seeds/000_x.txt`), its text is
+//! kept byte for byte (line ends included). A JSONL record's id comes from
+//! [`ReadOptions::id_field`] (a string, or a number as its JSON text), else
+//! it is `FILE:LINE`; its origin is always `FILE:LINE` (lines count from 1).
+//!
+//! Files are read with one `read` each; JSONL lines are found with `memchr`
+//! and parsed in parallel batches on the rayon pool, then merged in order.
 
-use std::path::PathBuf;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use walkdir::WalkDir;
 
 /// One document of a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,8 +110,882 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Loaded {
+    /// Whether any document, line or file was skipped (the run then exits 2).
+    pub fn any_skipped(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.skipped)
+    }
+}
+
 /// Reads every input, in order. `-` is JSONL on stdin.
+///
+/// Never fails: every problem becomes a [`Diagnostic`] in
+/// [`Loaded::diagnostics`], in the order the inputs were read, and the
+/// documents around it are still read.
 pub fn read_inputs(inputs: &[PathBuf], options: &ReadOptions) -> Loaded {
-    let _ = (inputs, options);
-    Loaded::default()
+    let mut reader = Reader {
+        options,
+        loaded: Loaded::default(),
+        seen: HashMap::new(),
+    };
+    for input in inputs {
+        reader.read_input(input);
+    }
+    reader.loaded
+}
+
+/// JSONL lines are parsed in parallel batches of about this many bytes.
+const BATCH_BYTES: usize = 16 << 20;
+
+/// Plain text files met in a directory walk are read in parallel batches of
+/// at most this many files.
+const FILE_BATCH: usize = 256;
+
+/// The location name of standard input.
+const STDIN_NAME: &str = "<stdin>";
+
+/// The state of one [`read_inputs`] call.
+struct Reader<'a> {
+    options: &'a ReadOptions,
+    loaded: Loaded,
+    /// Each id read so far, with the index of its document.
+    seen: HashMap<String, usize>,
+}
+
+impl Reader<'_> {
+    fn diagnose(&mut self, location: impl Into<String>, message: impl Into<String>, skipped: bool) {
+        self.loaded.diagnostics.push(Diagnostic {
+            location: location.into(),
+            message: message.into(),
+            skipped,
+        });
+    }
+
+    /// Adds a document unless its id was seen before.
+    fn add(&mut self, document: Document) {
+        let index = self.loaded.documents.len();
+        match self.seen.entry(document.id.clone()) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let first_origin = self
+                    .loaded
+                    .documents
+                    .get(*first.get())
+                    .map_or("", |d| d.origin.as_str());
+                let message = format!(
+                    "duplicate id {:?} (first seen at {first_origin}), skipped",
+                    document.id
+                );
+                self.diagnose(document.origin, message, true);
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(index);
+                self.loaded.documents.push(document);
+            }
+        }
+    }
+
+    fn read_input(&mut self, input: &Path) {
+        if input.as_os_str() == "-" {
+            self.read_stdin();
+            return;
+        }
+        match fs::metadata(input) {
+            Err(err) => self.diagnose(display(input), cannot_read(&err), true),
+            Ok(meta) if meta.is_dir() => self.read_dir_tree(input),
+            Ok(_) => match jsonl_kind(input) {
+                Some(gzipped) => self.read_jsonl_file(input, gzipped),
+                None => self.read_text_files(&[input.to_path_buf()]),
+            },
+        }
+    }
+
+    fn read_stdin(&mut self) {
+        let mut bytes = Vec::new();
+        if let Err(err) = io::stdin().lock().read_to_end(&mut bytes) {
+            self.diagnose(STDIN_NAME, cannot_read(&err), true);
+            return;
+        }
+        // Standard input has no name to tell a gzip stream by: sniff it.
+        let gzipped = bytes.starts_with(&[0x1f, 0x8b]);
+        self.read_jsonl_data(STDIN_NAME, bytes, gzipped);
+    }
+
+    /// Walks a directory in sorted order, reading every file below it.
+    fn read_dir_tree(&mut self, root: &Path) {
+        let mut pending: Vec<PathBuf> = Vec::new();
+        let walk = WalkDir::new(root).follow_links(true).sort_by_file_name();
+        for entry in walk {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    self.read_text_files(&std::mem::take(&mut pending));
+                    self.walk_error(root, &err);
+                    continue;
+                }
+            };
+            let file_type = entry.file_type();
+            if file_type.is_dir() {
+                continue;
+            }
+            if !file_type.is_file() {
+                self.read_text_files(&std::mem::take(&mut pending));
+                self.diagnose(display(entry.path()), "not a regular file, skipped", true);
+                continue;
+            }
+            match jsonl_kind(entry.path()) {
+                Some(gzipped) => {
+                    self.read_text_files(&std::mem::take(&mut pending));
+                    self.read_jsonl_file(entry.path(), gzipped);
+                }
+                None => {
+                    pending.push(entry.into_path());
+                    if pending.len() >= FILE_BATCH {
+                        self.read_text_files(&std::mem::take(&mut pending));
+                    }
+                }
+            }
+        }
+        self.read_text_files(&pending);
+    }
+
+    fn walk_error(&mut self, root: &Path, err: &walkdir::Error) {
+        let location = display(err.path().unwrap_or(root));
+        let message = if let Some(ancestor) = err.loop_ancestor() {
+            format!(
+                "symlink loop (leads back to {}), skipped",
+                display(ancestor)
+            )
+        } else if let Some(io_err) = err.io_error() {
+            cannot_read(io_err)
+        } else {
+            format!("cannot read: {err}, skipped")
+        };
+        self.diagnose(location, message, true);
+    }
+
+    /// Reads plain text files (in parallel) and adds them in order.
+    fn read_text_files(&mut self, paths: &[PathBuf]) {
+        if paths.is_empty() {
+            return;
+        }
+        let loaded: Vec<(String, Result<Decoded, String>)> = paths
+            .par_iter()
+            .map(|path| {
+                let result = match fs::read(path) {
+                    Ok(bytes) => decode_text(bytes),
+                    Err(err) => Err(cannot_read(&err)),
+                };
+                (display(path), result)
+            })
+            .collect();
+        for (name, result) in loaded {
+            match result {
+                Ok(decoded) => {
+                    if let Some(warning) = decoded.warning {
+                        self.diagnose(name.clone(), warning, false);
+                    }
+                    self.add(Document {
+                        id: name.clone(),
+                        origin: name,
+                        text: decoded.text,
+                        record: None,
+                    });
+                }
+                Err(message) => self.diagnose(name, message, true),
+            }
+        }
+    }
+
+    fn read_jsonl_file(&mut self, path: &Path, gzipped: bool) {
+        let name = display(path);
+        match fs::read(path) {
+            Ok(bytes) => self.read_jsonl_data(&name, bytes, gzipped),
+            Err(err) => self.diagnose(name, cannot_read(&err), true),
+        }
+    }
+
+    /// Reads JSONL from the whole contents of a file (or stdin), gunzipping
+    /// it first if asked.
+    fn read_jsonl_data(&mut self, name: &str, bytes: Vec<u8>, gzipped: bool) {
+        if !gzipped {
+            self.read_jsonl_bytes(name, &bytes);
+            return;
+        }
+        let (data, failure) = gunzip(&bytes);
+        drop(bytes);
+        self.read_jsonl_bytes(name, &data);
+        if let Some(err) = failure {
+            let lines = memchr::memchr_iter(b'\n', &data).count();
+            let message = format!(
+                "gzip stream truncated or corrupt after line {lines}: {err}, rest of file skipped"
+            );
+            self.diagnose(name, message, true);
+        }
+    }
+
+    /// Reads JSONL text: one JSON object a line, blank lines ignored.
+    fn read_jsonl_bytes(&mut self, name: &str, data: &[u8]) {
+        if let Some(big_endian) = utf16_bom(data) {
+            let (text, lossy) = decode_utf16(data.get(2..).unwrap_or_default(), big_endian);
+            self.diagnose(name, utf16_warning(big_endian, lossy), false);
+            self.read_jsonl_lines(name, text.as_bytes());
+        } else {
+            self.read_jsonl_lines(name, data.strip_prefix(UTF8_BOM).unwrap_or(data));
+        }
+    }
+
+    fn read_jsonl_lines(&mut self, name: &str, data: &[u8]) {
+        let mut batch: Vec<(usize, &[u8])> = Vec::new();
+        let mut batch_bytes = 0;
+        for (index, line) in split_lines(data).enumerate() {
+            if is_blank(line) {
+                continue;
+            }
+            batch.push((index + 1, line));
+            batch_bytes += line.len();
+            if batch_bytes >= BATCH_BYTES {
+                self.parse_batch(name, &batch);
+                batch.clear();
+                batch_bytes = 0;
+            }
+        }
+        self.parse_batch(name, &batch);
+    }
+
+    fn parse_batch(&mut self, name: &str, batch: &[(usize, &[u8])]) {
+        let options = self.options;
+        let parsed: Vec<ParsedLine> = batch
+            .par_iter()
+            .map(|&(_, line)| parse_line(line, options))
+            .collect();
+        for (&(line_no, _), line) in batch.iter().zip(parsed) {
+            let origin = format!("{name}:{line_no}");
+            if line.lossy {
+                self.diagnose(
+                    origin.clone(),
+                    "invalid UTF-8, decoded with replacement characters",
+                    false,
+                );
+            }
+            match line.result {
+                Ok(record) => self.add(Document {
+                    id: record.id.unwrap_or_else(|| origin.clone()),
+                    origin,
+                    text: record.text,
+                    record: record.raw,
+                }),
+                Err(message) => self.diagnose(origin, message, true),
+            }
+        }
+    }
+}
+
+/// The message for a file or directory that could not be read.
+fn cannot_read(err: &io::Error) -> String {
+    format!("cannot read: {err}, skipped")
+}
+
+/// A path as reached from its argument, with `/` between components.
+fn display(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '\\' {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    }
+}
+
+/// Whether a file name says JSONL: `Some(gzipped)` if so.
+fn jsonl_kind(path: &Path) -> Option<bool> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".jsonl.gz") || name.ends_with(".ndjson.gz") {
+        Some(true)
+    } else if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Gunzips (possibly several concatenated members). On failure gives what
+/// was decoded up to the last complete line, and the error.
+fn gunzip(bytes: &[u8]) -> (Vec<u8>, Option<io::Error>) {
+    // Text usually shrinks to a quarter or less; the cap keeps a huge
+    // file from reserving more than it may need.
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(256 << 20));
+    match flate2::bufread::MultiGzDecoder::new(bytes).read_to_end(&mut out) {
+        Ok(_) => (out, None),
+        Err(err) => {
+            // A partly decoded last line is not a record: drop it.
+            let keep = memchr::memrchr(b'\n', &out).map_or(0, |i| i + 1);
+            out.truncate(keep);
+            (out, Some(err))
+        }
+    }
+}
+
+/// The lines of `data`, split at `\n`, without their `\n` or `\r\n`. A last
+/// line without a line end counts; nothing after a final `\n` does.
+fn split_lines(data: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', data);
+    std::iter::from_fn(move || {
+        let line = match ends.next() {
+            Some(end) => data.get(start..end),
+            None if start < data.len() => data.get(start..),
+            None => None,
+        }?;
+        start += line.len() + 1;
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    })
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+/// `Some(big_endian)` when the bytes start with a UTF-16 byte order mark.
+fn utf16_bom(bytes: &[u8]) -> Option<bool> {
+    match bytes {
+        [0xFF, 0xFE, ..] => Some(false),
+        [0xFE, 0xFF, ..] => Some(true),
+        _ => None,
+    }
+}
+
+fn utf16_warning(big_endian: bool, lossy: bool) -> String {
+    let form = if big_endian { "UTF-16BE" } else { "UTF-16LE" };
+    if lossy {
+        format!("decoded as {form}, invalid code units replaced")
+    } else {
+        format!("decoded as {form}")
+    }
+}
+
+/// Decodes UTF-16 (without its BOM); unpaired surrogates and an odd last
+/// byte become U+FFFD. Gives the text and whether anything was replaced.
+fn decode_utf16(bytes: &[u8], big_endian: bool) -> (String, bool) {
+    let units = bytes.chunks_exact(2).map(|pair| match *pair {
+        [a, b] if big_endian => u16::from_be_bytes([a, b]),
+        [a, b] => u16::from_le_bytes([a, b]),
+        _ => 0xFFFD,
+    });
+    let mut text = String::with_capacity(bytes.len());
+    let mut lossy = false;
+    for unit in char::decode_utf16(units) {
+        text.push(unit.unwrap_or_else(|_| {
+            lossy = true;
+            char::REPLACEMENT_CHARACTER
+        }));
+    }
+    if bytes.len() % 2 == 1 {
+        lossy = true;
+        text.push(char::REPLACEMENT_CHARACTER);
+    }
+    (text, lossy)
+}
+
+/// A plain text file's text, and a warning if it needed help to decode.
+#[derive(Debug, PartialEq, Eq)]
+struct Decoded {
+    text: String,
+    warning: Option<String>,
+}
+
+/// Decodes a plain text file's bytes: UTF-16 by its BOM, else UTF-8 (BOM
+/// stripped, invalid sequences replaced). A NUL byte means binary: the
+/// error is the skip message.
+fn decode_text(mut bytes: Vec<u8>) -> Result<Decoded, String> {
+    if let Some(big_endian) = utf16_bom(&bytes) {
+        let (text, lossy) = decode_utf16(bytes.get(2..).unwrap_or_default(), big_endian);
+        return Ok(Decoded {
+            text,
+            warning: Some(utf16_warning(big_endian, lossy)),
+        });
+    }
+    if let Some(offset) = memchr::memchr(0, &bytes) {
+        return Err(format!(
+            "binary file (NUL byte at offset {offset}), skipped"
+        ));
+    }
+    if bytes.starts_with(UTF8_BOM) {
+        bytes.drain(..UTF8_BOM.len());
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => Decoded {
+            text,
+            warning: None,
+        },
+        Err(err) => Decoded {
+            text: String::from_utf8_lossy(err.as_bytes()).into_owned(),
+            warning: Some("invalid UTF-8, decoded with replacement characters".into()),
+        },
+    })
+}
+
+/// What one JSONL line gave.
+#[derive(Debug, PartialEq, Eq)]
+struct ParsedLine {
+    /// The line was not valid UTF-8 and was decoded lossily.
+    lossy: bool,
+    /// The record, or the message saying why the line was skipped.
+    result: Result<Record, String>,
+}
+
+/// The fields of one JSONL record that a run uses.
+#[derive(Debug, PartialEq, Eq)]
+struct Record {
+    /// The id, if the record has one.
+    id: Option<String>,
+    text: String,
+    /// The raw line, if records are kept.
+    raw: Option<String>,
+}
+
+/// Parses one non-blank JSONL line (without its line end).
+fn parse_line(line: &[u8], options: &ReadOptions) -> ParsedLine {
+    let (json, lossy) = match std::str::from_utf8(line) {
+        Ok(json) => (Cow::Borrowed(json), false),
+        Err(_) => (String::from_utf8_lossy(line), true),
+    };
+    let result =
+        parse_record(&json, &options.id_field, &options.text_field).map(|(id, text)| Record {
+            id,
+            text,
+            raw: options.keep_records.then(|| json.into_owned()),
+        });
+    ParsedLine { lossy, result }
+}
+
+/// Finds the id and text fields of one JSON object. The error is the skip
+/// message.
+fn parse_record(
+    json: &str,
+    id_field: &str,
+    text_field: &str,
+) -> Result<(Option<String>, String), String> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let fields = RecordSeed {
+        id_field,
+        text_field,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|fields| deserializer.end().map(|()| fields))
+    .map_err(|err| format!("invalid JSON: {err}, skipped"))?;
+    let text = match fields.text {
+        Some(Field::Str(text)) => text,
+        None => return Err(format!("missing text field {text_field:?}, skipped")),
+        Some(other) => {
+            return Err(format!(
+                "text field {text_field:?} is not a string but {}, skipped",
+                other.kind()
+            ))
+        }
+    };
+    let id = match fields.id {
+        None | Some(Field::Null) => None,
+        Some(Field::Str(id) | Field::Number(id)) => Some(id),
+        Some(other) => {
+            return Err(format!(
+                "id field {id_field:?} is not a string or number but {}, skipped",
+                other.kind()
+            ))
+        }
+    };
+    Ok((id, text))
+}
+
+/// A field's value, as far as reading needs to know it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Field {
+    Str(String),
+    /// A number, as JSON text.
+    Number(String),
+    Null,
+    Bool,
+    Array,
+    Object,
+}
+
+impl Field {
+    fn kind(&self) -> &'static str {
+        match self {
+            Field::Str(_) => "a string",
+            Field::Number(_) => "a number",
+            Field::Null => "null",
+            Field::Bool => "a boolean",
+            Field::Array => "an array",
+            Field::Object => "an object",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Field, D::Error> {
+        deserializer.deserialize_any(FieldVisitor)
+    }
+}
+
+struct FieldVisitor;
+
+impl<'de> Visitor<'de> for FieldVisitor {
+    type Value = Field;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
+        Ok(Field::Str(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Field, E> {
+        Ok(Field::Str(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Field, E> {
+        Ok(Field::Number(v.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Field, E> {
+        Ok(Field::Number(v.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Field, E> {
+        // serde_json's own rendering: the shortest text that reads back as v.
+        let text = serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string());
+        Ok(Field::Number(text))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Field, E> {
+        Ok(Field::Bool)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Field, E> {
+        Ok(Field::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Field, E> {
+        Ok(Field::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Field, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Field::Array)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Field, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Field::Object)
+    }
+}
+
+/// Which of the configured fields a key names.
+enum Key {
+    Id,
+    Text,
+    /// The id and text fields have the same name.
+    Both,
+    Other,
+}
+
+/// Reads an object key, telling the configured fields from the rest
+/// without allocating.
+#[derive(Clone, Copy)]
+struct KeySeed<'a> {
+    id_field: &'a str,
+    text_field: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Key;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+        Ok(match (v == self.id_field, v == self.text_field) {
+            (true, true) => Key::Both,
+            (true, false) => Key::Id,
+            (false, true) => Key::Text,
+            (false, false) => Key::Other,
+        })
+    }
+}
+
+/// The configured fields of a record; a repeated key keeps its last value,
+/// as serde_json does.
+struct RecordFields {
+    id: Option<Field>,
+    text: Option<Field>,
+}
+
+/// Reads one JSON object, keeping only the id and text fields.
+#[derive(Clone, Copy)]
+struct RecordSeed<'a> {
+    id_field: &'a str,
+    text_field: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = RecordFields;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<RecordFields, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = RecordFields;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RecordFields, A::Error> {
+        let keys = KeySeed {
+            id_field: self.id_field,
+            text_field: self.text_field,
+        };
+        let mut fields = RecordFields {
+            id: None,
+            text: None,
+        };
+        while let Some(key) = map.next_key_seed(keys)? {
+            match key {
+                Key::Id => fields.id = Some(map.next_value()?),
+                Key::Text => fields.text = Some(map.next_value()?),
+                Key::Both => {
+                    let value: Field = map.next_value()?;
+                    fields.id = Some(value.clone());
+                    fields.text = Some(value);
+                }
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(fields)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(data: &[u8]) -> Vec<&[u8]> {
+        split_lines(data).collect()
+    }
+
+    #[test]
+    fn split_lines_drops_line_ends_and_keeps_a_last_unterminated_line() {
+        assert!(lines(b"").is_empty());
+        assert_eq!(lines(b"a"), [b"a".as_slice()]);
+        assert_eq!(lines(b"a\n"), [b"a".as_slice()]);
+        assert_eq!(lines(b"a\r\nb\n\nc"), [&b"a"[..], b"b", b"", b"c"]);
+        assert_eq!(lines(b"\n\n"), [&b""[..], b""]);
+        // Only the \r right before \n goes; one inside a line stays.
+        assert_eq!(lines(b"a\rb\r\r\n"), [&b"a\rb\r"[..]]);
+    }
+
+    #[test]
+    fn blank_lines_are_white_space_only() {
+        assert!(is_blank(b""));
+        assert!(is_blank(b" \t\r "));
+        assert!(!is_blank(b" {} "));
+    }
+
+    #[test]
+    fn jsonl_kind_goes_by_name() {
+        assert_eq!(jsonl_kind(Path::new("a/b.jsonl")), Some(false));
+        assert_eq!(jsonl_kind(Path::new("b.NDJSON")), Some(false));
+        assert_eq!(jsonl_kind(Path::new("b.jsonl.gz")), Some(true));
+        assert_eq!(jsonl_kind(Path::new("b.ndjson.gz")), Some(true));
+        assert_eq!(jsonl_kind(Path::new("b.json")), None);
+        assert_eq!(jsonl_kind(Path::new("b.txt.gz")), None);
+        assert_eq!(jsonl_kind(Path::new("jsonl")), None);
+    }
+
+    #[test]
+    fn decode_text_handles_boms_binary_and_bad_utf8() {
+        let plain = decode_text(b"a\r\nb".to_vec());
+        assert_eq!(
+            plain,
+            Ok(Decoded {
+                text: "a\r\nb".into(),
+                warning: None
+            })
+        );
+
+        let bom = decode_text(b"\xEF\xBB\xBFhi".to_vec());
+        assert_eq!(
+            bom,
+            Ok(Decoded {
+                text: "hi".into(),
+                warning: None
+            })
+        );
+
+        let le = decode_text(b"\xFF\xFEh\0\xE9\0".to_vec());
+        assert_eq!(
+            le,
+            Ok(Decoded {
+                text: "h\u{e9}".into(),
+                warning: Some("decoded as UTF-16LE".into())
+            })
+        );
+        let be = decode_text(b"\xFE\xFF\0h\0i".to_vec());
+        assert_eq!(be.map(|d| d.text), Ok("hi".to_string()));
+
+        assert_eq!(
+            decode_text(b"ab\0c".to_vec()),
+            Err("binary file (NUL byte at offset 2), skipped".into())
+        );
+
+        let bad = decode_text(b"caf\xE9!".to_vec()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(bad.text, "caf\u{FFFD}!");
+        assert!(bad.warning.is_some_and(|w| w.contains("invalid UTF-8")));
+
+        let empty = decode_text(Vec::new());
+        assert_eq!(
+            empty,
+            Ok(Decoded {
+                text: String::new(),
+                warning: None
+            })
+        );
+    }
+
+    #[test]
+    fn decode_utf16_replaces_unpaired_surrogates_and_an_odd_byte() {
+        // "a", a lone high surrogate, "b"
+        assert_eq!(
+            decode_utf16(b"a\0\x00\xD8b\0", false),
+            ("a\u{FFFD}b".into(), true)
+        );
+        // U+1F600 as a surrogate pair
+        assert_eq!(
+            decode_utf16(b"\x3D\xD8\x00\xDE", false),
+            ("\u{1F600}".into(), false)
+        );
+        assert_eq!(decode_utf16(b"\0a\0", true), ("a\u{FFFD}".into(), true));
+    }
+
+    fn record(json: &str) -> Result<(Option<String>, String), String> {
+        parse_record(json, "id", "text")
+    }
+
+    #[test]
+    fn parse_record_takes_string_and_number_ids() {
+        assert_eq!(
+            record(r#"{"id":"x","text":"t"}"#),
+            Ok((Some("x".into()), "t".into()))
+        );
+        assert_eq!(
+            record(r#"{"text":"t","id":42}"#),
+            Ok((Some("42".into()), "t".into()))
+        );
+        assert_eq!(
+            record(r#"{"id":-7,"text":""}"#),
+            Ok((Some("-7".into()), "".into()))
+        );
+        assert_eq!(
+            record(r#"{"id":1.5,"text":"t"}"#),
+            Ok((Some("1.5".into()), "t".into()))
+        );
+        assert_eq!(record(r#"{"text":"t"}"#), Ok((None, "t".into())));
+        assert_eq!(record(r#"{"id":null,"text":"t"}"#), Ok((None, "t".into())));
+    }
+
+    #[test]
+    fn parse_record_unescapes_text_and_ignores_other_fields() {
+        let json = r#" {"meta":{"a":[1,{"b":null}]},"text":"a\"b\u00e9\n","id":"q"} "#;
+        assert_eq!(record(json), Ok((Some("q".into()), "a\"b\u{e9}\n".into())));
+        // A repeated key keeps its last value.
+        assert_eq!(record(r#"{"text":"a","text":"b"}"#), Ok((None, "b".into())));
+    }
+
+    #[test]
+    fn parse_record_uses_the_configured_fields() {
+        let json = r#"{"id":"no","body":"yes","key":3}"#;
+        assert_eq!(
+            parse_record(json, "key", "body"),
+            Ok((Some("3".into()), "yes".into()))
+        );
+        assert_eq!(
+            parse_record(json, "body", "body"),
+            Ok((Some("yes".into()), "yes".into()))
+        );
+    }
+
+    #[test]
+    fn parse_record_says_why_a_line_is_skipped() {
+        let err = |json: &str| record(json).err().unwrap_or_default();
+        assert!(err("{").starts_with("invalid JSON: "));
+        assert!(err("[1]").contains("expected a JSON object"));
+        assert!(err("\"text\"").starts_with("invalid JSON: "));
+        assert!(err(r#"{"text":"a"} x"#).contains("trailing characters"));
+        assert_eq!(
+            err(r#"{"id":"a"}"#),
+            r#"missing text field "text", skipped"#
+        );
+        assert_eq!(
+            err(r#"{"text":5}"#),
+            r#"text field "text" is not a string but a number, skipped"#
+        );
+        assert_eq!(
+            err(r#"{"text":"a","id":[1]}"#),
+            r#"id field "id" is not a string or number but an array, skipped"#
+        );
+        assert!(err("{}").starts_with("missing text field"));
+    }
+
+    #[test]
+    fn parse_line_keeps_the_raw_record_and_decodes_bad_utf8() {
+        let options = ReadOptions {
+            keep_records: true,
+            ..ReadOptions::default()
+        };
+        let line = parse_line(b"{\"text\":\"caf\xE9\"}", &options);
+        assert!(line.lossy);
+        let rec = line.result.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rec.text, "caf\u{FFFD}");
+        assert_eq!(rec.raw.as_deref(), Some("{\"text\":\"caf\u{FFFD}\"}"));
+
+        let plain = parse_line(br#"{"text":"x"}"#, &ReadOptions::default());
+        assert!(!plain.lossy);
+        assert_eq!(plain.result.map(|r| r.raw), Ok(None));
+    }
+
+    #[test]
+    fn gunzip_keeps_whole_lines_of_a_truncated_stream() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let body: String = (0..2000).map(|i| format!("line {i}\n")).collect();
+        enc.write_all(body.as_bytes()).unwrap_or_default();
+        let gz = enc.finish().unwrap_or_default();
+
+        let (whole, err) = gunzip(&gz);
+        assert!(err.is_none());
+        assert_eq!(whole, body.as_bytes());
+
+        let (part, err) = gunzip(gz.get(..gz.len() / 2).unwrap_or_default());
+        assert!(err.is_some());
+        assert!(part.ends_with(b"\n") || part.is_empty());
+        assert!(body.as_bytes().starts_with(&part));
+    }
 }
