@@ -114,7 +114,10 @@ impl Config {
             _ => return bad("give both --bands and --rows, or neither".into()),
         }
         if !(self.false_negative_weight > 0.0 && self.false_negative_weight < 1.0) {
-            return bad(format!("false-negative weight {} is not in (0, 1)", self.false_negative_weight));
+            return bad(format!(
+                "false-negative weight {} is not in (0, 1)",
+                self.false_negative_weight
+            ));
         }
         if self.max_bucket < 2 {
             return bad(format!("max bucket {} is below 2", self.max_bucket));

@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::xxh3_128;
 
 use crate::cluster::{self, Cluster};
 use crate::config::Config;
@@ -223,6 +223,7 @@ impl Progress for NoProgress {
 struct Scratch {
     tokenizer: Tokenizer,
     tokens: Vec<Token>,
+    hash_bytes: Vec<u8>,
     shingles: Vec<u64>,
 }
 
@@ -381,15 +382,12 @@ fn sketch_one(
     sig: &mut [u32],
 ) -> DocSketch {
     s.tokenizer.tokenize(text, &mut s.tokens);
-    let mut content = Xxh3::new();
-    for t in &s.tokens {
-        content.update(&t.hash.to_le_bytes());
-    }
-    shingle::shingles(&s.tokens, n, &mut s.shingles);
+    shingle::token_hash_bytes(&s.tokens, &mut s.hash_bytes);
+    shingle::shingles_of(&s.hash_bytes, n, &mut s.shingles);
     hasher.sign(&s.shingles, sig);
     DocSketch {
         words: s.tokens.len(),
-        content: content.digest128(),
+        content: xxh3_128(&s.hash_bytes),
     }
 }
 

@@ -14,30 +14,43 @@ use crate::text::Token;
 /// The largest shingle size supported.
 pub const MAX_SHINGLE_SIZE: usize = 32;
 
-/// Appends the fingerprint of every `n`-token window of `tokens` to `out`
-/// (cleared first), in text order, repeats included.
+/// Writes the token hashes of `tokens` as consecutive little-endian bytes
+/// into `out` (cleared first): the input of [`shingles_of`], and of a hash of
+/// the whole normalised token sequence.
+pub fn token_hash_bytes(tokens: &[Token], out: &mut Vec<u8>) {
+    out.clear();
+    out.reserve(8 * tokens.len());
+    for t in tokens {
+        out.extend_from_slice(&t.hash.to_le_bytes());
+    }
+}
+
+/// Appends the fingerprint of every `n`-token window to `out` (cleared
+/// first), in text order, repeats included. `hash_bytes` holds the token
+/// hashes as [`token_hash_bytes`] writes them.
 ///
 /// # Panics
 ///
 /// If `n` is 0 or above [`MAX_SHINGLE_SIZE`] (the config rejects both).
-pub fn shingles(tokens: &[Token], n: usize, out: &mut Vec<u64>) {
+pub fn shingles_of(hash_bytes: &[u8], n: usize, out: &mut Vec<u64>) {
     assert!(
         (1..=MAX_SHINGLE_SIZE).contains(&n),
         "shingle size {n} out of range"
     );
     out.clear();
-    if tokens.is_empty() {
+    let tokens = hash_bytes.len() / 8;
+    if tokens == 0 {
         return;
     }
-    let mut buf = [0u8; 8 * MAX_SHINGLE_SIZE];
-    let width = n.min(tokens.len());
-    out.reserve(tokens.len() + 1 - width);
-    for window in tokens.windows(width) {
-        for (slot, t) in buf.chunks_exact_mut(8).zip(window) {
-            slot.copy_from_slice(&t.hash.to_le_bytes());
-        }
-        out.push(xxh3_64(&buf[..8 * width]));
-    }
+    let width = n.min(tokens);
+    out.extend((0..=tokens - width).map(|i| xxh3_64(&hash_bytes[8 * i..8 * (i + width)])));
+}
+
+/// [`shingles_of`] the hashes of `tokens`.
+pub fn shingles(tokens: &[Token], n: usize, out: &mut Vec<u64>) {
+    let mut bytes = Vec::new();
+    token_hash_bytes(tokens, &mut bytes);
+    shingles_of(&bytes, n, out);
 }
 
 /// The set of shingle fingerprints of `tokens`: sorted, without repeats.

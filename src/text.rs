@@ -38,7 +38,6 @@ pub struct Token {
 #[derive(Debug, Default)]
 pub struct Tokenizer {
     scratch: String,
-    bytes: Vec<u8>,
 }
 
 impl Tokenizer {
@@ -52,39 +51,42 @@ impl Tokenizer {
     pub fn tokenize(&mut self, text: &str, out: &mut Vec<Token>) {
         out.clear();
         let bytes = text.as_bytes();
+        let n = bytes.len();
+        // Start of the current white-space-delimited chunk, and how many
+        // tokens there were when it began: a chunk that turns out to hold a
+        // non-ASCII byte is taken back and redone by the Unicode path.
+        let mut chunk_start = 0;
+        let mut chunk_tokens = 0;
         let mut i = 0;
-        while i < bytes.len() {
-            // Skip ASCII white space: UAX #29 always breaks around it.
-            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            let start = i;
-            let mut ascii = true;
-            while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
-                ascii &= bytes[i] < 0x80;
-                i += 1;
-            }
-            if start == i {
-                break;
-            }
-            if ascii {
-                self.ascii_chunk(bytes, start, i, out);
-            } else {
-                self.unicode_chunk(text, start, i, out);
+        while i < n {
+            match CLASS[bytes[i] as usize] {
+                Class::Space => {
+                    i += 1;
+                    chunk_start = i;
+                    chunk_tokens = out.len();
+                }
+                Class::NonAscii => {
+                    out.truncate(chunk_tokens);
+                    let mut end = i;
+                    while end < n && !bytes[end].is_ascii_whitespace() {
+                        end += 1;
+                    }
+                    self.unicode_chunk(text, chunk_start, end, out);
+                    i = end;
+                }
+                Class::Letter | Class::Digit | Class::ExtendNumLet => {
+                    let (end, alnum) = ascii_word_end(bytes, i);
+                    if alnum {
+                        out.push(Token {
+                            span: Span::new(i, end),
+                            hash: hash_ascii_lower(&bytes[i..end]),
+                        });
+                    }
+                    i = end;
+                }
+                _ => i += 1,
             }
         }
-    }
-
-    fn ascii_chunk(&mut self, bytes: &[u8], start: usize, end: usize, out: &mut Vec<Token>) {
-        for_each_ascii_word(&bytes[start..end], |s, e| {
-            let word = &bytes[start + s..start + e];
-            self.bytes.clear();
-            self.bytes.extend(word.iter().map(u8::to_ascii_lowercase));
-            out.push(Token {
-                span: Span::new(start + s, start + e),
-                hash: xxh3_64(&self.bytes),
-            });
-        });
     }
 
     fn unicode_chunk(&mut self, text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
@@ -112,13 +114,18 @@ impl Tokenizer {
 
     fn normalised_hash(&mut self, word: &str) -> u64 {
         self.scratch.clear();
-        for c in word.nfkc() {
-            match c {
-                '\u{2019}' | '\u{2018}' | '\u{02BC}' => self.scratch.push('\''),
-                c => self.scratch.extend(c.to_lowercase()),
-            }
-        }
+        push_normalised(&mut self.scratch, word);
         xxh3_64(self.scratch.as_bytes())
+    }
+}
+
+/// Appends the normalised form of `word` to `out`.
+fn push_normalised(out: &mut String, word: &str) {
+    for c in word.nfkc() {
+        match c {
+            '\u{2019}' | '\u{2018}' | '\u{02BC}' => out.push('\''),
+            c => out.extend(c.to_lowercase()),
+        }
     }
 }
 
@@ -133,15 +140,26 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 /// tests and for reports that show normalised words.
 pub fn normalise_word(word: &str) -> String {
     let mut s = String::with_capacity(word.len());
-    for c in word.nfkc() {
-        match c {
-            '\u{2019}' | '\u{2018}' | '\u{02BC}' => s.push('\''),
-            c => s.extend(c.to_lowercase()),
-        }
-    }
+    push_normalised(&mut s, word);
     s
 }
 
+/// xxh3 of an ASCII word, lower-cased (through a stack buffer for the
+/// common short word).
+#[inline]
+fn hash_ascii_lower(word: &[u8]) -> u64 {
+    let mut buf = [0u8; 32];
+    if word.len() <= buf.len() {
+        for (d, &b) in buf.iter_mut().zip(word) {
+            *d = b.to_ascii_lowercase();
+        }
+        xxh3_64(&buf[..word.len()])
+    } else {
+        xxh3_64(&word.to_ascii_lowercase())
+    }
+}
+
+/// The word-boundary class of a byte, for the ASCII fast path.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Class {
     Letter,
@@ -154,69 +172,70 @@ enum Class {
     MidNumLet,
     /// `,` and `;`: join digits only.
     MidNum,
+    /// ASCII white space: always a word boundary.
+    Space,
+    /// A byte of a multi-byte character: the chunk needs the Unicode path.
+    NonAscii,
     Other,
 }
 
-fn class(b: u8) -> Class {
-    match b {
-        b'a'..=b'z' | b'A'..=b'Z' => Class::Letter,
-        b'0'..=b'9' => Class::Digit,
-        b'_' => Class::ExtendNumLet,
-        b':' => Class::MidLetter,
-        b'.' | b'\'' => Class::MidNumLet,
-        b',' | b';' => Class::MidNum,
-        _ => Class::Other,
+const CLASS: [Class; 256] = {
+    let mut t = [Class::Other; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b'a'..=b'z' | b'A'..=b'Z' => Class::Letter,
+            b'0'..=b'9' => Class::Digit,
+            b'_' => Class::ExtendNumLet,
+            b':' => Class::MidLetter,
+            b'.' | b'\'' => Class::MidNumLet,
+            b',' | b';' => Class::MidNum,
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0c => Class::Space,
+            0x80..=0xff => Class::NonAscii,
+            _ => Class::Other,
+        };
+        b += 1;
     }
-}
+    t
+};
 
-/// Calls `f(start, end)` for every word of an ASCII chunk that holds no
-/// white space, with the same boundaries as UAX #29 (rules WB5-WB13b) and the
-/// same filter as `unicode_word_indices`: a word holds a letter or digit.
-fn for_each_ascii_word(chunk: &[u8], mut f: impl FnMut(usize, usize)) {
-    let n = chunk.len();
-    let mut i = 0;
+/// The end of the ASCII word starting at `start` (a letter, digit or `_`),
+/// by the UAX #29 rules WB5-WB13b, and whether it holds a letter or digit
+/// (`unicode_word_indices` drops words that do not). A non-ASCII byte ends
+/// the word; the caller then redoes the whole chunk.
+#[inline]
+fn ascii_word_end(bytes: &[u8], start: usize) -> (usize, bool) {
+    let n = bytes.len();
+    let mut prev = CLASS[bytes[start] as usize];
+    let mut alnum = prev != Class::ExtendNumLet;
+    let mut i = start + 1;
     while i < n {
-        let c = class(chunk[i]);
-        if !matches!(c, Class::Letter | Class::Digit | Class::ExtendNumLet) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut prev = c;
-        let mut alnum = c != Class::ExtendNumLet;
-        i += 1;
-        while i < n {
-            let cur = class(chunk[i]);
-            match cur {
-                Class::Letter | Class::Digit | Class::ExtendNumLet => {
-                    alnum |= cur != Class::ExtendNumLet;
-                    prev = cur;
-                    i += 1;
-                }
-                Class::MidLetter | Class::MidNumLet | Class::MidNum if i + 1 < n => {
-                    let next = class(chunk[i + 1]);
-                    let joins = match (prev, next) {
-                        (Class::Letter, Class::Letter) => {
-                            matches!(cur, Class::MidLetter | Class::MidNumLet)
-                        }
-                        (Class::Digit, Class::Digit) => {
-                            matches!(cur, Class::MidNum | Class::MidNumLet)
-                        }
-                        _ => false,
-                    };
-                    if !joins {
-                        break;
-                    }
-                    prev = next;
-                    i += 2;
-                }
-                _ => break,
+        let cur = CLASS[bytes[i] as usize];
+        match cur {
+            Class::Letter | Class::Digit | Class::ExtendNumLet => {
+                alnum |= cur != Class::ExtendNumLet;
+                prev = cur;
+                i += 1;
             }
-        }
-        if alnum {
-            f(start, i);
+            Class::MidLetter | Class::MidNumLet | Class::MidNum if i + 1 < n => {
+                let next = CLASS[bytes[i + 1] as usize];
+                let joins = match (prev, next) {
+                    (Class::Letter, Class::Letter) => {
+                        matches!(cur, Class::MidLetter | Class::MidNumLet)
+                    }
+                    (Class::Digit, Class::Digit) => matches!(cur, Class::MidNum | Class::MidNumLet),
+                    _ => false,
+                };
+                if !joins {
+                    break;
+                }
+                prev = next;
+                i += 2;
+            }
+            _ => break,
         }
     }
+    (i, alnum)
 }
 
 fn is_spaceless_script(c: char) -> bool {
@@ -289,7 +308,19 @@ mod tests {
     proptest! {
         /// The ASCII fast path gives exactly the words of unicode-segmentation.
         #[test]
-        fn ascii_fast_path_matches_uax29(s in "[a-zA-Z0-9_.,;:' !?\\-\n\t]{0,60}") {
+        fn ascii_fast_path_matches_uax29(s in "[a-zA-Z0-9_.,;:' !?\\-\n\t\r\x0b\x0c]{0,60}") {
+            let ours: Vec<(usize, &str)> = tokenize(&s)
+                .iter()
+                .map(|t| (t.span.start, &s[t.span.range()]))
+                .collect();
+            let theirs: Vec<(usize, &str)> = s.unicode_word_indices().collect();
+            prop_assert_eq!(ours, theirs);
+        }
+
+        /// Chunks with non-ASCII characters are redone by the Unicode path:
+        /// the words still match unicode-segmentation's.
+        #[test]
+        fn mixed_text_matches_uax29(s in "[a-zA-Z0-9_.,;:' \n\u{e9}\u{fc}\u{2019}\u{201c}\u{2014}]{0,60}") {
             let ours: Vec<(usize, &str)> = tokenize(&s)
                 .iter()
                 .map(|t| (t.span.start, &s[t.span.range()]))
