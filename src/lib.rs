@@ -31,9 +31,11 @@
 //! assert!(pair.jaccard > 0.5);
 //! ```
 
+pub mod align;
 pub mod cluster;
 pub mod config;
 pub mod error;
+pub mod eval;
 pub mod lsh;
 pub mod minhash;
 pub mod pipeline;
@@ -49,7 +51,9 @@ pub use error::Error;
 use serde::{Deserialize, Serialize};
 
 /// A half-open byte range `[start, end)` into a document's original text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Span {
     /// First byte.
     pub start: usize,
