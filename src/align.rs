@@ -1082,3 +1082,471 @@ impl Gotoh {
         cols
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::tokenize;
+    use proptest::prelude::*;
+
+    /// Deterministic pseudo-words: distinct enough that unrelated texts
+    /// share no 4-gram.
+    struct Words(u64);
+
+    impl Words {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn word(&mut self) -> String {
+            let syllables = [
+                "ka", "lo", "mi", "ren", "tu", "sa", "vo", "pel", "dri", "an",
+            ];
+            let n = 2 + self.next() % 3;
+            (0..n)
+                .map(|_| syllables[(self.next() % 10) as usize])
+                .collect()
+        }
+
+        fn text(&mut self, n: usize) -> Vec<String> {
+            (0..n).map(|_| self.word()).collect()
+        }
+    }
+
+    /// Joins words into a text and returns the byte span of each part.
+    fn build(parts: &[&[String]]) -> (String, Vec<Span>) {
+        let mut text = String::new();
+        let mut spans = Vec::new();
+        for part in parts {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            let start = text.len();
+            text.push_str(&part.join(" "));
+            spans.push(Span::new(start, text.len()));
+        }
+        (text, spans)
+    }
+
+    fn run(a: &str, b: &str, config: &AlignConfig) -> Alignment {
+        let al = align(a, &tokenize(a), b, &tokenize(b), config);
+        check_invariants(a, b, &al).unwrap();
+        al
+    }
+
+    fn overlap(x: Span, y: Span) -> usize {
+        x.end.min(y.end).saturating_sub(x.start.max(y.start))
+    }
+
+    /// Spans in bounds and on char boundaries, passages sorted and disjoint
+    /// on both sides, ops tiling each passage's words in order.
+    fn check_invariants(a: &str, b: &str, al: &Alignment) -> Result<(), String> {
+        let (ta, tb) = (tokenize(a), tokenize(b));
+        for (n, p) in al.passages.iter().enumerate() {
+            for (text, s) in [(a, p.a), (b, p.b)] {
+                if s.start >= s.end || s.end > text.len() {
+                    return Err(format!("span {s:?} out of bounds"));
+                }
+                if !text.is_char_boundary(s.start) || !text.is_char_boundary(s.end) {
+                    return Err(format!("span {s:?} not on char boundaries"));
+                }
+            }
+            if !(0.0..=1.0).contains(&p.similarity) || p.compression < 1.0 || p.words == 0 {
+                return Err(format!("bad figures {p:?}"));
+            }
+            for q in &al.passages[n + 1..] {
+                if (q.a.start, q.b.start) < (p.a.start, p.b.start) {
+                    return Err("passages not sorted".into());
+                }
+                if overlap(p.a, q.a) > 0 || overlap(p.b, q.b) > 0 {
+                    return Err(format!("passages overlap: {:?} {:?}", p, q));
+                }
+            }
+            let a_spans = p.ops.iter().filter_map(|op| match *op {
+                EditOp::Equal { a, .. } | EditOp::Substitute { a, .. } | EditOp::Delete { a } => {
+                    Some(a)
+                }
+                EditOp::Insert { .. } => None,
+            });
+            tiles(&ta, p.a, a_spans)?;
+            let b_spans = p.ops.iter().filter_map(|op| match *op {
+                EditOp::Equal { b, .. } | EditOp::Substitute { b, .. } | EditOp::Insert { b } => {
+                    Some(b)
+                }
+                EditOp::Delete { .. } => None,
+            });
+            tiles(&tb, p.b, b_spans)?;
+            let equal: usize = p
+                .ops
+                .iter()
+                .map(|op| match *op {
+                    EditOp::Equal { a, .. } => ta.iter().filter(|t| inside(t.span, a)).count(),
+                    _ => 0,
+                })
+                .sum();
+            if equal != p.words {
+                return Err(format!("{} equal words in ops, {} claimed", equal, p.words));
+            }
+            let first_last = (p.ops.first(), p.ops.last());
+            if !matches!(
+                first_last,
+                (Some(EditOp::Equal { .. }), Some(EditOp::Equal { .. }))
+            ) {
+                return Err("a passage starts and ends with equal words".into());
+            }
+        }
+        Ok(())
+    }
+
+    fn inside(x: Span, within: Span) -> bool {
+        x.start >= within.start && x.end <= within.end
+    }
+
+    /// The spans cover the tokens inside `within` one after another, each
+    /// a non-empty run, all of them.
+    fn tiles(
+        tokens: &[Token],
+        within: Span,
+        spans: impl Iterator<Item = Span>,
+    ) -> Result<(), String> {
+        let words: Vec<Span> = tokens
+            .iter()
+            .map(|t| t.span)
+            .filter(|s| inside(*s, within))
+            .collect();
+        let mut next = 0;
+        for s in spans {
+            let run = words[next..].iter().take_while(|w| inside(**w, s)).count();
+            if run == 0 || words[next].start != s.start || words[next + run - 1].end != s.end {
+                return Err(format!(
+                    "op span {s:?} does not continue the tiling of {within:?}"
+                ));
+            }
+            next += run;
+        }
+        if next != words.len() {
+            return Err(format!(
+                "ops cover {next} of {} words of {within:?}",
+                words.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// What a case expects: passages with their a and b inside these
+    /// regions (given as (text, span) of the planted parts), each region
+    /// mostly covered.
+    struct Expect {
+        /// (a region, b region, least share of each covered)
+        regions: Vec<(Span, Span, f64)>,
+    }
+
+    #[test]
+    fn table() {
+        let mut w = Words(0x2545_F491_4F6C_DD1D);
+        let (h1, h2, h3, h4) = (w.text(150), w.text(150), w.text(150), w.text(150));
+        let (p1, p2) = (w.text(60), w.text(45));
+        // Light edits: every 10th word replaced.
+        let edited: Vec<String> = p1
+            .iter()
+            .enumerate()
+            .map(|(i, x)| if i % 10 == 5 { w.word() } else { x.clone() })
+            .collect();
+        // Condensed 3:1: keep 6 words, skip 12.
+        let condensed: Vec<String> = p1
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 18 < 6)
+            .map(|(_, x)| x.clone())
+            .collect();
+        let name: Vec<String> = "People's Mojahedin Organization of Iran"
+            .split(' ')
+            .map(String::from)
+            .collect();
+
+        type Case = (&'static str, String, String, Expect);
+        let mut cases: Vec<Case> = Vec::new();
+        let region =
+            |a: &(String, Vec<Span>), ai: usize, b: &(String, Vec<Span>), bi: usize, share| {
+                (a.1[ai], b.1[bi], share)
+            };
+        let a = build(&[&h1, &p1, &h2]);
+        let b = build(&[&h3, &p1, &h4]);
+        cases.push((
+            "verbatim",
+            a.0.clone(),
+            b.0.clone(),
+            Expect {
+                regions: vec![region(&a, 1, &b, 1, 1.0)],
+            },
+        ));
+        let b = build(&[&h3, &edited, &h4]);
+        cases.push((
+            "light edits",
+            a.0.clone(),
+            b.0.clone(),
+            Expect {
+                regions: vec![region(&a, 1, &b, 1, 0.95)],
+            },
+        ));
+        let b = build(&[&h3, &condensed, &h4]);
+        cases.push((
+            "condensed 3:1",
+            a.0.clone(),
+            b.0.clone(),
+            Expect {
+                regions: vec![region(&a, 1, &b, 1, 0.9)],
+            },
+        ));
+        let a2 = build(&[&h1, &p1, &h2, &p2]);
+        let b2 = build(&[&h3, &p2, &h4, &p1]);
+        cases.push((
+            "transposed",
+            a2.0.clone(),
+            b2.0.clone(),
+            Expect {
+                regions: vec![region(&a2, 1, &b2, 3, 1.0), region(&a2, 3, &b2, 1, 1.0)],
+            },
+        ));
+        let b = build(&[&h3, &h4]);
+        cases.push((
+            "nothing shared",
+            a.0.clone(),
+            b.0.clone(),
+            Expect { regions: vec![] },
+        ));
+        let a = build(&[&h1, &name, &h2]);
+        let b = build(&[&h3, &name, &h4]);
+        cases.push((
+            "a shared name",
+            a.0.clone(),
+            b.0.clone(),
+            Expect { regions: vec![] },
+        ));
+
+        for (name, a, b, expect) in cases {
+            let al = run(&a, &b, &AlignConfig::default());
+            assert!(!al.budget_exhausted, "{name}");
+            assert_eq!(
+                al.passages.len(),
+                expect.regions.len(),
+                "{name}: {:#?}",
+                al.passages
+            );
+            for (ra, rb, share) in expect.regions {
+                let p = al
+                    .passages
+                    .iter()
+                    .find(|p| overlap(p.a, ra) > 0)
+                    .unwrap_or_else(|| panic!("{name}: nothing found in {ra:?}"));
+                assert!(
+                    inside(p.a, ra) && inside(p.b, rb),
+                    "{name}: {p:?} outside {ra:?} {rb:?}"
+                );
+                let covered = |x: Span, r: Span| x.len() as f64 / r.len() as f64;
+                assert!(
+                    covered(p.a, ra) >= share,
+                    "{name}: a covered {}",
+                    covered(p.a, ra)
+                );
+                assert!(
+                    covered(p.b, rb) >= share,
+                    "{name}: b covered {}",
+                    covered(p.b, rb)
+                );
+                if name == "light edits" {
+                    assert!(
+                        p.ops
+                            .iter()
+                            .any(|op| matches!(op, EditOp::Substitute { .. })),
+                        "{name}"
+                    );
+                }
+                if name == "condensed 3:1" {
+                    assert!(
+                        (2.0..=4.0).contains(&p.compression),
+                        "{name}: {}",
+                        p.compression
+                    );
+                    assert!(
+                        p.ops.iter().any(|op| matches!(op, EditOp::Delete { .. })),
+                        "{name}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_word_repeated_stays_within_budget() {
+        let text = "spam ".repeat(100_000);
+        let t = std::time::Instant::now();
+        let al = run(&text, &text, &AlignConfig::default());
+        // Every seed repeats: nothing anchors, and it must not try.
+        assert!(al.passages.is_empty());
+        assert!(!al.budget_exhausted);
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t.elapsed()
+        );
+        // With repeats allowed, the budget stops it and says so.
+        let config = AlignConfig {
+            max_seed_repeats: usize::MAX,
+            budget: 1_000_000,
+            ..AlignConfig::default()
+        };
+        let short = "spam ".repeat(5_000);
+        let al = run(&short, &short, &config);
+        assert!(al.budget_exhausted);
+    }
+
+    #[test]
+    fn identity_covers_the_document() {
+        let mut w = Words(7);
+        let synthetic = w.text(800).join(" ");
+        let seeds = [
+            include_str!("../fixtures/seeds/000_1496404e9c0b7117.txt"),
+            include_str!("../fixtures/seeds/003_989d3d1e37b41e47.txt"),
+        ];
+        for text in seeds.iter().copied().chain([synthetic.as_str()]) {
+            let tokens = tokenize(text);
+            let al = run(text, text, &AlignConfig::default());
+            let covered = tokens
+                .iter()
+                .filter(|t| {
+                    al.passages
+                        .iter()
+                        .any(|p| inside(t.span, p.a) && inside(t.span, p.b))
+                })
+                .count();
+            assert_eq!(covered, tokens.len(), "{} passages", al.passages.len());
+        }
+    }
+
+    #[test]
+    fn explain_says_why_a_passage_stops() {
+        let mut w = Words(99);
+        let (h1, h2, p) = (w.text(100), w.text(100), w.text(40));
+        let (a, spans) = build(&[&h1, &p]);
+        let (b, _) = build(&[&h2, &p, &h1[..3]]);
+        let config = AlignConfig {
+            explain: true,
+            ..AlignConfig::default()
+        };
+        let al = run(&a, &b, &config);
+        assert_eq!(al.passages.len(), 1);
+        let e = al.passages[0].explain.as_ref().expect("explained");
+        assert_eq!(e.anchors.len(), 1);
+        assert_eq!(e.anchors[0].a, spans[1]);
+        assert_eq!(e.anchors[0].words, 40);
+        assert_eq!(e.end, Stop::EndOfText);
+        // Before it, `a` and `b` share nothing more.
+        assert_eq!(e.start, Stop::SimilarityTooLow);
+        // Without explain there is none.
+        assert!(run(&a, &b, &AlignConfig::default()).passages[0]
+            .explain
+            .is_none());
+    }
+
+    #[test]
+    fn common_seeds_can_be_ignored() {
+        let mut w = Words(5);
+        let (h1, h2, p) = (w.text(100), w.text(100), w.text(30));
+        let (a, _) = build(&[&h1, &p, &h2]);
+        let (b, _) = build(&[&h2[..5], &p]);
+        let (ta, tb) = (tokenize(&a), tokenize(&b));
+        let config = AlignConfig::default();
+        assert_eq!(align(&a, &ta, &b, &tb, &config).passages.len(), 1);
+        let al = align_with(&a, &ta, &b, &tb, &config, &|_| true);
+        assert!(al.passages.is_empty());
+    }
+
+    fn vocab_text() -> impl Strategy<Value = Vec<usize>> {
+        prop::collection::vec(0usize..40, 0..120)
+    }
+
+    const VOCAB: [&str; 40] = [
+        "the",
+        "of",
+        "and",
+        "naïve",
+        "日本",
+        "Ünïcode",
+        "regime",
+        "camp",
+        "Albania",
+        "x",
+        "é",
+        "ß",
+        "people's",
+        "U.S.",
+        "3,000",
+        "—",
+        "…",
+        "mek",
+        "hope",
+        "push",
+        "change",
+        "free",
+        "iran",
+        "group",
+        "life",
+        "new",
+        "old",
+        "a",
+        "in",
+        "to",
+        "for",
+        "with",
+        "by",
+        "from",
+        "ﬁne",
+        "КИЇВ",
+        "θ",
+        "🙂",
+        "don’t",
+        "--",
+    ];
+
+    fn render(ids: &[usize]) -> String {
+        ids.iter().map(|&i| VOCAB[i]).collect::<Vec<_>>().join(" ")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Any texts: offsets in bounds and on char boundaries, no double
+        /// claims, ops tiling every passage on both sides.
+        #[test]
+        fn invariants_hold(a in vocab_text(), b in vocab_text(), cut in 0usize..120, len in 0usize..60) {
+            // Splice part of `a` into `b` so that passages do occur.
+            let start = cut.min(a.len());
+            let end = (start + len).min(a.len());
+            let mut b2 = b.clone();
+            let at = cut.min(b2.len());
+            b2.splice(at..at, a[start..end].iter().copied());
+            let (ta, tb) = (render(&a), render(&b2));
+            let al = align(&ta, &tokenize(&ta), &tb, &tokenize(&tb), &AlignConfig::default());
+            prop_assert!(check_invariants(&ta, &tb, &al).is_ok(), "{:?}", check_invariants(&ta, &tb, &al));
+        }
+
+        /// A document aligned with itself is covered, word for word.
+        #[test]
+        fn self_alignment_covers(ids in prop::collection::vec(0usize..2000, 8..300)) {
+            let text = ids.iter().map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+            let tokens = tokenize(&text);
+            let al = align(&text, &tokens, &text, &tokens, &AlignConfig::default());
+            prop_assert!(check_invariants(&text, &text, &al).is_ok());
+            let first = tokens[0].span.start;
+            let last = tokens[tokens.len() - 1].span.end;
+            prop_assert_eq!(al.passages.len(), 1);
+            prop_assert_eq!(al.passages[0].a, Span::new(first, last));
+            prop_assert_eq!(al.passages[0].b, Span::new(first, last));
+            prop_assert_eq!(al.passages[0].words, tokens.len());
+        }
+    }
+}
