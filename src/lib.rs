@@ -31,9 +31,11 @@
 //! assert!(pair.jaccard > 0.5);
 //! ```
 
+pub mod align;
 pub mod cluster;
 pub mod config;
 pub mod error;
+pub mod eval;
 pub mod lsh;
 pub mod minhash;
 pub mod pipeline;

@@ -1,0 +1,1552 @@
+//! Align two documents: tokens of a pair in, reused [`Passage`]s out.
+//!
+//! Given two tokenised documents (from [`crate::text`]), [`align`] finds
+//! every passage of one that reappears in the other, verbatim or rewritten,
+//! and says word by word what changed ([`EditOp`]). It is the "diff" stage
+//! that runs on the candidate pairs that [`crate::verify`] keeps.
+//!
+//! # Method
+//!
+//! Seed, chain, extend, merge, filter (as passim, TextPAIR and the PAN
+//! winners do):
+//!
+//! 1. **Seed.** Every run of [`AlignConfig::seed_size`] consecutive words
+//!    (stop words kept) is hashed ([`seed_hash`]). A seed that occurs more
+//!    than [`AlignConfig::max_seed_repeats`] times in either document (a
+//!    repeated title, one word repeated over and over) or that the caller
+//!    marks as common in the corpus ([`align_with`]) is ignored. Equal seeds
+//!    on the same diagonal merge into exact *anchors*.
+//! 2. **Chain.** Anchors are chained in increasing order in both documents
+//!    by dynamic programming; consecutive anchors may be separated by at most
+//!    [`AlignConfig::max_gap`] words on the side with the smaller gap and
+//!    `gap_ratio * max_gap` on the other, because a condensed rewrite skips
+//!    far more of its source than of itself. Chains are taken best first, so
+//!    passages are found in any order (transposed paragraphs) and several
+//!    per pair.
+//! 3. **Extend.** Between anchors a global affine-gap alignment of the
+//!    tokens (match +2, mismatch -1, gap open -3, gap extend -0.5) fills in
+//!    the substituted, inserted and deleted words; beyond the first and last
+//!    anchor an anchored alignment with X-drop 10 extends the passage while
+//!    that pays.
+//! 4. **Resolve and merge.** Candidates are taken best first (most matched
+//!    words); one that claims text already claimed on either side is cut
+//!    around it and the pieces go back in the queue, so no text is claimed
+//!    twice. Neighbours whose gap is at most half the shorter of the two
+//!    are then merged.
+//! 5. **Filter.** A passage is kept if it has at least
+//!    [`AlignConfig::min_words`] matched words and a similarity (matched
+//!    words over the shorter side's words) of at least
+//!    [`AlignConfig::min_similarity`].
+//!
+//! All the work (seed pairs, chaining steps, alignment cells) is counted
+//! against [`AlignConfig::budget`]; when it runs out the remaining gaps are
+//! filled coarsely, nothing more is extended, and
+//! [`Alignment::budget_exhausted`] is set. With the default budget a pair of
+//! 10 MB documents, or one word repeated 100,000 times, takes well under a
+//! second.
+//!
+//! Set [`AlignConfig::explain`] to get, for every passage, the anchors that
+//! made it and why it stopped at each end ([`Explain`]).
+
+use std::collections::{BTreeMap, BinaryHeap};
+
+use serde::Serialize;
+
+use crate::text::Token;
+use crate::Span;
+
+/// Settings of [`align`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlignConfig {
+    /// Words per seed (default 4).
+    pub seed_size: usize,
+    /// Largest gap between two anchors of a passage, in words, on the side
+    /// with the smaller gap (default 20).
+    pub max_gap: usize,
+    /// The side with the larger gap may skip up to `gap_ratio * max_gap`
+    /// words (default 5), so condensed rewrites stay one passage.
+    pub gap_ratio: usize,
+    /// Least number of matched (equal) words in a passage (default 8).
+    pub min_words: usize,
+    /// Least similarity of a passage: matched words over the number of
+    /// words on its shorter side (default 0.2).
+    pub min_similarity: f64,
+    /// A seed that occurs more often than this in either document is
+    /// ignored (default 4).
+    pub max_seed_repeats: usize,
+    /// Most work units (seed pairs, chaining steps, alignment cells) spent
+    /// on one pair (default 30,000,000).
+    pub budget: usize,
+    /// Record an [`Explain`] for every passage (default false).
+    pub explain: bool,
+}
+
+impl Default for AlignConfig {
+    fn default() -> AlignConfig {
+        AlignConfig {
+            seed_size: 4,
+            max_gap: 20,
+            gap_ratio: 5,
+            min_words: 8,
+            min_similarity: 0.2,
+            max_seed_repeats: 4,
+            budget: 30_000_000,
+            explain: false,
+        }
+    }
+}
+
+/// One word-level edit inside a passage. Consecutive words with the same
+/// operation are one op; spans are byte ranges of the original texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum EditOp {
+    /// The same words in both.
+    Equal {
+        /// Words in `a`.
+        a: Span,
+        /// Words in `b`.
+        b: Span,
+    },
+    /// Words of `a` replaced by as many words in `b`.
+    Substitute {
+        /// Words in `a`.
+        a: Span,
+        /// Words in `b`.
+        b: Span,
+    },
+    /// Words only in `b`.
+    Insert {
+        /// Words in `b`.
+        b: Span,
+    },
+    /// Words only in `a`.
+    Delete {
+        /// Words in `a`.
+        a: Span,
+    },
+}
+
+/// One reused passage: where it is in each document and how it changed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Passage {
+    /// From the first to the last matched word in `a`.
+    pub a: Span,
+    /// From the first to the last matched word in `b`.
+    pub b: Span,
+    /// Matched (equal) words.
+    pub words: usize,
+    /// Matched words over the number of words on the shorter side, in
+    /// `[0, 1]`.
+    pub similarity: f64,
+    /// The longer side's word count over the shorter side's: 1 for a copy,
+    /// about 3 for a rewrite condensed 3:1.
+    pub compression: f64,
+    /// Word-level edits, in order; their `a` spans tile `a`'s words and
+    /// their `b` spans tile `b`'s words.
+    pub ops: Vec<EditOp>,
+    /// Why the passage is what it is (only with [`AlignConfig::explain`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Explain>,
+}
+
+/// An exact match of consecutive words that anchored a passage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Anchor {
+    /// Index of the first word in `a`'s tokens.
+    pub a_token: usize,
+    /// Index of the first word in `b`'s tokens.
+    pub b_token: usize,
+    /// Number of words.
+    pub words: usize,
+    /// Its bytes in `a`.
+    pub a: Span,
+    /// Its bytes in `b`.
+    pub b: Span,
+}
+
+/// Why a passage ends where it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Stop {
+    /// One of the documents begins or ends there.
+    EndOfText,
+    /// The nearest further anchor is too far: `a_gap` and `b_gap` words away.
+    GapTooLong {
+        /// Words between the passage and that anchor in `a`.
+        a_gap: usize,
+        /// Words between the passage and that anchor in `b`.
+        b_gap: usize,
+    },
+    /// No further anchor, and extending word by word did not pay.
+    SimilarityTooLow,
+    /// The text beyond belongs to a higher-scoring passage.
+    Overlap,
+    /// The work budget ran out.
+    Budget,
+}
+
+/// How a passage came about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Explain {
+    /// The exact anchors inside the passage, in order.
+    pub anchors: Vec<Anchor>,
+    /// Why it does not reach further back.
+    pub start: Stop,
+    /// Why it does not reach further on.
+    pub end: Stop,
+}
+
+/// The passages reused between two documents.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Alignment {
+    /// Sorted by `a.start`, then `b.start`; no two overlap on either side.
+    pub passages: Vec<Passage>,
+    /// Whether the work budget ran out (the result is then partial).
+    pub budget_exhausted: bool,
+}
+
+/// The hash of a seed: a run of consecutive tokens. Other stages use it to
+/// find seeds that are common in a corpus (see [`align_with`]).
+pub fn seed_hash(window: &[Token]) -> u64 {
+    let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
+    for t in window {
+        h = (h ^ t.hash)
+            .wrapping_mul(0xff51_afd7_ed55_8ccd)
+            .rotate_left(31);
+    }
+    h
+}
+
+/// Aligns `a` with `b` (texts and their tokens from
+/// [`crate::text::tokenize`]) and returns the reused passages.
+pub fn align(
+    a_text: &str,
+    a_tokens: &[Token],
+    b_text: &str,
+    b_tokens: &[Token],
+    config: &AlignConfig,
+) -> Alignment {
+    align_with(a_text, a_tokens, b_text, b_tokens, config, &|_| false)
+}
+
+/// Like [`align`], ignoring every seed whose [`seed_hash`] `is_common`
+/// (boilerplate and stock phrases of the corpus).
+pub fn align_with(
+    a_text: &str,
+    a_tokens: &[Token],
+    b_text: &str,
+    b_tokens: &[Token],
+    config: &AlignConfig,
+    is_common: &dyn Fn(u64) -> bool,
+) -> Alignment {
+    let mut aligner = Aligner {
+        a: a_tokens,
+        b: b_tokens,
+        a_len: a_text.len(),
+        b_len: b_text.len(),
+        config,
+        work: Work {
+            used: 0,
+            limit: config.budget,
+            exhausted: false,
+        },
+    };
+    aligner.run(is_common)
+}
+
+// Scores of the token alignment, doubled to stay in integers.
+const MATCH: i32 = 4;
+const MISMATCH: i32 = -2;
+const GAP_OPEN: i32 = -6;
+const GAP_EXTEND: i32 = -1;
+const X_DROP: i32 = 20;
+/// Least score an extension must reach: two matches' worth, so a lone
+/// stop word after a mismatch does not stretch a passage.
+const MIN_EXTENSION: i32 = 3;
+const NEG: i32 = i32::MIN / 4;
+const NONE: usize = usize::MAX;
+/// Predecessors looked at per anchor while chaining.
+const CHAIN_LOOKBACK: usize = 64;
+
+struct Work {
+    used: usize,
+    limit: usize,
+    exhausted: bool,
+}
+
+impl Work {
+    /// Spends `n` units if there are that many left.
+    fn take(&mut self, n: usize) -> bool {
+        if self.used.saturating_add(n) > self.limit {
+            self.exhausted = true;
+            false
+        } else {
+            self.used += n;
+            true
+        }
+    }
+}
+
+/// One column of a token alignment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Col {
+    Eq(usize, usize),
+    Sub(usize, usize),
+    Del(usize),
+    Ins(usize),
+}
+
+impl Col {
+    fn a(self) -> Option<usize> {
+        match self {
+            Col::Eq(i, _) | Col::Sub(i, _) | Col::Del(i) => Some(i),
+            Col::Ins(_) => None,
+        }
+    }
+
+    fn b(self) -> Option<usize> {
+        match self {
+            Col::Eq(_, j) | Col::Sub(_, j) | Col::Ins(j) => Some(j),
+            Col::Del(_) => None,
+        }
+    }
+}
+
+/// An exact run of equal tokens: `a[i..i + len] == b[j..j + len]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Run {
+    i: usize,
+    j: usize,
+    len: usize,
+}
+
+/// A passage under construction, at token level.
+#[derive(Clone, Debug)]
+struct Candidate {
+    cols: Vec<Col>,
+    matched: usize,
+    anchors: Vec<Run>,
+    start: Stop,
+    end: Stop,
+}
+
+impl Candidate {
+    /// Trims to the first and last equal column and recounts.
+    fn new(cols: Vec<Col>, anchors: Vec<Run>, start: Stop, end: Stop) -> Option<Candidate> {
+        let first = cols.iter().position(|c| matches!(c, Col::Eq(..)))?;
+        let last = cols.iter().rposition(|c| matches!(c, Col::Eq(..)))?;
+        let cols = cols[first..=last].to_vec();
+        let matched = cols.iter().filter(|c| matches!(c, Col::Eq(..))).count();
+        Some(Candidate {
+            cols,
+            matched,
+            anchors,
+            start,
+            end,
+        })
+    }
+
+    fn first(&self) -> (usize, usize) {
+        match self.cols[0] {
+            Col::Eq(i, j) => (i, j),
+            _ => unreachable!("a candidate starts with an equal column"),
+        }
+    }
+
+    fn last(&self) -> (usize, usize) {
+        match self.cols[self.cols.len() - 1] {
+            Col::Eq(i, j) => (i, j),
+            _ => unreachable!("a candidate ends with an equal column"),
+        }
+    }
+
+    /// Words on each side.
+    fn lens(&self) -> (usize, usize) {
+        let (i0, j0) = self.first();
+        let (i1, j1) = self.last();
+        (i1 - i0 + 1, j1 - j0 + 1)
+    }
+
+    fn similarity(&self) -> f64 {
+        let (la, lb) = self.lens();
+        self.matched as f64 / la.min(lb) as f64
+    }
+
+    fn keep(&self, config: &AlignConfig) -> bool {
+        self.matched >= config.min_words.max(1) && self.similarity() >= config.min_similarity
+    }
+}
+
+/// Orders candidates for the best-first queue: most matched words, then
+/// fewest columns, then position (for determinism).
+struct Queued(Candidate);
+
+impl Queued {
+    fn key(
+        &self,
+    ) -> (
+        usize,
+        std::cmp::Reverse<usize>,
+        std::cmp::Reverse<(usize, usize)>,
+    ) {
+        (
+            self.0.matched,
+            std::cmp::Reverse(self.0.cols.len()),
+            std::cmp::Reverse(self.0.first()),
+        )
+    }
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+/// Disjoint claimed token ranges `[start, end]` (inclusive), by start.
+#[derive(Default)]
+struct Claimed(BTreeMap<usize, usize>);
+
+impl Claimed {
+    fn contains(&self, x: usize) -> bool {
+        self.0.range(..=x).next_back().is_some_and(|(_, &e)| e >= x)
+    }
+
+    fn insert(&mut self, s: usize, e: usize) {
+        self.0.insert(s, e);
+    }
+}
+
+struct Aligner<'t, 'c> {
+    a: &'t [Token],
+    b: &'t [Token],
+    a_len: usize,
+    b_len: usize,
+    config: &'c AlignConfig,
+    work: Work,
+}
+
+impl Aligner<'_, '_> {
+    fn run(&mut self, is_common: &dyn Fn(u64) -> bool) -> Alignment {
+        let runs = self.anchors(is_common);
+        let chains = self.chains(&runs);
+        let mut candidates = Vec::new();
+        for chain in chains {
+            if let Some(c) = self.candidate(&chain, &runs) {
+                if c.keep(self.config) {
+                    candidates.push(c);
+                }
+            }
+        }
+        let kept = self.resolve(candidates);
+        let merged = self.merge(kept);
+        let mut passages: Vec<Passage> = merged
+            .iter()
+            .filter(|c| c.keep(self.config))
+            .map(|c| self.passage(c))
+            .collect();
+        passages.sort_by_key(|p| (p.a.start, p.b.start));
+        Alignment {
+            passages,
+            budget_exhausted: self.work.exhausted,
+        }
+    }
+
+    /// The seeds of one document, as (hash, position), sorted, without
+    /// seeds repeated too often or common in the corpus.
+    fn seeds(&self, tokens: &[Token], is_common: &dyn Fn(u64) -> bool) -> Vec<(u64, usize)> {
+        let k = self.config.seed_size.max(1);
+        let mut seeds: Vec<(u64, usize)> = tokens
+            .windows(k)
+            .enumerate()
+            .map(|(i, w)| (seed_hash(w), i))
+            .collect();
+        seeds.sort_unstable();
+        let max = self.config.max_seed_repeats.max(1);
+        let mut out = Vec::with_capacity(seeds.len());
+        let mut s = 0;
+        while s < seeds.len() {
+            let h = seeds[s].0;
+            let mut e = s + 1;
+            while e < seeds.len() && seeds[e].0 == h {
+                e += 1;
+            }
+            if e - s <= max && !is_common(h) {
+                out.extend_from_slice(&seeds[s..e]);
+            }
+            s = e;
+        }
+        out
+    }
+
+    /// Exact anchors: shared seeds, merged along diagonals, sorted by
+    /// position in `a` then `b`.
+    fn anchors(&mut self, is_common: &dyn Fn(u64) -> bool) -> Vec<Run> {
+        let k = self.config.seed_size.max(1);
+        let sa = self.seeds(self.a, is_common);
+        let sb = self.seeds(self.b, is_common);
+        let mut pairs: Vec<(isize, usize)> = Vec::new();
+        let (mut x, mut y) = (0, 0);
+        while x < sa.len() && y < sb.len() {
+            let (ha, hb) = (sa[x].0, sb[y].0);
+            if ha < hb {
+                x += 1;
+            } else if hb < ha {
+                y += 1;
+            } else {
+                let xe = x + sa[x..].iter().take_while(|s| s.0 == ha).count();
+                let ye = y + sb[y..].iter().take_while(|s| s.0 == ha).count();
+                if !self.work.take((xe - x) * (ye - y)) {
+                    break;
+                }
+                for &(_, i) in &sa[x..xe] {
+                    for &(_, j) in &sb[y..ye] {
+                        // A hash collision is not a seed.
+                        if self.a[i..i + k]
+                            .iter()
+                            .zip(&self.b[j..j + k])
+                            .all(|(p, q)| p.hash == q.hash)
+                        {
+                            pairs.push((j as isize - i as isize, i));
+                        }
+                    }
+                }
+                x = xe;
+                y = ye;
+            }
+        }
+        pairs.sort_unstable();
+        let mut runs: Vec<Run> = Vec::new();
+        let mut last_diag = None;
+        for (d, i) in pairs {
+            let j = (i as isize + d) as usize;
+            if last_diag == Some(d) {
+                let r = runs.last_mut().expect("a run on this diagonal");
+                if i <= r.i + r.len {
+                    r.len = r.len.max(i + k - r.i);
+                    continue;
+                }
+            }
+            runs.push(Run { i, j, len: k });
+            last_diag = Some(d);
+        }
+        runs.sort_unstable_by_key(|r| (r.i, r.j));
+        runs
+    }
+
+    /// Whether a gap of `ga` words in `a` and `gb` in `b` may lie inside a
+    /// passage.
+    fn gap_ok(&self, ga: usize, gb: usize) -> bool {
+        let (short, long) = (ga.min(gb), ga.max(gb));
+        short <= self.config.max_gap && long <= self.config.max_gap * self.config.gap_ratio.max(1)
+    }
+
+    /// Chains of anchors (indices into `runs`), best first.
+    fn chains(&mut self, runs: &[Run]) -> Vec<Vec<usize>> {
+        let n = runs.len();
+        let left = self.work.limit.saturating_sub(self.work.used);
+        let lookback = CHAIN_LOOKBACK.min(left / n.max(1)).max(1);
+        if lookback < CHAIN_LOOKBACK {
+            self.work.exhausted = true;
+        }
+        self.work.used = self.work.used.saturating_add(n.saturating_mul(lookback));
+        let long = self.config.max_gap * self.config.gap_ratio.max(1);
+        let max_len = runs.iter().map(|r| r.len).max().unwrap_or(0);
+        let mut score = vec![0.0f64; n];
+        let mut pred = vec![NONE; n];
+        for k in 0..n {
+            let rk = runs[k];
+            let mut best = rk.len as f64;
+            for p in (k.saturating_sub(lookback)..k).rev() {
+                let rp = runs[p];
+                if rk.i > rp.i + long + max_len {
+                    break;
+                }
+                let (ae, be) = (rp.i + rp.len, rp.j + rp.len);
+                if ae > rk.i || be > rk.j {
+                    continue;
+                }
+                let (ga, gb) = (rk.i - ae, rk.j - be);
+                if !self.gap_ok(ga, gb) {
+                    continue;
+                }
+                let (short, longer) = (ga.min(gb) as f64, ga.max(gb) as f64);
+                // A gap costs 0.2 per word on the side that skips less and
+                // 0.06 per word more on the other; a link must pay for its
+                // gap with the anchor it adds.
+                let cost = 0.2 * short + 0.06 * (longer - short);
+                if cost >= rk.len as f64 {
+                    continue;
+                }
+                let s = score[p] + rk.len as f64 - cost;
+                if s > best {
+                    best = s;
+                    pred[k] = p;
+                }
+            }
+            score[k] = best;
+        }
+        // Chains are taken from their ends, best first: an anchor that some
+        // later anchor links to is reached through it, even when the gap
+        // before that later anchor cost more than the anchor brought.
+        let mut linked = vec![false; n];
+        for &p in &pred {
+            if p != NONE {
+                linked[p] = true;
+            }
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&x, &y| {
+            linked[x]
+                .cmp(&linked[y])
+                .then(score[y].total_cmp(&score[x]))
+                .then(x.cmp(&y))
+        });
+        let mut used = vec![false; n];
+        let mut chains = Vec::new();
+        for k in order {
+            if used[k] {
+                continue;
+            }
+            let mut chain = Vec::new();
+            let mut c = k;
+            while c != NONE && !used[c] {
+                used[c] = true;
+                chain.push(c);
+                c = pred[c];
+            }
+            chain.reverse();
+            chains.push(chain);
+        }
+        chains
+    }
+
+    /// Fills and extends one chain into a candidate passage.
+    fn candidate(&mut self, chain: &[usize], runs: &[Run]) -> Option<Candidate> {
+        let mut cols = Vec::new();
+        for (n, &r) in chain.iter().enumerate() {
+            let run = runs[r];
+            if n > 0 {
+                let prev = runs[chain[n - 1]];
+                let (ae, be) = (prev.i + prev.len, prev.j + prev.len);
+                self.fill(ae, run.i, be, run.j, &mut cols);
+            }
+            cols.extend((0..run.len).map(|d| Col::Eq(run.i + d, run.j + d)));
+        }
+        let first = runs[chain[0]];
+        let last = runs[chain[chain.len() - 1]];
+        let anchors: Vec<Run> = chain.iter().map(|&r| runs[r]).collect();
+        let mut left = self.extend(first.i, first.j, false);
+        let right = self.extend(last.i + last.len, last.j + last.len, true);
+        left.reverse();
+        left.extend(cols);
+        left.extend(right);
+        let mut c = Candidate::new(
+            left,
+            anchors,
+            Stop::SimilarityTooLow,
+            Stop::SimilarityTooLow,
+        )?;
+        if self.config.explain {
+            c.start = self.stop_reason(&c, runs, false);
+            c.end = self.stop_reason(&c, runs, true);
+        }
+        Some(c)
+    }
+
+    /// Why candidate `c` stops at its start (`forward` false) or end.
+    fn stop_reason(&self, c: &Candidate, runs: &[Run], forward: bool) -> Stop {
+        let (i, j) = if forward { c.last() } else { c.first() };
+        let at_edge = if forward {
+            i + 1 >= self.a.len() || j + 1 >= self.b.len()
+        } else {
+            i == 0 || j == 0
+        };
+        if at_edge {
+            return Stop::EndOfText;
+        }
+        if self.work.exhausted {
+            return Stop::Budget;
+        }
+        // The nearest anchor beyond, in both documents.
+        let mut nearest: Option<(usize, usize)> = None;
+        for r in runs {
+            let gaps = if forward {
+                (r.i > i && r.j > j).then(|| (r.i - i - 1, r.j - j - 1))
+            } else {
+                (r.i + r.len <= i && r.j + r.len <= j)
+                    .then(|| (i - (r.i + r.len), j - (r.j + r.len)))
+            };
+            if let Some((ga, gb)) = gaps {
+                if nearest.map_or(true, |(na, nb)| ga.max(gb) < na.max(nb)) {
+                    nearest = Some((ga, gb));
+                }
+            }
+        }
+        match nearest {
+            Some((a_gap, b_gap)) if !self.gap_ok(a_gap, b_gap) => Stop::GapTooLong { a_gap, b_gap },
+            _ => Stop::SimilarityTooLow,
+        }
+    }
+
+    /// Aligns `a[i0..i1]` with `b[j0..j1]` end to end, appending columns.
+    fn fill(&mut self, i0: usize, i1: usize, j0: usize, j1: usize, cols: &mut Vec<Col>) {
+        let (n, m) = (i1 - i0, j1 - j0);
+        if n == 0 || m == 0 || !self.work.take((n + 1) * (m + 1)) {
+            coarse_fill(i0, i1, j0, j1, cols);
+            return;
+        }
+        let a: Vec<u64> = self.a[i0..i1].iter().map(|t| t.hash).collect();
+        let b: Vec<u64> = self.b[j0..j1].iter().map(|t| t.hash).collect();
+        let dp = Gotoh::new(&a, &b, true);
+        let (state, _) = dp.best_state(n, m);
+        for col in dp.traceback(n, m, state) {
+            cols.push(match col {
+                Col::Eq(i, j) => Col::Eq(i0 + i, j0 + j),
+                Col::Sub(i, j) => Col::Sub(i0 + i, j0 + j),
+                Col::Del(i) => Col::Del(i0 + i),
+                Col::Ins(j) => Col::Ins(j0 + j),
+            });
+        }
+    }
+
+    /// Extends from `(i, j)` forwards (into `a[i..]`, `b[j..]`) or
+    /// backwards (into `a[..i]`, `b[..j]`, columns returned nearest first).
+    fn extend(&mut self, i: usize, j: usize, forward: bool) -> Vec<Col> {
+        let w = 2 * self.config.max_gap.max(1);
+        let (ia, ib) = if forward {
+            (i..(i + w).min(self.a.len()), j..(j + w).min(self.b.len()))
+        } else {
+            (i.saturating_sub(w)..i, j.saturating_sub(w)..j)
+        };
+        let (n, m) = (ia.len(), ib.len());
+        if n == 0 || m == 0 || !self.work.take((n + 1) * (m + 1)) {
+            return Vec::new();
+        }
+        let mut a: Vec<u64> = self.a[ia.clone()].iter().map(|t| t.hash).collect();
+        let mut b: Vec<u64> = self.b[ib.clone()].iter().map(|t| t.hash).collect();
+        if !forward {
+            a.reverse();
+            b.reverse();
+        }
+        let dp = Gotoh::new(&a, &b, false);
+        let Some((bi, bj)) = dp.best_end else {
+            return Vec::new();
+        };
+        let map_i = |x: usize| {
+            if forward {
+                ia.start + x
+            } else {
+                ia.end - 1 - x
+            }
+        };
+        let map_j = |y: usize| {
+            if forward {
+                ib.start + y
+            } else {
+                ib.end - 1 - y
+            }
+        };
+        dp.traceback(bi, bj, 0)
+            .into_iter()
+            .map(|col| match col {
+                Col::Eq(x, y) => Col::Eq(map_i(x), map_j(y)),
+                Col::Sub(x, y) => Col::Sub(map_i(x), map_j(y)),
+                Col::Del(x) => Col::Del(map_i(x)),
+                Col::Ins(y) => Col::Ins(map_j(y)),
+            })
+            .collect()
+    }
+
+    /// Best first, cutting each candidate around text already claimed.
+    fn resolve(&mut self, candidates: Vec<Candidate>) -> Vec<Candidate> {
+        let mut heap: BinaryHeap<Queued> = candidates.into_iter().map(Queued).collect();
+        let (mut ca, mut cb) = (Claimed::default(), Claimed::default());
+        let mut kept = Vec::new();
+        while let Some(Queued(c)) = heap.pop() {
+            let blocked = |col: &Col| {
+                col.a().is_some_and(|i| ca.contains(i)) || col.b().is_some_and(|j| cb.contains(j))
+            };
+            if !c.cols.iter().any(blocked) {
+                let ((i0, j0), (i1, j1)) = (c.first(), c.last());
+                ca.insert(i0, i1);
+                cb.insert(j0, j1);
+                kept.push(c);
+                continue;
+            }
+            let mut piece: Vec<Col> = Vec::new();
+            let mut start = c.start;
+            let n = c.cols.len();
+            for (x, col) in c.cols.iter().enumerate() {
+                let cut = blocked(col);
+                if !cut {
+                    piece.push(*col);
+                }
+                if (cut || x + 1 == n) && !piece.is_empty() {
+                    let end = if cut { Stop::Overlap } else { c.end };
+                    let cols = std::mem::take(&mut piece);
+                    let (lo, hi) = (cols[0].a(), cols[cols.len() - 1].a());
+                    let anchors = c
+                        .anchors
+                        .iter()
+                        .filter(|r| {
+                            lo.map_or(true, |lo| r.i >= lo)
+                                && hi.map_or(true, |hi| r.i + r.len <= hi + 1)
+                        })
+                        .copied()
+                        .collect();
+                    if let Some(p) = Candidate::new(cols, anchors, start, end) {
+                        if p.keep(self.config) {
+                            heap.push(Queued(p));
+                        }
+                    }
+                }
+                if cut {
+                    start = Stop::Overlap;
+                }
+            }
+        }
+        kept
+    }
+
+    /// Merges neighbours (in order in both documents, nothing between them
+    /// on either side) whose gap is at most half the shorter of the two.
+    fn merge(&mut self, mut kept: Vec<Candidate>) -> Vec<Candidate> {
+        kept.sort_by_key(|c| c.first());
+        let mut b_order: Vec<(usize, usize)> =
+            kept.iter().map(|c| (c.first().1, c.last().1)).collect();
+        b_order.sort_unstable();
+        let mut out: Vec<Candidate> = Vec::with_capacity(kept.len());
+        for c in kept {
+            if let Some(p) = out.last_mut() {
+                let ((pi, pj), (ci, cj)) = (p.last(), c.first());
+                if ci > pi && cj > pj {
+                    let (ga, gb) = (ci - pi - 1, cj - pj - 1);
+                    let (pl, cl) = (p.lens(), c.lens());
+                    let shorter = pl.0.min(pl.1).min(cl.0).min(cl.1);
+                    // Nothing else may lie in the gap in b.
+                    let x = b_order.partition_point(|&(s, _)| s <= pj);
+                    let free = b_order.get(x).map_or(true, |&(s, _)| s >= cj);
+                    if free && 2 * ga.max(gb) <= shorter {
+                        let mut cols = std::mem::take(&mut p.cols);
+                        self.fill(pi + 1, ci, pj + 1, cj, &mut cols);
+                        cols.extend_from_slice(&c.cols);
+                        let mut anchors = std::mem::take(&mut p.anchors);
+                        anchors.extend_from_slice(&c.anchors);
+                        let merged = Candidate::new(cols, anchors, p.start, c.end)
+                            .expect("merged candidates start and end with a match");
+                        *p = merged;
+                        continue;
+                    }
+                }
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// Turns a token-level candidate into a byte-level passage.
+    fn passage(&self, c: &Candidate) -> Passage {
+        let ((i0, j0), (i1, j1)) = (c.first(), c.last());
+        let (la, lb) = c.lens();
+        let a = Span::new(self.a[i0].span.start, self.a[i1].span.end);
+        let b = Span::new(self.b[j0].span.start, self.b[j1].span.end);
+        debug_assert!(a.end <= self.a_len && b.end <= self.b_len);
+        let mut ops: Vec<EditOp> = Vec::new();
+        for &col in &c.cols {
+            let op = match col {
+                Col::Eq(i, j) => EditOp::Equal {
+                    a: self.a[i].span,
+                    b: self.b[j].span,
+                },
+                Col::Sub(i, j) => EditOp::Substitute {
+                    a: self.a[i].span,
+                    b: self.b[j].span,
+                },
+                Col::Del(i) => EditOp::Delete { a: self.a[i].span },
+                Col::Ins(j) => EditOp::Insert { b: self.b[j].span },
+            };
+            match (ops.last_mut(), op) {
+                (Some(EditOp::Equal { a, b }), EditOp::Equal { a: x, b: y })
+                | (Some(EditOp::Substitute { a, b }), EditOp::Substitute { a: x, b: y }) => {
+                    a.end = x.end;
+                    b.end = y.end;
+                }
+                (Some(EditOp::Delete { a }), EditOp::Delete { a: x }) => a.end = x.end,
+                (Some(EditOp::Insert { b }), EditOp::Insert { b: y }) => b.end = y.end,
+                _ => ops.push(op),
+            }
+        }
+        let explain = self.config.explain.then(|| Explain {
+            anchors: c
+                .anchors
+                .iter()
+                .map(|r| Anchor {
+                    a_token: r.i,
+                    b_token: r.j,
+                    words: r.len,
+                    a: Span::new(self.a[r.i].span.start, self.a[r.i + r.len - 1].span.end),
+                    b: Span::new(self.b[r.j].span.start, self.b[r.j + r.len - 1].span.end),
+                })
+                .collect(),
+            start: c.start,
+            end: c.end,
+        });
+        Passage {
+            a,
+            b,
+            words: c.matched,
+            similarity: c.similarity(),
+            compression: la.max(lb) as f64 / la.min(lb) as f64,
+            ops,
+            explain,
+        }
+    }
+}
+
+/// Fills a gap without aligning: substitutions, then the rest deleted or
+/// inserted.
+fn coarse_fill(i0: usize, i1: usize, j0: usize, j1: usize, cols: &mut Vec<Col>) {
+    let common = (i1 - i0).min(j1 - j0);
+    cols.extend((0..common).map(|d| Col::Sub(i0 + d, j0 + d)));
+    cols.extend((i0 + common..i1).map(Col::Del));
+    cols.extend((j0 + common..j1).map(Col::Ins));
+}
+
+/// Affine-gap alignment of two token-hash sequences (Gotoh), either global
+/// (`global`: from `(0, 0)` to `(n, m)`) or anchored at `(0, 0)` with a
+/// free end and X-drop (for extension).
+struct Gotoh {
+    m: usize,
+    /// Per cell, the previous state of each state: bits 0-1 for the match
+    /// state, 2-3 for deletion (gap in `b`), 4-5 for insertion.
+    trace: Vec<u8>,
+    /// Scores of the three states at the last computed row (global) or
+    /// unused (extension).
+    last: [Vec<i32>; 3],
+    /// Cells `(i, j)` of the match state that scored best (extension).
+    best_end: Option<(usize, usize)>,
+    eq: Vec<bool>,
+}
+
+const S_M: u8 = 0;
+const S_D: u8 = 1;
+const S_I: u8 = 2;
+
+impl Gotoh {
+    fn new(a: &[u64], b: &[u64], global: bool) -> Gotoh {
+        let (n, m) = (a.len(), b.len());
+        let w = m + 1;
+        let mut trace = vec![0u8; (n + 1) * w];
+        let mut eq = vec![false; (n + 1) * w];
+        let gap = |len: usize| GAP_OPEN + GAP_EXTEND * (len as i32 - 1);
+        // Row 0.
+        let mut pm = vec![NEG; w];
+        let mut pd = vec![NEG; w];
+        let mut pi = vec![NEG; w];
+        pm[0] = 0;
+        for j in 1..=m {
+            pi[j] = gap(j);
+            trace[j] = if j == 1 { S_M << 4 } else { S_I << 4 };
+        }
+        let (mut best, mut best_end) = (0, None);
+        let mut cm = vec![NEG; w];
+        let mut cd = vec![NEG; w];
+        let mut ci = vec![NEG; w];
+        for i in 1..=n {
+            cm[0] = NEG;
+            ci[0] = NEG;
+            cd[0] = gap(i);
+            trace[i * w] = if i == 1 { S_M << 2 } else { S_D << 2 };
+            let mut row_best = NEG;
+            for j in 1..=m {
+                let same = a[i - 1] == b[j - 1];
+                eq[i * w + j] = same;
+                // Match state, from the diagonal.
+                let (mut v, mut s) = (pm[j - 1], S_M);
+                if pd[j - 1] > v {
+                    (v, s) = (pd[j - 1], S_D);
+                }
+                if pi[j - 1] > v {
+                    (v, s) = (pi[j - 1], S_I);
+                }
+                let mv = v.saturating_add(if same { MATCH } else { MISMATCH });
+                let mut t = s;
+                // Deletion: consume a[i - 1], from the row above.
+                let (mut dv, mut ds) = (pm[j].saturating_add(GAP_OPEN), S_M);
+                if pd[j].saturating_add(GAP_EXTEND) > dv {
+                    (dv, ds) = (pd[j] + GAP_EXTEND, S_D);
+                }
+                if pi[j].saturating_add(GAP_OPEN) > dv {
+                    (dv, ds) = (pi[j] + GAP_OPEN, S_I);
+                }
+                t |= ds << 2;
+                // Insertion: consume b[j - 1], from the left.
+                let (mut iv, mut is) = (cm[j - 1].saturating_add(GAP_OPEN), S_M);
+                if ci[j - 1].saturating_add(GAP_EXTEND) > iv {
+                    (iv, is) = (ci[j - 1] + GAP_EXTEND, S_I);
+                }
+                if cd[j - 1].saturating_add(GAP_OPEN) > iv {
+                    (iv, is) = (cd[j - 1] + GAP_OPEN, S_D);
+                }
+                t |= is << 4;
+                trace[i * w + j] = t;
+                let (mv, dv, iv) = (mv.max(NEG), dv.max(NEG), iv.max(NEG));
+                cm[j] = mv;
+                cd[j] = dv;
+                ci[j] = iv;
+                if !global {
+                    if same && mv > best.max(MIN_EXTENSION - 1) {
+                        best = mv;
+                        best_end = Some((i, j));
+                    }
+                    row_best = row_best.max(mv).max(dv).max(iv);
+                }
+            }
+            std::mem::swap(&mut pm, &mut cm);
+            std::mem::swap(&mut pd, &mut cd);
+            std::mem::swap(&mut pi, &mut ci);
+            if !global && row_best < best - X_DROP {
+                break;
+            }
+        }
+        Gotoh {
+            m,
+            trace,
+            last: [pm, pd, pi],
+            best_end,
+            eq,
+        }
+    }
+
+    /// The best state at `(n, m)` after a global alignment.
+    fn best_state(&self, _n: usize, m: usize) -> (u8, i32) {
+        let [pm, pd, pi] = &self.last;
+        let mut best = (S_M, pm[m]);
+        if pd[m] > best.1 {
+            best = (S_D, pd[m]);
+        }
+        if pi[m] > best.1 {
+            best = (S_I, pi[m]);
+        }
+        best
+    }
+
+    /// Columns from `(0, 0)` to `(i, j)` ending in `state`.
+    fn traceback(&self, mut i: usize, mut j: usize, mut state: u8) -> Vec<Col> {
+        let w = self.m + 1;
+        let mut cols = Vec::with_capacity(i + j);
+        while i > 0 || j > 0 {
+            let t = self.trace[i * w + j];
+            if i == 0 {
+                state = S_I;
+            } else if j == 0 {
+                state = S_D;
+            }
+            match state {
+                S_M => {
+                    cols.push(if self.eq[i * w + j] {
+                        Col::Eq(i - 1, j - 1)
+                    } else {
+                        Col::Sub(i - 1, j - 1)
+                    });
+                    state = t & 3;
+                    i -= 1;
+                    j -= 1;
+                }
+                S_D => {
+                    cols.push(Col::Del(i - 1));
+                    state = (t >> 2) & 3;
+                    i -= 1;
+                }
+                _ => {
+                    cols.push(Col::Ins(j - 1));
+                    state = (t >> 4) & 3;
+                    j -= 1;
+                }
+            }
+        }
+        cols.reverse();
+        cols
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::tokenize;
+    use proptest::prelude::*;
+
+    /// Deterministic pseudo-words: distinct enough that unrelated texts
+    /// share no 4-gram.
+    struct Words(u64);
+
+    impl Words {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn word(&mut self) -> String {
+            let syllables = [
+                "ka", "lo", "mi", "ren", "tu", "sa", "vo", "pel", "dri", "an",
+            ];
+            let n = 2 + self.next() % 3;
+            (0..n)
+                .map(|_| syllables[(self.next() % 10) as usize])
+                .collect()
+        }
+
+        fn text(&mut self, n: usize) -> Vec<String> {
+            (0..n).map(|_| self.word()).collect()
+        }
+    }
+
+    /// Joins words into a text and returns the byte span of each part.
+    fn build(parts: &[&[String]]) -> (String, Vec<Span>) {
+        let mut text = String::new();
+        let mut spans = Vec::new();
+        for part in parts {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            let start = text.len();
+            text.push_str(&part.join(" "));
+            spans.push(Span::new(start, text.len()));
+        }
+        (text, spans)
+    }
+
+    fn run(a: &str, b: &str, config: &AlignConfig) -> Alignment {
+        let al = align(a, &tokenize(a), b, &tokenize(b), config);
+        check_invariants(a, b, &al).unwrap();
+        al
+    }
+
+    fn overlap(x: Span, y: Span) -> usize {
+        x.end.min(y.end).saturating_sub(x.start.max(y.start))
+    }
+
+    /// Spans in bounds and on char boundaries, passages sorted and disjoint
+    /// on both sides, ops tiling each passage's words in order.
+    fn check_invariants(a: &str, b: &str, al: &Alignment) -> Result<(), String> {
+        let (ta, tb) = (tokenize(a), tokenize(b));
+        for (n, p) in al.passages.iter().enumerate() {
+            for (text, s) in [(a, p.a), (b, p.b)] {
+                if s.start >= s.end || s.end > text.len() {
+                    return Err(format!("span {s:?} out of bounds"));
+                }
+                if !text.is_char_boundary(s.start) || !text.is_char_boundary(s.end) {
+                    return Err(format!("span {s:?} not on char boundaries"));
+                }
+            }
+            if !(0.0..=1.0).contains(&p.similarity) || p.compression < 1.0 || p.words == 0 {
+                return Err(format!("bad figures {p:?}"));
+            }
+            for q in &al.passages[n + 1..] {
+                if (q.a.start, q.b.start) < (p.a.start, p.b.start) {
+                    return Err("passages not sorted".into());
+                }
+                if overlap(p.a, q.a) > 0 || overlap(p.b, q.b) > 0 {
+                    return Err(format!("passages overlap: {:?} {:?}", p, q));
+                }
+            }
+            let a_spans = p.ops.iter().filter_map(|op| match *op {
+                EditOp::Equal { a, .. } | EditOp::Substitute { a, .. } | EditOp::Delete { a } => {
+                    Some(a)
+                }
+                EditOp::Insert { .. } => None,
+            });
+            tiles(&ta, p.a, a_spans)?;
+            let b_spans = p.ops.iter().filter_map(|op| match *op {
+                EditOp::Equal { b, .. } | EditOp::Substitute { b, .. } | EditOp::Insert { b } => {
+                    Some(b)
+                }
+                EditOp::Delete { .. } => None,
+            });
+            tiles(&tb, p.b, b_spans)?;
+            let equal: usize = p
+                .ops
+                .iter()
+                .map(|op| match *op {
+                    EditOp::Equal { a, .. } => ta.iter().filter(|t| inside(t.span, a)).count(),
+                    _ => 0,
+                })
+                .sum();
+            if equal != p.words {
+                return Err(format!("{} equal words in ops, {} claimed", equal, p.words));
+            }
+            let first_last = (p.ops.first(), p.ops.last());
+            if !matches!(
+                first_last,
+                (Some(EditOp::Equal { .. }), Some(EditOp::Equal { .. }))
+            ) {
+                return Err("a passage starts and ends with equal words".into());
+            }
+        }
+        Ok(())
+    }
+
+    fn inside(x: Span, within: Span) -> bool {
+        x.start >= within.start && x.end <= within.end
+    }
+
+    /// The spans cover the tokens inside `within` one after another, each
+    /// a non-empty run, all of them.
+    fn tiles(
+        tokens: &[Token],
+        within: Span,
+        spans: impl Iterator<Item = Span>,
+    ) -> Result<(), String> {
+        let words: Vec<Span> = tokens
+            .iter()
+            .map(|t| t.span)
+            .filter(|s| inside(*s, within))
+            .collect();
+        let mut next = 0;
+        for s in spans {
+            let run = words[next..].iter().take_while(|w| inside(**w, s)).count();
+            if run == 0 || words[next].start != s.start || words[next + run - 1].end != s.end {
+                return Err(format!(
+                    "op span {s:?} does not continue the tiling of {within:?}"
+                ));
+            }
+            next += run;
+        }
+        if next != words.len() {
+            return Err(format!(
+                "ops cover {next} of {} words of {within:?}",
+                words.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// What a case expects: passages with their a and b inside these
+    /// regions (given as (text, span) of the planted parts), each region
+    /// mostly covered.
+    struct Expect {
+        /// (a region, b region, least share of each covered)
+        regions: Vec<(Span, Span, f64)>,
+    }
+
+    #[test]
+    fn table() {
+        let mut w = Words(0x2545_F491_4F6C_DD1D);
+        let (h1, h2, h3, h4) = (w.text(150), w.text(150), w.text(150), w.text(150));
+        let (p1, p2) = (w.text(60), w.text(45));
+        // Light edits: every 10th word replaced.
+        let edited: Vec<String> = p1
+            .iter()
+            .enumerate()
+            .map(|(i, x)| if i % 10 == 5 { w.word() } else { x.clone() })
+            .collect();
+        // Condensed 3:1: keep 6 words, skip 12.
+        let condensed: Vec<String> = p1
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 18 < 6)
+            .map(|(_, x)| x.clone())
+            .collect();
+        let name: Vec<String> = "People's Mojahedin Organization of Iran"
+            .split(' ')
+            .map(String::from)
+            .collect();
+
+        type Case = (&'static str, String, String, Expect);
+        let mut cases: Vec<Case> = Vec::new();
+        let region =
+            |a: &(String, Vec<Span>), ai: usize, b: &(String, Vec<Span>), bi: usize, share| {
+                (a.1[ai], b.1[bi], share)
+            };
+        let a = build(&[&h1, &p1, &h2]);
+        let b = build(&[&h3, &p1, &h4]);
+        cases.push((
+            "verbatim",
+            a.0.clone(),
+            b.0.clone(),
+            Expect {
+                regions: vec![region(&a, 1, &b, 1, 1.0)],
+            },
+        ));
+        let b = build(&[&h3, &edited, &h4]);
+        cases.push((
+            "light edits",
+            a.0.clone(),
+            b.0.clone(),
+            Expect {
+                regions: vec![region(&a, 1, &b, 1, 0.95)],
+            },
+        ));
+        let b = build(&[&h3, &condensed, &h4]);
+        cases.push((
+            "condensed 3:1",
+            a.0.clone(),
+            b.0.clone(),
+            Expect {
+                regions: vec![region(&a, 1, &b, 1, 0.9)],
+            },
+        ));
+        let a2 = build(&[&h1, &p1, &h2, &p2]);
+        let b2 = build(&[&h3, &p2, &h4, &p1]);
+        cases.push((
+            "transposed",
+            a2.0.clone(),
+            b2.0.clone(),
+            Expect {
+                regions: vec![region(&a2, 1, &b2, 3, 1.0), region(&a2, 3, &b2, 1, 1.0)],
+            },
+        ));
+        let b = build(&[&h3, &h4]);
+        cases.push((
+            "nothing shared",
+            a.0.clone(),
+            b.0.clone(),
+            Expect { regions: vec![] },
+        ));
+        let a = build(&[&h1, &name, &h2]);
+        let b = build(&[&h3, &name, &h4]);
+        cases.push((
+            "a shared name",
+            a.0.clone(),
+            b.0.clone(),
+            Expect { regions: vec![] },
+        ));
+
+        for (name, a, b, expect) in cases {
+            let al = run(&a, &b, &AlignConfig::default());
+            assert!(!al.budget_exhausted, "{name}");
+            assert_eq!(
+                al.passages.len(),
+                expect.regions.len(),
+                "{name}: {:#?}",
+                al.passages
+            );
+            for (ra, rb, share) in expect.regions {
+                let p = al
+                    .passages
+                    .iter()
+                    .find(|p| overlap(p.a, ra) > 0)
+                    .unwrap_or_else(|| panic!("{name}: nothing found in {ra:?}"));
+                assert!(
+                    inside(p.a, ra) && inside(p.b, rb),
+                    "{name}: {p:?} outside {ra:?} {rb:?}"
+                );
+                let covered = |x: Span, r: Span| x.len() as f64 / r.len() as f64;
+                assert!(
+                    covered(p.a, ra) >= share,
+                    "{name}: a covered {}",
+                    covered(p.a, ra)
+                );
+                assert!(
+                    covered(p.b, rb) >= share,
+                    "{name}: b covered {}",
+                    covered(p.b, rb)
+                );
+                if name == "light edits" {
+                    assert!(
+                        p.ops
+                            .iter()
+                            .any(|op| matches!(op, EditOp::Substitute { .. })),
+                        "{name}"
+                    );
+                }
+                if name == "condensed 3:1" {
+                    assert!(
+                        (2.0..=4.0).contains(&p.compression),
+                        "{name}: {}",
+                        p.compression
+                    );
+                    assert!(
+                        p.ops.iter().any(|op| matches!(op, EditOp::Delete { .. })),
+                        "{name}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_word_repeated_stays_within_budget() {
+        let text = "spam ".repeat(100_000);
+        let t = std::time::Instant::now();
+        let al = run(&text, &text, &AlignConfig::default());
+        // Every seed repeats: nothing anchors, and it must not try.
+        assert!(al.passages.is_empty());
+        assert!(!al.budget_exhausted);
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t.elapsed()
+        );
+        // With repeats allowed, the budget stops it and says so.
+        let config = AlignConfig {
+            max_seed_repeats: usize::MAX,
+            budget: 1_000_000,
+            ..AlignConfig::default()
+        };
+        let short = "spam ".repeat(5_000);
+        let al = run(&short, &short, &config);
+        assert!(al.budget_exhausted);
+    }
+
+    #[test]
+    fn identity_covers_the_document() {
+        let mut w = Words(7);
+        let synthetic = w.text(800).join(" ");
+        let seeds = [
+            include_str!("../fixtures/seeds/000_1496404e9c0b7117.txt"),
+            include_str!("../fixtures/seeds/003_989d3d1e37b41e47.txt"),
+        ];
+        for text in seeds.iter().copied().chain([synthetic.as_str()]) {
+            let tokens = tokenize(text);
+            let al = run(text, text, &AlignConfig::default());
+            let covered = tokens
+                .iter()
+                .filter(|t| {
+                    al.passages
+                        .iter()
+                        .any(|p| inside(t.span, p.a) && inside(t.span, p.b))
+                })
+                .count();
+            assert_eq!(covered, tokens.len(), "{} passages", al.passages.len());
+        }
+    }
+
+    #[test]
+    fn explain_says_why_a_passage_stops() {
+        let mut w = Words(99);
+        let (h1, h2, p) = (w.text(100), w.text(100), w.text(40));
+        let (a, spans) = build(&[&h1, &p]);
+        let (b, _) = build(&[&h2, &p, &h1[..3]]);
+        let config = AlignConfig {
+            explain: true,
+            ..AlignConfig::default()
+        };
+        let al = run(&a, &b, &config);
+        assert_eq!(al.passages.len(), 1);
+        let e = al.passages[0].explain.as_ref().expect("explained");
+        assert_eq!(e.anchors.len(), 1);
+        assert_eq!(e.anchors[0].a, spans[1]);
+        assert_eq!(e.anchors[0].words, 40);
+        assert_eq!(e.end, Stop::EndOfText);
+        // Before it, `a` and `b` share nothing more.
+        assert_eq!(e.start, Stop::SimilarityTooLow);
+        // Without explain there is none.
+        assert!(run(&a, &b, &AlignConfig::default()).passages[0]
+            .explain
+            .is_none());
+    }
+
+    #[test]
+    fn common_seeds_can_be_ignored() {
+        let mut w = Words(5);
+        let (h1, h2, p) = (w.text(100), w.text(100), w.text(30));
+        let (a, _) = build(&[&h1, &p, &h2]);
+        let (b, _) = build(&[&h2[..5], &p]);
+        let (ta, tb) = (tokenize(&a), tokenize(&b));
+        let config = AlignConfig::default();
+        assert_eq!(align(&a, &ta, &b, &tb, &config).passages.len(), 1);
+        let al = align_with(&a, &ta, &b, &tb, &config, &|_| true);
+        assert!(al.passages.is_empty());
+    }
+
+    fn vocab_text() -> impl Strategy<Value = Vec<usize>> {
+        prop::collection::vec(0usize..40, 0..120)
+    }
+
+    const VOCAB: [&str; 40] = [
+        "the",
+        "of",
+        "and",
+        "naïve",
+        "日本",
+        "Ünïcode",
+        "regime",
+        "camp",
+        "Albania",
+        "x",
+        "é",
+        "ß",
+        "people's",
+        "U.S.",
+        "3,000",
+        "—",
+        "…",
+        "mek",
+        "hope",
+        "push",
+        "change",
+        "free",
+        "iran",
+        "group",
+        "life",
+        "new",
+        "old",
+        "a",
+        "in",
+        "to",
+        "for",
+        "with",
+        "by",
+        "from",
+        "ﬁne",
+        "КИЇВ",
+        "θ",
+        "🙂",
+        "don’t",
+        "--",
+    ];
+
+    fn render(ids: &[usize]) -> String {
+        ids.iter().map(|&i| VOCAB[i]).collect::<Vec<_>>().join(" ")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Any texts: offsets in bounds and on char boundaries, no double
+        /// claims, ops tiling every passage on both sides.
+        #[test]
+        fn invariants_hold(a in vocab_text(), b in vocab_text(), cut in 0usize..120, len in 0usize..60) {
+            // Splice part of `a` into `b` so that passages do occur.
+            let start = cut.min(a.len());
+            let end = (start + len).min(a.len());
+            let mut b2 = b.clone();
+            let at = cut.min(b2.len());
+            b2.splice(at..at, a[start..end].iter().copied());
+            let (ta, tb) = (render(&a), render(&b2));
+            let al = align(&ta, &tokenize(&ta), &tb, &tokenize(&tb), &AlignConfig::default());
+            prop_assert!(check_invariants(&ta, &tb, &al).is_ok(), "{:?}", check_invariants(&ta, &tb, &al));
+        }
+
+        /// A document aligned with itself is covered, word for word.
+        #[test]
+        fn self_alignment_covers(ids in prop::collection::vec(0usize..2000, 8..300)) {
+            let text = ids.iter().map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+            let tokens = tokenize(&text);
+            let al = align(&text, &tokens, &text, &tokens, &AlignConfig::default());
+            prop_assert!(check_invariants(&text, &text, &al).is_ok());
+            let first = tokens[0].span.start;
+            let last = tokens[tokens.len() - 1].span.end;
+            prop_assert_eq!(al.passages.len(), 1);
+            prop_assert_eq!(al.passages[0].a, Span::new(first, last));
+            prop_assert_eq!(al.passages[0].b, Span::new(first, last));
+            prop_assert_eq!(al.passages[0].words, tokens.len());
+        }
+    }
+}
