@@ -48,10 +48,8 @@ fn pairs() -> Vec<(String, String)> {
 
 fn bench(c: &mut Criterion) {
     let pairs = pairs();
-    let tokenised: Vec<(&str, Vec<Token>, &str, Vec<Token>)> = pairs
-        .iter()
-        .map(|(a, b)| (a.as_str(), tokenize(a), b.as_str(), tokenize(b)))
-        .collect();
+    let tokenised: Vec<(&str, Vec<Token>, &str, Vec<Token>)> =
+        pairs.iter().map(|(a, b)| (a.as_str(), tokenize(a), b.as_str(), tokenize(b))).collect();
     for (a, ta, b, tb) in &tokenised {
         assert!(
             (500..=1600).contains(&ta.len()) && (500..=1600).contains(&tb.len()),
@@ -64,10 +62,8 @@ fn bench(c: &mut Criterion) {
     let config = AlignConfig::default();
     // Known results: the paraphrase and the planted excerpts are found, the
     // pairs sharing only names give nothing.
-    let found: Vec<usize> = tokenised
-        .iter()
-        .map(|(a, ta, b, tb)| align(a, ta, b, tb, &config).passages.len())
-        .collect();
+    let found: Vec<usize> =
+        tokenised.iter().map(|(a, ta, b, tb)| align(a, ta, b, tb, &config).passages.len()).collect();
     assert!(found[0] >= 5 && found[1] == 0 && found[2] == 0, "{found:?}");
     assert!(found[5..].iter().all(|&n| n == 1), "{found:?}");
 
@@ -75,10 +71,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(tokenised.len() as u64));
     group.bench_function("news_pairs", |bench| {
         bench.iter(|| {
-            tokenised
-                .iter()
-                .map(|(a, ta, b, tb)| align(a, ta, b, tb, &config).passages.len())
-                .sum::<usize>()
+            tokenised.iter().map(|(a, ta, b, tb)| align(a, ta, b, tb, &config).passages.len()).sum::<usize>()
         })
     });
     group.finish();
@@ -108,11 +101,9 @@ fn pathological(c: &mut Criterion) {
     let config = AlignConfig::default();
     let mut group = c.benchmark_group("align_pathological");
     group.sample_size(10);
-    for (name, a, b) in [
-        ("10MB_pair", &big_a, &big_b),
-        ("10MB_self", &big_a, &big_a),
-        ("one_word_100k", &spam, &spam),
-    ] {
+    for (name, a, b) in
+        [("10MB_pair", &big_a, &big_b), ("10MB_self", &big_a, &big_a), ("one_word_100k", &spam, &spam)]
+    {
         let (ta, tb) = (tokenize(a), tokenize(b));
         let al = align(a, &ta, b, &tb, &config);
         println!(
@@ -121,9 +112,7 @@ fn pathological(c: &mut Criterion) {
             al.passages.len(),
             al.budget_exhausted
         );
-        group.bench_function(name, |bench| {
-            bench.iter(|| align(a, &ta, b, &tb, &config).passages.len())
-        });
+        group.bench_function(name, |bench| bench.iter(|| align(a, &ta, b, &tb, &config).passages.len()));
     }
     group.finish();
 }

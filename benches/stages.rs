@@ -39,11 +39,7 @@ fn corpus_path() -> PathBuf {
 fn load() -> (PathBuf, Vec<Document>, u64) {
     let path = corpus_path();
     let loaded = source::read_inputs(std::slice::from_ref(&path), &ReadOptions::default());
-    assert!(
-        loaded.diagnostics.is_empty(),
-        "{:?}",
-        loaded.diagnostics.first()
-    );
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics.first());
     let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     (path, loaded.documents, bytes)
 }
@@ -97,10 +93,7 @@ fn stages(c: &mut Criterion) {
             );
         })
     });
-    for algo in [
-        MinHashAlgorithm::OnePermutation,
-        MinHashAlgorithm::KPermutation,
-    ] {
+    for algo in [MinHashAlgorithm::OnePermutation, MinHashAlgorithm::KPermutation] {
         let hasher = MinHasher::new(k, 1, algo);
         g.bench_function(BenchmarkId::new("minhash", algo.name()), |b| {
             let mut sig = vec![0u32; k];
@@ -118,9 +111,7 @@ fn stages(c: &mut Criterion) {
     for (s, out) in shingles.iter().zip(signatures.chunks_mut(k)) {
         hasher.sign(s, out);
     }
-    let members: Vec<u32> = (0..docs.len() as u32)
-        .filter(|&i| !shingles[i as usize].is_empty())
-        .collect();
+    let members: Vec<u32> = (0..docs.len() as u32).filter(|&i| !shingles[i as usize].is_empty()).collect();
     let params = LshParams::optimal(0.5, k, 0.5, 0.5);
     let candidates = |sigs: &[u32]| {
         let mut pairs: Vec<(u32, u32)> = (0..params.bands)
@@ -132,17 +123,13 @@ fn stages(c: &mut Criterion) {
     };
     let expected = candidates(&signatures);
     assert!(!expected.is_empty());
-    g.bench_function("lsh", |b| {
-        b.iter(|| assert_eq!(candidates(&signatures).len(), expected.len()))
-    });
+    g.bench_function("lsh", |b| b.iter(|| assert_eq!(candidates(&signatures).len(), expected.len())));
     g.throughput(Throughput::Elements(expected.len() as u64));
     g.bench_function("verify", |b| {
         b.iter(|| {
             let above = expected
                 .iter()
-                .filter(|&&(a, b)| {
-                    Overlap::of(&shingles[a as usize], &shingles[b as usize]).jaccard() >= 0.5
-                })
+                .filter(|&&(a, b)| Overlap::of(&shingles[a as usize], &shingles[b as usize]).jaccard() >= 0.5)
                 .count();
             assert!(above > 0);
         })
@@ -159,15 +146,11 @@ fn end_to_end(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes));
     for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("pool");
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
         g.bench_function(BenchmarkId::new("read+scan", threads), |b| {
             b.iter(|| {
                 pool.install(|| {
-                    let loaded =
-                        source::read_inputs(std::slice::from_ref(&path), &ReadOptions::default());
+                    let loaded = source::read_inputs(std::slice::from_ref(&path), &ReadOptions::default());
                     let scan = pipeline::scan(&loaded.documents, &config).expect("scan");
                     assert_eq!(scan.pairs.len(), expected);
                 })

@@ -211,9 +211,7 @@ pub struct Alignment {
 pub fn seed_hash(window: &[Token]) -> u64 {
     let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
     for t in window {
-        h = (h ^ t.hash)
-            .wrapping_mul(0xff51_afd7_ed55_8ccd)
-            .rotate_left(31);
+        h = (h ^ t.hash).wrapping_mul(0xff51_afd7_ed55_8ccd).rotate_left(31);
     }
     h
 }
@@ -246,11 +244,7 @@ pub fn align_with(
         a_len: a_text.len(),
         b_len: b_text.len(),
         config,
-        work: Work {
-            used: 0,
-            limit: config.budget,
-            exhausted: false,
-        },
+        work: Work { used: 0, limit: config.budget, exhausted: false },
     };
     aligner.run(is_common)
 }
@@ -338,13 +332,7 @@ impl Candidate {
         let last = cols.iter().rposition(|c| matches!(c, Col::Eq(..)))?;
         let cols = cols[first..=last].to_vec();
         let matched = cols.iter().filter(|c| matches!(c, Col::Eq(..))).count();
-        Some(Candidate {
-            cols,
-            matched,
-            anchors,
-            start,
-            end,
-        })
+        Some(Candidate { cols, matched, anchors, start, end })
     }
 
     fn first(&self) -> (usize, usize) {
@@ -383,18 +371,8 @@ impl Candidate {
 struct Queued(Candidate);
 
 impl Queued {
-    fn key(
-        &self,
-    ) -> (
-        usize,
-        std::cmp::Reverse<usize>,
-        std::cmp::Reverse<(usize, usize)>,
-    ) {
-        (
-            self.0.matched,
-            std::cmp::Reverse(self.0.cols.len()),
-            std::cmp::Reverse(self.0.first()),
-        )
+    fn key(&self) -> (usize, std::cmp::Reverse<usize>, std::cmp::Reverse<(usize, usize)>) {
+        (self.0.matched, std::cmp::Reverse(self.0.cols.len()), std::cmp::Reverse(self.0.first()))
     }
 }
 
@@ -452,27 +430,18 @@ impl Aligner<'_, '_> {
         }
         let kept = self.resolve(candidates);
         let merged = self.merge(kept);
-        let mut passages: Vec<Passage> = merged
-            .iter()
-            .filter(|c| c.keep(self.config))
-            .map(|c| self.passage(c))
-            .collect();
+        let mut passages: Vec<Passage> =
+            merged.iter().filter(|c| c.keep(self.config)).map(|c| self.passage(c)).collect();
         passages.sort_by_key(|p| (p.a.start, p.b.start));
-        Alignment {
-            passages,
-            budget_exhausted: self.work.exhausted,
-        }
+        Alignment { passages, budget_exhausted: self.work.exhausted }
     }
 
     /// The seeds of one document, as (hash, position), sorted, without
     /// seeds repeated too often or common in the corpus.
     fn seeds(&self, tokens: &[Token], is_common: &dyn Fn(u64) -> bool) -> Vec<(u64, usize)> {
         let k = self.config.seed_size.max(1);
-        let mut seeds: Vec<(u64, usize)> = tokens
-            .windows(k)
-            .enumerate()
-            .map(|(i, w)| (seed_hash(w), i))
-            .collect();
+        let mut seeds: Vec<(u64, usize)> =
+            tokens.windows(k).enumerate().map(|(i, w)| (seed_hash(w), i)).collect();
         seeds.sort_unstable();
         let max = self.config.max_seed_repeats.max(1);
         let mut out = Vec::with_capacity(seeds.len());
@@ -514,11 +483,7 @@ impl Aligner<'_, '_> {
                 for &(_, i) in &sa[x..xe] {
                     for &(_, j) in &sb[y..ye] {
                         // A hash collision is not a seed.
-                        if self.a[i..i + k]
-                            .iter()
-                            .zip(&self.b[j..j + k])
-                            .all(|(p, q)| p.hash == q.hash)
-                        {
+                        if self.a[i..i + k].iter().zip(&self.b[j..j + k]).all(|(p, q)| p.hash == q.hash) {
                             pairs.push((j as isize - i as isize, i));
                         }
                     }
@@ -608,12 +573,7 @@ impl Aligner<'_, '_> {
             }
         }
         let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&x, &y| {
-            linked[x]
-                .cmp(&linked[y])
-                .then(score[y].total_cmp(&score[x]))
-                .then(x.cmp(&y))
-        });
+        order.sort_by(|&x, &y| linked[x].cmp(&linked[y]).then(score[y].total_cmp(&score[x])).then(x.cmp(&y)));
         let mut used = vec![false; n];
         let mut chains = Vec::new();
         for k in order {
@@ -653,12 +613,7 @@ impl Aligner<'_, '_> {
         left.reverse();
         left.extend(cols);
         left.extend(right);
-        let mut c = Candidate::new(
-            left,
-            anchors,
-            Stop::SimilarityTooLow,
-            Stop::SimilarityTooLow,
-        )?;
+        let mut c = Candidate::new(left, anchors, Stop::SimilarityTooLow, Stop::SimilarityTooLow)?;
         if self.config.explain {
             c.start = self.stop_reason(&c, runs, false);
             c.end = self.stop_reason(&c, runs, true);
@@ -669,11 +624,7 @@ impl Aligner<'_, '_> {
     /// Why candidate `c` stops at its start (`forward` false) or end.
     fn stop_reason(&self, c: &Candidate, runs: &[Run], forward: bool) -> Stop {
         let (i, j) = if forward { c.last() } else { c.first() };
-        let at_edge = if forward {
-            i + 1 >= self.a.len() || j + 1 >= self.b.len()
-        } else {
-            i == 0 || j == 0
-        };
+        let at_edge = if forward { i + 1 >= self.a.len() || j + 1 >= self.b.len() } else { i == 0 || j == 0 };
         if at_edge {
             return Stop::EndOfText;
         }
@@ -686,8 +637,7 @@ impl Aligner<'_, '_> {
             let gaps = if forward {
                 (r.i > i && r.j > j).then(|| (r.i - i - 1, r.j - j - 1))
             } else {
-                (r.i + r.len <= i && r.j + r.len <= j)
-                    .then(|| (i - (r.i + r.len), j - (r.j + r.len)))
+                (r.i + r.len <= i && r.j + r.len <= j).then(|| (i - (r.i + r.len), j - (r.j + r.len)))
             };
             if let Some((ga, gb)) = gaps {
                 if nearest.map_or(true, |(na, nb)| ga.max(gb) < na.max(nb)) {
@@ -802,8 +752,7 @@ impl Aligner<'_, '_> {
                         .anchors
                         .iter()
                         .filter(|r| {
-                            lo.map_or(true, |lo| r.i >= lo)
-                                && hi.map_or(true, |hi| r.i + r.len <= hi + 1)
+                            lo.map_or(true, |lo| r.i >= lo) && hi.map_or(true, |hi| r.i + r.len <= hi + 1)
                         })
                         .copied()
                         .collect();
@@ -825,8 +774,7 @@ impl Aligner<'_, '_> {
     /// on either side) whose gap is at most half the shorter of the two.
     fn merge(&mut self, mut kept: Vec<Candidate>) -> Vec<Candidate> {
         kept.sort_by_key(|c| c.first());
-        let mut b_order: Vec<(usize, usize)> =
-            kept.iter().map(|c| (c.first().1, c.last().1)).collect();
+        let mut b_order: Vec<(usize, usize)> = kept.iter().map(|c| (c.first().1, c.last().1)).collect();
         b_order.sort_unstable();
         let mut out: Vec<Candidate> = Vec::with_capacity(kept.len());
         for c in kept {
@@ -867,14 +815,8 @@ impl Aligner<'_, '_> {
         let mut ops: Vec<EditOp> = Vec::new();
         for &col in &c.cols {
             let op = match col {
-                Col::Eq(i, j) => EditOp::Equal {
-                    a: self.a[i].span,
-                    b: self.b[j].span,
-                },
-                Col::Sub(i, j) => EditOp::Substitute {
-                    a: self.a[i].span,
-                    b: self.b[j].span,
-                },
+                Col::Eq(i, j) => EditOp::Equal { a: self.a[i].span, b: self.b[j].span },
+                Col::Sub(i, j) => EditOp::Substitute { a: self.a[i].span, b: self.b[j].span },
                 Col::Del(i) => EditOp::Delete { a: self.a[i].span },
                 Col::Ins(j) => EditOp::Insert { b: self.b[j].span },
             };
@@ -1022,13 +964,7 @@ impl Gotoh {
                 break;
             }
         }
-        Gotoh {
-            m,
-            trace,
-            last: [pm, pd, pi],
-            best_end,
-            eq,
-        }
+        Gotoh { m, trace, last: [pm, pd, pi], best_end, eq }
     }
 
     /// The best state at `(n, m)` after a global alignment.
@@ -1102,13 +1038,9 @@ mod tests {
         }
 
         fn word(&mut self) -> String {
-            let syllables = [
-                "ka", "lo", "mi", "ren", "tu", "sa", "vo", "pel", "dri", "an",
-            ];
+            let syllables = ["ka", "lo", "mi", "ren", "tu", "sa", "vo", "pel", "dri", "an"];
             let n = 2 + self.next() % 3;
-            (0..n)
-                .map(|_| syllables[(self.next() % 10) as usize])
-                .collect()
+            (0..n).map(|_| syllables[(self.next() % 10) as usize]).collect()
         }
 
         fn text(&mut self, n: usize) -> Vec<String> {
@@ -1166,16 +1098,12 @@ mod tests {
                 }
             }
             let a_spans = p.ops.iter().filter_map(|op| match *op {
-                EditOp::Equal { a, .. } | EditOp::Substitute { a, .. } | EditOp::Delete { a } => {
-                    Some(a)
-                }
+                EditOp::Equal { a, .. } | EditOp::Substitute { a, .. } | EditOp::Delete { a } => Some(a),
                 EditOp::Insert { .. } => None,
             });
             tiles(&ta, p.a, a_spans)?;
             let b_spans = p.ops.iter().filter_map(|op| match *op {
-                EditOp::Equal { b, .. } | EditOp::Substitute { b, .. } | EditOp::Insert { b } => {
-                    Some(b)
-                }
+                EditOp::Equal { b, .. } | EditOp::Substitute { b, .. } | EditOp::Insert { b } => Some(b),
                 EditOp::Delete { .. } => None,
             });
             tiles(&tb, p.b, b_spans)?;
@@ -1191,10 +1119,7 @@ mod tests {
                 return Err(format!("{} equal words in ops, {} claimed", equal, p.words));
             }
             let first_last = (p.ops.first(), p.ops.last());
-            if !matches!(
-                first_last,
-                (Some(EditOp::Equal { .. }), Some(EditOp::Equal { .. }))
-            ) {
+            if !matches!(first_last, (Some(EditOp::Equal { .. }), Some(EditOp::Equal { .. }))) {
                 return Err("a passage starts and ends with equal words".into());
             }
         }
@@ -1207,31 +1132,18 @@ mod tests {
 
     /// The spans cover the tokens inside `within` one after another, each
     /// a non-empty run, all of them.
-    fn tiles(
-        tokens: &[Token],
-        within: Span,
-        spans: impl Iterator<Item = Span>,
-    ) -> Result<(), String> {
-        let words: Vec<Span> = tokens
-            .iter()
-            .map(|t| t.span)
-            .filter(|s| inside(*s, within))
-            .collect();
+    fn tiles(tokens: &[Token], within: Span, spans: impl Iterator<Item = Span>) -> Result<(), String> {
+        let words: Vec<Span> = tokens.iter().map(|t| t.span).filter(|s| inside(*s, within)).collect();
         let mut next = 0;
         for s in spans {
             let run = words[next..].iter().take_while(|w| inside(**w, s)).count();
             if run == 0 || words[next].start != s.start || words[next + run - 1].end != s.end {
-                return Err(format!(
-                    "op span {s:?} does not continue the tiling of {within:?}"
-                ));
+                return Err(format!("op span {s:?} does not continue the tiling of {within:?}"));
             }
             next += run;
         }
         if next != words.len() {
-            return Err(format!(
-                "ops cover {next} of {} words of {within:?}",
-                words.len()
-            ));
+            return Err(format!("ops cover {next} of {} words of {within:?}", words.len()));
         }
         Ok(())
     }
@@ -1250,56 +1162,40 @@ mod tests {
         let (h1, h2, h3, h4) = (w.text(150), w.text(150), w.text(150), w.text(150));
         let (p1, p2) = (w.text(60), w.text(45));
         // Light edits: every 10th word replaced.
-        let edited: Vec<String> = p1
-            .iter()
-            .enumerate()
-            .map(|(i, x)| if i % 10 == 5 { w.word() } else { x.clone() })
-            .collect();
+        let edited: Vec<String> =
+            p1.iter().enumerate().map(|(i, x)| if i % 10 == 5 { w.word() } else { x.clone() }).collect();
         // Condensed 3:1: keep 6 words, skip 12.
-        let condensed: Vec<String> = p1
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| i % 18 < 6)
-            .map(|(_, x)| x.clone())
-            .collect();
-        let name: Vec<String> = "People's Mojahedin Organization of Iran"
-            .split(' ')
-            .map(String::from)
-            .collect();
+        let condensed: Vec<String> =
+            p1.iter().enumerate().filter(|(i, _)| i % 18 < 6).map(|(_, x)| x.clone()).collect();
+        let name: Vec<String> =
+            "People's Mojahedin Organization of Iran".split(' ').map(String::from).collect();
 
         type Case = (&'static str, String, String, Expect);
         let mut cases: Vec<Case> = Vec::new();
-        let region =
-            |a: &(String, Vec<Span>), ai: usize, b: &(String, Vec<Span>), bi: usize, share| {
-                (a.1[ai], b.1[bi], share)
-            };
+        let region = |a: &(String, Vec<Span>), ai: usize, b: &(String, Vec<Span>), bi: usize, share| {
+            (a.1[ai], b.1[bi], share)
+        };
         let a = build(&[&h1, &p1, &h2]);
         let b = build(&[&h3, &p1, &h4]);
         cases.push((
             "verbatim",
             a.0.clone(),
             b.0.clone(),
-            Expect {
-                regions: vec![region(&a, 1, &b, 1, 1.0)],
-            },
+            Expect { regions: vec![region(&a, 1, &b, 1, 1.0)] },
         ));
         let b = build(&[&h3, &edited, &h4]);
         cases.push((
             "light edits",
             a.0.clone(),
             b.0.clone(),
-            Expect {
-                regions: vec![region(&a, 1, &b, 1, 0.95)],
-            },
+            Expect { regions: vec![region(&a, 1, &b, 1, 0.95)] },
         ));
         let b = build(&[&h3, &condensed, &h4]);
         cases.push((
             "condensed 3:1",
             a.0.clone(),
             b.0.clone(),
-            Expect {
-                regions: vec![region(&a, 1, &b, 1, 0.9)],
-            },
+            Expect { regions: vec![region(&a, 1, &b, 1, 0.9)] },
         ));
         let a2 = build(&[&h1, &p1, &h2, &p2]);
         let b2 = build(&[&h3, &p2, &h4, &p1]);
@@ -1307,74 +1203,34 @@ mod tests {
             "transposed",
             a2.0.clone(),
             b2.0.clone(),
-            Expect {
-                regions: vec![region(&a2, 1, &b2, 3, 1.0), region(&a2, 3, &b2, 1, 1.0)],
-            },
+            Expect { regions: vec![region(&a2, 1, &b2, 3, 1.0), region(&a2, 3, &b2, 1, 1.0)] },
         ));
         let b = build(&[&h3, &h4]);
-        cases.push((
-            "nothing shared",
-            a.0.clone(),
-            b.0.clone(),
-            Expect { regions: vec![] },
-        ));
+        cases.push(("nothing shared", a.0.clone(), b.0.clone(), Expect { regions: vec![] }));
         let a = build(&[&h1, &name, &h2]);
         let b = build(&[&h3, &name, &h4]);
-        cases.push((
-            "a shared name",
-            a.0.clone(),
-            b.0.clone(),
-            Expect { regions: vec![] },
-        ));
+        cases.push(("a shared name", a.0.clone(), b.0.clone(), Expect { regions: vec![] }));
 
         for (name, a, b, expect) in cases {
             let al = run(&a, &b, &AlignConfig::default());
             assert!(!al.budget_exhausted, "{name}");
-            assert_eq!(
-                al.passages.len(),
-                expect.regions.len(),
-                "{name}: {:#?}",
-                al.passages
-            );
+            assert_eq!(al.passages.len(), expect.regions.len(), "{name}: {:#?}", al.passages);
             for (ra, rb, share) in expect.regions {
                 let p = al
                     .passages
                     .iter()
                     .find(|p| overlap(p.a, ra) > 0)
                     .unwrap_or_else(|| panic!("{name}: nothing found in {ra:?}"));
-                assert!(
-                    inside(p.a, ra) && inside(p.b, rb),
-                    "{name}: {p:?} outside {ra:?} {rb:?}"
-                );
+                assert!(inside(p.a, ra) && inside(p.b, rb), "{name}: {p:?} outside {ra:?} {rb:?}");
                 let covered = |x: Span, r: Span| x.len() as f64 / r.len() as f64;
-                assert!(
-                    covered(p.a, ra) >= share,
-                    "{name}: a covered {}",
-                    covered(p.a, ra)
-                );
-                assert!(
-                    covered(p.b, rb) >= share,
-                    "{name}: b covered {}",
-                    covered(p.b, rb)
-                );
+                assert!(covered(p.a, ra) >= share, "{name}: a covered {}", covered(p.a, ra));
+                assert!(covered(p.b, rb) >= share, "{name}: b covered {}", covered(p.b, rb));
                 if name == "light edits" {
-                    assert!(
-                        p.ops
-                            .iter()
-                            .any(|op| matches!(op, EditOp::Substitute { .. })),
-                        "{name}"
-                    );
+                    assert!(p.ops.iter().any(|op| matches!(op, EditOp::Substitute { .. })), "{name}");
                 }
                 if name == "condensed 3:1" {
-                    assert!(
-                        (2.0..=4.0).contains(&p.compression),
-                        "{name}: {}",
-                        p.compression
-                    );
-                    assert!(
-                        p.ops.iter().any(|op| matches!(op, EditOp::Delete { .. })),
-                        "{name}"
-                    );
+                    assert!((2.0..=4.0).contains(&p.compression), "{name}: {}", p.compression);
+                    assert!(p.ops.iter().any(|op| matches!(op, EditOp::Delete { .. })), "{name}");
                 }
             }
         }
@@ -1388,17 +1244,10 @@ mod tests {
         // Every seed repeats: nothing anchors, and it must not try.
         assert!(al.passages.is_empty());
         assert!(!al.budget_exhausted);
-        assert!(
-            t.elapsed() < std::time::Duration::from_secs(5),
-            "{:?}",
-            t.elapsed()
-        );
+        assert!(t.elapsed() < std::time::Duration::from_secs(5), "{:?}", t.elapsed());
         // With repeats allowed, the budget stops it and says so.
-        let config = AlignConfig {
-            max_seed_repeats: usize::MAX,
-            budget: 1_000_000,
-            ..AlignConfig::default()
-        };
+        let config =
+            AlignConfig { max_seed_repeats: usize::MAX, budget: 1_000_000, ..AlignConfig::default() };
         let short = "spam ".repeat(5_000);
         let al = run(&short, &short, &config);
         assert!(al.budget_exhausted);
@@ -1417,11 +1266,7 @@ mod tests {
             let al = run(text, text, &AlignConfig::default());
             let covered = tokens
                 .iter()
-                .filter(|t| {
-                    al.passages
-                        .iter()
-                        .any(|p| inside(t.span, p.a) && inside(t.span, p.b))
-                })
+                .filter(|t| al.passages.iter().any(|p| inside(t.span, p.a) && inside(t.span, p.b)))
                 .count();
             assert_eq!(covered, tokens.len(), "{} passages", al.passages.len());
         }
@@ -1433,10 +1278,7 @@ mod tests {
         let (h1, h2, p) = (w.text(100), w.text(100), w.text(40));
         let (a, spans) = build(&[&h1, &p]);
         let (b, _) = build(&[&h2, &p, &h1[..3]]);
-        let config = AlignConfig {
-            explain: true,
-            ..AlignConfig::default()
-        };
+        let config = AlignConfig { explain: true, ..AlignConfig::default() };
         let al = run(&a, &b, &config);
         assert_eq!(al.passages.len(), 1);
         let e = al.passages[0].explain.as_ref().expect("explained");
@@ -1447,9 +1289,7 @@ mod tests {
         // Before it, `a` and `b` share nothing more.
         assert_eq!(e.start, Stop::SimilarityTooLow);
         // Without explain there is none.
-        assert!(run(&a, &b, &AlignConfig::default()).passages[0]
-            .explain
-            .is_none());
+        assert!(run(&a, &b, &AlignConfig::default()).passages[0].explain.is_none());
     }
 
     #[test]

@@ -20,10 +20,7 @@ pub struct UnionFind {
 impl UnionFind {
     /// `n` singletons.
     pub fn new(n: usize) -> UnionFind {
-        UnionFind {
-            parent: (0..n as u32).collect(),
-            size: vec![1; n],
-        }
+        UnionFind { parent: (0..n as u32).collect(), size: vec![1; n] }
     }
 
     /// The root of `x`'s set.
@@ -42,11 +39,7 @@ impl UnionFind {
         if ra == rb {
             return false;
         }
-        let (big, small) = if self.size[ra as usize] >= self.size[rb as usize] {
-            (ra, rb)
-        } else {
-            (rb, ra)
-        };
+        let (big, small) = if self.size[ra as usize] >= self.size[rb as usize] { (ra, rb) } else { (rb, ra) };
         self.parent[small as usize] = big;
         self.size[big as usize] += self.size[small as usize];
         true
@@ -100,17 +93,10 @@ pub fn clusters(
                 Keep::Longest => {
                     // max_by_key keeps the last maximum; iterate in reverse so
                     // ties go to the first in input order.
-                    *members
-                        .iter()
-                        .rev()
-                        .max_by_key(|d| words[d.index()])
-                        .unwrap_or(&members[0])
+                    *members.iter().rev().max_by_key(|d| words[d.index()]).unwrap_or(&members[0])
                 }
             };
-            Cluster {
-                representative,
-                members,
-            }
+            Cluster { representative, members }
         })
         .collect()
 }
@@ -125,11 +111,7 @@ mod tests {
 
     #[test]
     fn connected_groups_in_input_order() {
-        let pairs = [
-            (DocId(4), DocId(1)),
-            (DocId(1), DocId(6)),
-            (DocId(2), DocId(3)),
-        ];
+        let pairs = [(DocId(4), DocId(1)), (DocId(1), DocId(6)), (DocId(2), DocId(3))];
         let words = [10, 10, 10, 10, 10, 10, 10];
         let got = clusters(7, pairs, &words, Keep::First);
         assert_eq!(got.len(), 2);

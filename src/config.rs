@@ -3,6 +3,7 @@
 //! The CLI parses flags into a [`Config`]; library users build one directly
 //! (`Config::default()` then set fields) and [`Config::validate`] checks it.
 
+use crate::align::AlignConfig;
 use crate::Error;
 
 /// Which MinHash algorithm computes signatures. See [`crate::minhash`] for
@@ -66,6 +67,11 @@ pub struct Config {
     pub max_bucket: usize,
     /// Cluster representative (default: first in input order).
     pub keep: Keep,
+    /// Align every reported pair to find its reused passages (default
+    /// true; `dedup` turns it off).
+    pub passages: bool,
+    /// Settings of the alignment stage.
+    pub align: AlignConfig,
 }
 
 impl Default for Config {
@@ -81,6 +87,8 @@ impl Default for Config {
             false_negative_weight: 0.95,
             max_bucket: 64,
             keep: Keep::default(),
+            passages: true,
+            align: AlignConfig::default(),
         }
     }
 }
@@ -90,10 +98,7 @@ impl Config {
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |m: String| Err(Error::Config(m));
         if !(1..=32).contains(&self.shingle_size) {
-            return bad(format!(
-                "shingle size {} is not in 1..=32",
-                self.shingle_size
-            ));
+            return bad(format!("shingle size {} is not in 1..=32", self.shingle_size));
         }
         if !(1..=4096).contains(&self.num_perm) {
             return bad(format!("num-perm {} is not in 1..=4096", self.num_perm));
@@ -114,10 +119,10 @@ impl Config {
             _ => return bad("give both --bands and --rows, or neither".into()),
         }
         if !(self.false_negative_weight > 0.0 && self.false_negative_weight < 1.0) {
-            return bad(format!(
-                "false-negative weight {} is not in (0, 1)",
-                self.false_negative_weight
-            ));
+            return bad(format!("false-negative weight {} is not in (0, 1)", self.false_negative_weight));
+        }
+        if self.align.seed_size == 0 || self.align.seed_size > crate::shingle::MAX_SHINGLE_SIZE {
+            return bad(format!("alignment seed size {} is not in 1..=32", self.align.seed_size));
         }
         if self.max_bucket < 2 {
             return bad(format!("max bucket {} is below 2", self.max_bucket));

@@ -45,12 +45,7 @@ pub struct Case {
 impl Case {
     /// A case of `a_span` in document `a` and `b_span` in document `b`.
     pub fn new(a: impl Into<String>, b: impl Into<String>, a_span: Span, b_span: Span) -> Case {
-        Case {
-            a: a.into(),
-            b: b.into(),
-            a_span,
-            b_span,
-        }
+        Case { a: a.into(), b: b.into(), a_span, b_span }
     }
 
     /// The same case with its document pair in a canonical order.
@@ -93,10 +88,7 @@ pub fn plagdet(truth: &[Case], detections: &[Case]) -> Scores {
     let truth: Vec<Case> = truth.iter().map(Case::canonical).collect();
     let dets: Vec<Case> = detections.iter().map(Case::canonical).collect();
     let detects = |r: &Case, s: &Case| {
-        r.a == s.a
-            && r.b == s.b
-            && overlap(r.a_span, s.a_span) > 0
-            && overlap(r.b_span, s.b_span) > 0
+        r.a == s.a && r.b == s.b && overlap(r.a_span, s.a_span) > 0 && overlap(r.b_span, s.b_span) > 0
     };
 
     let precision = mean(dets.iter().map(|r| {
@@ -119,16 +111,9 @@ pub fn plagdet(truth: &[Case], detections: &[Case]) -> Scores {
     }));
     let precision = precision.unwrap_or(1.0);
     let recall = recall.unwrap_or(1.0);
-    let granularity = if detected_cases == 0 {
-        1.0
-    } else {
-        detections_of_detected as f64 / detected_cases as f64
-    };
-    let f1 = if precision + recall > 0.0 {
-        2.0 * precision * recall / (precision + recall)
-    } else {
-        0.0
-    };
+    let granularity =
+        if detected_cases == 0 { 1.0 } else { detections_of_detected as f64 / detected_cases as f64 };
+    let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
 
     let pairs = |cases: &[Case]| -> BTreeSet<(String, String)> {
         cases.iter().map(|c| (c.a.clone(), c.b.clone())).collect()
@@ -140,16 +125,8 @@ pub fn plagdet(truth: &[Case], detections: &[Case]) -> Scores {
         recall,
         granularity,
         plagdet: f1 / (1.0 + granularity).log2(),
-        pair_precision: if dp.is_empty() {
-            1.0
-        } else {
-            both as f64 / dp.len() as f64
-        },
-        pair_recall: if tp.is_empty() {
-            1.0
-        } else {
-            both as f64 / tp.len() as f64
-        },
+        pair_precision: if dp.is_empty() { 1.0 } else { both as f64 / dp.len() as f64 },
+        pair_recall: if tp.is_empty() { 1.0 } else { both as f64 / tp.len() as f64 },
         cases: truth.len(),
         detections: dets.len(),
     }
@@ -178,10 +155,8 @@ fn overlap(x: Span, y: Span) -> usize {
 
 /// Bytes of `within` covered by the union of `spans`.
 fn union_within(within: Span, spans: impl Iterator<Item = Span>) -> usize {
-    let mut clipped: Vec<(usize, usize)> = spans
-        .map(|s| (s.start.max(within.start), s.end.min(within.end)))
-        .filter(|(s, e)| s < e)
-        .collect();
+    let mut clipped: Vec<(usize, usize)> =
+        spans.map(|s| (s.start.max(within.start), s.end.min(within.end))).filter(|(s, e)| s < e).collect();
     clipped.sort_unstable();
     let (mut total, mut reach) = (0, within.start);
     for (s, e) in clipped {
@@ -220,68 +195,29 @@ mod tests {
                 1.0,
             ),
             // Half of each range, nothing else: precision 1, recall 100/200.
-            (
-                "half",
-                vec![case("a", "b", (0, 50), (200, 250))],
-                1.0,
-                0.5,
-                1.0,
-            ),
+            ("half", vec![case("a", "b", (0, 50), (200, 250))], 1.0, 0.5, 1.0),
             // Exact range plus as much outside on each side: 200 of 400.
-            (
-                "twice too long",
-                vec![case("a", "b", (0, 200), (200, 400))],
-                0.5,
-                1.0,
-                1.0,
-            ),
+            ("twice too long", vec![case("a", "b", (0, 200), (200, 400))], 0.5, 1.0, 1.0),
             // Split in two detections, each exact on its half.
             (
                 "split",
-                vec![
-                    case("a", "b", (0, 50), (200, 250)),
-                    case("a", "b", (50, 100), (250, 300)),
-                ],
+                vec![case("a", "b", (0, 50), (200, 250)), case("a", "b", (50, 100), (250, 300))],
                 1.0,
                 1.0,
                 2.0,
             ),
             // Overlaps in a only: does not detect the case.
-            (
-                "one side only",
-                vec![case("a", "b", (0, 100), (400, 500))],
-                0.0,
-                0.0,
-                1.0,
-            ),
-            (
-                "wrong pair",
-                vec![case("a", "c", (0, 100), (200, 300))],
-                0.0,
-                0.0,
-                1.0,
-            ),
+            ("one side only", vec![case("a", "b", (0, 100), (400, 500))], 0.0, 0.0, 1.0),
+            ("wrong pair", vec![case("a", "c", (0, 100), (200, 300))], 0.0, 0.0, 1.0),
             ("nothing detected", vec![], 1.0, 0.0, 1.0),
         ];
         for (name, dets, p, r, g) in table {
             let s = plagdet(&truth, &dets);
             assert!(close(s.precision, p), "{name}: precision {}", s.precision);
             assert!(close(s.recall, r), "{name}: recall {}", s.recall);
-            assert!(
-                close(s.granularity, g),
-                "{name}: granularity {}",
-                s.granularity
-            );
-            let f1 = if p + r > 0.0 {
-                2.0 * p * r / (p + r)
-            } else {
-                0.0
-            };
-            assert!(
-                close(s.plagdet, f1 / (1.0 + g).log2()),
-                "{name}: plagdet {}",
-                s.plagdet
-            );
+            assert!(close(s.granularity, g), "{name}: granularity {}", s.granularity);
+            let f1 = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+            assert!(close(s.plagdet, f1 / (1.0 + g).log2()), "{name}: plagdet {}", s.plagdet);
             assert_eq!((s.cases, s.detections), (1, dets.len()), "{name}");
         }
     }
@@ -290,35 +226,23 @@ mod tests {
     fn perfect_is_one_and_split_is_penalised() {
         let truth = vec![case("a", "b", (0, 100), (0, 100))];
         assert!(close(plagdet(&truth, &truth).plagdet, 1.0));
-        let split = vec![
-            case("a", "b", (0, 50), (0, 50)),
-            case("a", "b", (50, 100), (50, 100)),
-        ];
+        let split = vec![case("a", "b", (0, 50), (0, 50)), case("a", "b", (50, 100), (50, 100))];
         // F1 = 1, granularity 2: 1 / log2(3).
         assert!(close(plagdet(&truth, &split).plagdet, 1.0 / 3f64.log2()));
     }
 
     #[test]
     fn macro_averages_over_cases_and_detections() {
-        let truth = vec![
-            case("a", "b", (0, 100), (0, 100)),
-            case("c", "d", (0, 100), (0, 100)),
-        ];
+        let truth = vec![case("a", "b", (0, 100), (0, 100)), case("c", "d", (0, 100), (0, 100))];
         // First case found exactly; one false detection elsewhere.
-        let dets = vec![
-            case("a", "b", (0, 100), (0, 100)),
-            case("e", "f", (0, 10), (0, 10)),
-        ];
+        let dets = vec![case("a", "b", (0, 100), (0, 100)), case("e", "f", (0, 10), (0, 10))];
         let s = plagdet(&truth, &dets);
         assert!(close(s.precision, 0.5));
         assert!(close(s.recall, 0.5));
         assert!(close(s.pair_precision, 0.5));
         assert!(close(s.pair_recall, 0.5));
         // Two detections overlapping each other count the shared bytes once.
-        let dets = vec![
-            case("a", "b", (0, 60), (0, 60)),
-            case("a", "b", (40, 100), (40, 100)),
-        ];
+        let dets = vec![case("a", "b", (0, 60), (0, 60)), case("a", "b", (40, 100), (40, 100))];
         let s = plagdet(&truth[..1], &dets);
         assert!(close(s.recall, 1.0));
         assert!(close(s.granularity, 2.0));

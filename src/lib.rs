@@ -51,9 +51,9 @@ pub use error::Error;
 use serde::{Deserialize, Serialize};
 
 /// A half-open byte range `[start, end)` into a document's original text.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+/// In JSON it is the array `[start, end]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(from = "(usize, usize)", into = "(usize, usize)")]
 pub struct Span {
     /// First byte.
     pub start: usize,
@@ -81,6 +81,18 @@ impl Span {
     /// Whether it covers no bytes.
     pub fn is_empty(self) -> bool {
         self.start == self.end
+    }
+}
+
+impl From<(usize, usize)> for Span {
+    fn from((start, end): (usize, usize)) -> Span {
+        Span { start, end }
+    }
+}
+
+impl From<Span> for (usize, usize) {
+    fn from(s: Span) -> (usize, usize) {
+        (s.start, s.end)
     }
 }
 

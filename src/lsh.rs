@@ -39,13 +39,7 @@ impl LshParams {
     /// `fp_weight * FP + fn_weight * FN`, where FP is the area under the
     /// S-curve below `threshold` and FN the area above it left uncovered.
     pub fn optimal(threshold: f64, k: usize, fp_weight: f64, fn_weight: f64) -> LshParams {
-        let mut best = (
-            f64::INFINITY,
-            LshParams {
-                bands: 1,
-                rows: k.max(1),
-            },
-        );
+        let mut best = (f64::INFINITY, LshParams { bands: 1, rows: k.max(1) });
         for bands in 1..=k {
             for rows in 1..=k / bands {
                 let p = LshParams { bands, rows };
@@ -115,10 +109,7 @@ pub fn band_pairs(
         .iter()
         .map(|&i| {
             let i_ = i as usize;
-            (
-                band_key(&signatures[i_ * k..(i_ + 1) * k], band, params.rows),
-                i,
-            )
+            (band_key(&signatures[i_ * k..(i_ + 1) * k], band, params.rows), i)
         })
         .collect();
     keys.sort_unstable();
@@ -159,11 +150,7 @@ mod tests {
     fn optimal_params_match_datasketch() {
         // Values datasketch's _optimal_param gives for k = 128, equal weights.
         for &(t, b, r) in &[(0.5, 25, 5), (0.7, 14, 9), (0.8, 9, 13), (0.9, 5, 25)] {
-            assert_eq!(
-                LshParams::optimal(t, 128, 0.5, 0.5),
-                LshParams { bands: b, rows: r },
-                "t={t}"
-            );
+            assert_eq!(LshParams::optimal(t, 128, 0.5, 0.5), LshParams { bands: b, rows: r }, "t={t}");
         }
     }
 
@@ -188,9 +175,7 @@ mod tests {
         let b1 = band_pairs(&sigs, k, &[0, 1, 2], params, 1, 64);
         assert_eq!(b1.pairs, vec![(1, 2)]);
         // Documents outside `members` make no pairs.
-        assert!(band_pairs(&sigs, k, &[0, 1], params, 0, 64)
-            .pairs
-            .is_empty());
+        assert!(band_pairs(&sigs, k, &[0, 1], params, 0, 64).pairs.is_empty());
     }
 
     #[test]

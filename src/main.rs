@@ -52,9 +52,7 @@ fn with_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> R
         }
         builder = builder.num_threads(n);
     }
-    let pool = builder
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
+    let pool = builder.build().map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
     Ok(pool.install(f))
 }
 
@@ -68,9 +66,7 @@ fn read(
 ) -> Result<(Loaded, usize, usize), Error> {
     bar.message("reading");
     let options = inputs.read_options(keep_records);
-    let loaded = with_pool(params.threads, || {
-        source::read_inputs(&inputs.inputs, &options)
-    })?;
+    let loaded = with_pool(params.threads, || source::read_inputs(&inputs.inputs, &options))?;
     let mut skipped = 0;
     for d in &loaded.diagnostics {
         eprintln!("{}", report::terminal::escape(&d.to_string()));
@@ -83,9 +79,7 @@ fn read(
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>, Error> {
-    File::create(path)
-        .map(BufWriter::new)
-        .map_err(|e| Error::io(path, e))
+    File::create(path).map(BufWriter::new).map_err(|e| Error::io(path, e))
 }
 
 fn run_scan(args: ScanArgs) -> Result<u8, Error> {
@@ -94,9 +88,7 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let bar = cli::progress::Bar::new(args.params.quiet);
     let (loaded, skipped, warnings) = read(&args.input, &args.params, false, &bar)?;
     let docs = loaded.documents;
-    let mut scan = with_pool(args.params.threads, || {
-        pipeline::scan_with_progress(&docs, &config, &bar)
-    })??;
+    let mut scan = with_pool(args.params.threads, || pipeline::scan_with_progress(&docs, &config, &bar))??;
     bar.finish();
     if !args.timings {
         scan.stats.seconds = None;
@@ -127,14 +119,12 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
 }
 
 fn run_dedup(args: DedupArgs) -> Result<u8, Error> {
-    let config = args.params.config();
+    let config = reprint::Config { passages: false, ..args.params.config() };
     config.validate()?;
     let bar = cli::progress::Bar::new(args.params.quiet);
     let (loaded, skipped, _) = read(&args.input, &args.params, true, &bar)?;
     let docs = loaded.documents;
-    let scan = with_pool(args.params.threads, || {
-        pipeline::scan_with_progress(&docs, &config, &bar)
-    })??;
+    let scan = with_pool(args.params.threads, || pipeline::scan_with_progress(&docs, &config, &bar))??;
     bar.finish();
 
     let mut cluster_of: Vec<Option<usize>> = vec![None; docs.len()];
@@ -153,11 +143,8 @@ fn run_dedup(args: DedupArgs) -> Result<u8, Error> {
         }
         match &doc.record {
             Some(raw) => out.write_all(raw.as_bytes()).map_err(io_err)?,
-            None => serde_json::to_writer(
-                &mut out,
-                &serde_json::json!({"id": doc.id, "text": doc.text}),
-            )
-            .map_err(|e| io_err(e.into()))?,
+            None => serde_json::to_writer(&mut out, &serde_json::json!({"id": doc.id, "text": doc.text}))
+                .map_err(|e| io_err(e.into()))?,
         }
         out.write_all(b"\n").map_err(io_err)?;
     }
@@ -166,11 +153,8 @@ fn run_dedup(args: DedupArgs) -> Result<u8, Error> {
     if let Some(path) = &args.clusters {
         let mut w = create(path)?;
         for ((doc, c), &k) in docs.iter().zip(&cluster_of).zip(&kept) {
-            serde_json::to_writer(
-                &mut w,
-                &serde_json::json!({"id": doc.id, "cluster": c, "kept": k}),
-            )
-            .map_err(|e| Error::io(path, e.into()))?;
+            serde_json::to_writer(&mut w, &serde_json::json!({"id": doc.id, "cluster": c, "kept": k}))
+                .map_err(|e| Error::io(path, e.into()))?;
             w.write_all(b"\n").map_err(|e| Error::io(path, e))?;
         }
         w.flush().map_err(|e| Error::io(path, e))?;

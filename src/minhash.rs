@@ -80,13 +80,7 @@ impl MinHasher {
                 add.push(next());
             }
         }
-        MinHasher {
-            k,
-            seed,
-            algorithm,
-            mul,
-            add,
-        }
+        MinHasher { k, seed, algorithm, mul, add }
     }
 
     /// Values per signature.
@@ -198,10 +192,7 @@ mod tests {
 
     #[test]
     fn identical_sets_give_identical_signatures() {
-        for algo in [
-            MinHashAlgorithm::OnePermutation,
-            MinHashAlgorithm::KPermutation,
-        ] {
+        for algo in [MinHashAlgorithm::OnePermutation, MinHashAlgorithm::KPermutation] {
             let h = MinHasher::new(128, 7, algo);
             let (a, _) = sets(1, 50, 0, 0);
             let mut shuffled = a.clone();
@@ -239,10 +230,7 @@ mod tests {
     /// many bins empty (densification) and none.
     #[test]
     fn estimator_error_matches_theory() {
-        for algo in [
-            MinHashAlgorithm::OnePermutation,
-            MinHashAlgorithm::KPermutation,
-        ] {
+        for algo in [MinHashAlgorithm::OnePermutation, MinHashAlgorithm::KPermutation] {
             let k = 128;
             let h = MinHasher::new(k, 11, algo);
             for &(shared, only) in &[(10, 10), (60, 20), (300, 100), (1000, 1000)] {
@@ -263,10 +251,7 @@ mod tests {
                     rmse < 1.5 * expected,
                     "{algo:?} shared={shared} only={only}: rmse {rmse:.4} vs theory {expected:.4}"
                 );
-                assert!(
-                    (bias / trials as f64).abs() < 0.02,
-                    "{algo:?} biased: {bias}"
-                );
+                assert!((bias / trials as f64).abs() < 0.02, "{algo:?} biased: {bias}");
             }
         }
     }

@@ -17,7 +17,9 @@
 //!    the candidates' documents are rebuilt from their text, and every
 //!    candidate gets exact Jaccard and containments; pairs at or above the
 //!    threshold are reported.
-//! 5. **cluster**: union-find over reported pairs.
+//! 5. **align** (parallel over pairs): the reused passages of every
+//!    reported pair, with byte offsets in both texts.
+//! 6. **cluster**: union-find over reported pairs.
 
 use std::time::Instant;
 
@@ -25,6 +27,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_128;
 
+use crate::align::{self, AlignConfig, Passage};
 use crate::cluster::{self, Cluster};
 use crate::config::Config;
 use crate::lsh::{self, LshParams};
@@ -70,6 +73,11 @@ pub struct Pair {
     pub containment_a: f64,
     /// Share of `b`'s shingles found in `a`.
     pub containment_b: f64,
+    /// The reused passages, from the alignment stage (empty when
+    /// [`Config::passages`] is off).
+    pub passages: Vec<Passage>,
+    /// Whether alignment stopped at its work budget (passages partial).
+    pub budget_exhausted: bool,
 }
 
 /// What the pipeline learnt about one document.
@@ -136,10 +144,7 @@ impl Params {
 
     /// The LSH part.
     pub fn lsh(&self) -> LshParams {
-        LshParams {
-            bands: self.bands,
-            rows: self.rows,
-        }
+        LshParams { bands: self.bands, rows: self.rows }
     }
 }
 
@@ -162,6 +167,8 @@ pub struct Stats {
     pub pairs: usize,
     /// Clusters.
     pub clusters: usize,
+    /// Pairs whose alignment stopped at its work budget.
+    pub budget_exhausted: usize,
     /// LSH buckets too large to expand into all pairs.
     pub oversized_buckets: usize,
     /// Seconds per stage; filled only when asked for (timings differ
@@ -181,6 +188,8 @@ pub struct Timings {
     pub lsh: f64,
     /// Exact scores of candidates.
     pub verify: f64,
+    /// Passages of reported pairs.
+    pub align: f64,
     /// Union-find.
     pub cluster: f64,
 }
@@ -240,10 +249,7 @@ pub fn scan_with_progress(
 ) -> Result<Scan, Error> {
     let params = Params::resolve(config)?;
     if docs.len() >= u32::MAX as usize {
-        return Err(Error::Other(format!(
-            "{} documents is more than one run can hold",
-            docs.len()
-        )));
+        return Err(Error::Other(format!("{} documents is more than one run can hold", docs.len())));
     }
     let mut timings = Timings::default();
     let k = params.num_perm;
@@ -277,9 +283,7 @@ pub fn scan_with_progress(
             continue;
         }
         match first_of.entry(s.content) {
-            std::collections::hash_map::Entry::Occupied(e) => {
-                exact_pairs.push((*e.get(), i as u32))
-            }
+            std::collections::hash_map::Entry::Occupied(e) => exact_pairs.push((*e.get(), i as u32)),
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(i as u32);
                 members.push(i as u32);
@@ -296,14 +300,7 @@ pub fn scan_with_progress(
     let bands: Vec<lsh::BandPairs> = (0..params.bands)
         .into_par_iter()
         .map(|band| {
-            let out = lsh::band_pairs(
-                &signatures,
-                k,
-                &members,
-                lsh_params,
-                band,
-                params.max_bucket,
-            );
+            let out = lsh::band_pairs(&signatures, k, &members, lsh_params, band, params.max_bucket);
             progress.advance(1);
             out
         })
@@ -329,6 +326,8 @@ pub fn scan_with_progress(
             jaccard: o.jaccard(),
             containment_a: o.containment_a(),
             containment_b: o.containment_b(),
+            passages: Vec::new(),
+            budget_exhausted: false,
         })
         .collect();
     pairs.extend(exact_pairs.iter().map(|&(a, b)| Pair {
@@ -338,19 +337,23 @@ pub fn scan_with_progress(
         jaccard: 1.0,
         containment_a: 1.0,
         containment_b: 1.0,
+        passages: Vec::new(),
+        budget_exhausted: false,
     }));
     pairs.sort_by_key(|p| (p.a, p.b));
     timings.verify = clock.elapsed().as_secs_f64();
 
-    // 5. cluster
+    // 5. align
+    let clock = Instant::now();
+    if config.passages {
+        align_pairs(docs, &mut pairs, &config.align, progress);
+    }
+    timings.align = clock.elapsed().as_secs_f64();
+
+    // 6. cluster
     let clock = Instant::now();
     let words: Vec<usize> = sketches.iter().map(|s| s.words).collect();
-    let clusters = cluster::clusters(
-        docs.len(),
-        pairs.iter().map(|p| (p.a, p.b)),
-        &words,
-        config.keep,
-    );
+    let clusters = cluster::clusters(docs.len(), pairs.iter().map(|p| (p.a, p.b)), &words, config.keep);
     timings.cluster = clock.elapsed().as_secs_f64();
 
     let stats = Stats {
@@ -362,43 +365,41 @@ pub fn scan_with_progress(
         candidates: candidates.len(),
         pairs: pairs.len(),
         clusters: clusters.len(),
+        budget_exhausted: pairs.iter().filter(|p| p.budget_exhausted).count(),
         oversized_buckets,
         seconds: Some(timings),
     };
-    Ok(Scan {
-        params,
-        sketches,
-        pairs,
-        clusters,
-        stats,
-    })
+    Ok(Scan { params, sketches, pairs, clusters, stats })
 }
 
-fn sketch_one(
-    s: &mut Scratch,
-    text: &str,
-    n: usize,
-    hasher: &MinHasher,
-    sig: &mut [u32],
-) -> DocSketch {
+fn sketch_one(s: &mut Scratch, text: &str, n: usize, hasher: &MinHasher, sig: &mut [u32]) -> DocSketch {
     s.tokenizer.tokenize(text, &mut s.tokens);
     shingle::token_hash_bytes(&s.tokens, &mut s.hash_bytes);
     shingle::shingles_of(&s.hash_bytes, n, &mut s.shingles);
     hasher.sign(&s.shingles, sig);
-    DocSketch {
-        words: s.tokens.len(),
-        content: xxh3_128(&s.hash_bytes),
-    }
+    DocSketch { words: s.tokens.len(), content: xxh3_128(&s.hash_bytes) }
+}
+
+/// Fills the passages of every pair (parallel over pairs).
+fn align_pairs(docs: &[Document], pairs: &mut [Pair], config: &AlignConfig, progress: &dyn Progress) {
+    progress.stage("align", pairs.len() as u64);
+    pairs.par_iter_mut().for_each_init(
+        || (Tokenizer::new(), Vec::new(), Vec::new()),
+        |(tokenizer, ta, tb), pair| {
+            let (a, b) = (&docs[pair.a.index()].text, &docs[pair.b.index()].text);
+            tokenizer.tokenize(a, ta);
+            tokenizer.tokenize(b, tb);
+            let alignment = align::align(a, ta, b, tb, config);
+            pair.passages = alignment.passages;
+            pair.budget_exhausted = alignment.budget_exhausted;
+            progress.advance(1);
+        },
+    );
 }
 
 /// Exact overlaps of `pairs` (sorted), in order. The shingle sets of the
 /// documents involved are rebuilt from their text once each.
-fn verify_pairs(
-    docs: &[Document],
-    pairs: &[(u32, u32)],
-    n: usize,
-    progress: &dyn Progress,
-) -> Vec<Overlap> {
+fn verify_pairs(docs: &[Document], pairs: &[(u32, u32)], n: usize, progress: &dyn Progress) -> Vec<Overlap> {
     let mut needed: Vec<u32> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
     needed.par_sort_unstable();
     needed.dedup();
@@ -412,9 +413,8 @@ fn verify_pairs(
         })
         .collect();
     let set_of = |d: u32| -> &[u64] {
-        let at = needed
-            .binary_search(&d)
-            .unwrap_or_else(|_| unreachable!("document {d} was collected above"));
+        let at =
+            needed.binary_search(&d).unwrap_or_else(|_| unreachable!("document {d} was collected above"));
         &sets[at]
     };
     pairs
@@ -433,15 +433,10 @@ mod tests {
     #[test]
     fn exact_copies_are_linear_and_one_cluster() {
         let text = "the quick brown fox jumps over the lazy dog near the river bank today";
-        let docs: Vec<Document> = (0..2000)
-            .map(|i| Document::new(format!("d{i}"), text))
-            .collect();
+        let docs: Vec<Document> = (0..2000).map(|i| Document::new(format!("d{i}"), text)).collect();
         let scan = scan(&docs, &Config::default()).unwrap();
         assert_eq!(scan.pairs.len(), 1999);
-        assert!(scan
-            .pairs
-            .iter()
-            .all(|p| p.kind == PairKind::Exact && p.a == DocId(0)));
+        assert!(scan.pairs.iter().all(|p| p.kind == PairKind::Exact && p.a == DocId(0)));
         assert_eq!(scan.clusters.len(), 1);
         assert_eq!(scan.clusters[0].members.len(), 2000);
         assert_eq!(scan.stats.candidates, 0);
@@ -449,11 +444,7 @@ mod tests {
 
     #[test]
     fn empty_documents_are_counted_not_compared() {
-        let docs = vec![
-            Document::new("a", ""),
-            Document::new("b", "  ,,, "),
-            Document::new("c", ""),
-        ];
+        let docs = vec![Document::new("a", ""), Document::new("b", "  ,,, "), Document::new("c", "")];
         let scan = scan(&docs, &Config::default()).unwrap();
         assert_eq!(scan.stats.empty_documents, 3);
         assert!(scan.pairs.is_empty());
@@ -461,10 +452,7 @@ mod tests {
 
     #[test]
     fn bad_config_is_refused() {
-        let config = Config {
-            threshold: 1.5,
-            ..Config::default()
-        };
+        let config = Config { threshold: 1.5, ..Config::default() };
         assert!(matches!(scan(&[], &config), Err(Error::Config(_))));
     }
 }

@@ -33,10 +33,7 @@ pub fn token_hash_bytes(tokens: &[Token], out: &mut Vec<u8>) {
 ///
 /// If `n` is 0 or above [`MAX_SHINGLE_SIZE`] (the config rejects both).
 pub fn shingles_of(hash_bytes: &[u8], n: usize, out: &mut Vec<u64>) {
-    assert!(
-        (1..=MAX_SHINGLE_SIZE).contains(&n),
-        "shingle size {n} out of range"
-    );
+    assert!((1..=MAX_SHINGLE_SIZE).contains(&n), "shingle size {n} out of range");
     out.clear();
     let tokens = hash_bytes.len() / 8;
     if tokens == 0 {

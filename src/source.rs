@@ -53,12 +53,7 @@ impl Document {
     /// A document whose origin is its id (for library use and tests).
     pub fn new(id: impl Into<String>, text: impl Into<String>) -> Document {
         let id = id.into();
-        Document {
-            origin: id.clone(),
-            id,
-            text: text.into(),
-            record: None,
-        }
+        Document { origin: id.clone(), id, text: text.into(), record: None }
     }
 }
 
@@ -75,11 +70,7 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
-        ReadOptions {
-            id_field: "id".into(),
-            text_field: "text".into(),
-            keep_records: false,
-        }
+        ReadOptions { id_field: "id".into(), text_field: "text".into(), keep_records: false }
     }
 }
 
@@ -123,11 +114,7 @@ impl Loaded {
 /// [`Loaded::diagnostics`], in the order the inputs were read, and the
 /// documents around it are still read.
 pub fn read_inputs(inputs: &[PathBuf], options: &ReadOptions) -> Loaded {
-    let mut reader = Reader {
-        options,
-        loaded: Loaded::default(),
-        seen: HashMap::new(),
-    };
+    let mut reader = Reader { options, loaded: Loaded::default(), seen: HashMap::new() };
     for input in inputs {
         reader.read_input(input);
     }
@@ -166,15 +153,9 @@ impl Reader<'_> {
         let index = self.loaded.documents.len();
         match self.seen.entry(document.id.clone()) {
             std::collections::hash_map::Entry::Occupied(first) => {
-                let first_origin = self
-                    .loaded
-                    .documents
-                    .get(*first.get())
-                    .map_or("", |d| d.origin.as_str());
-                let message = format!(
-                    "duplicate id {:?} (first seen at {first_origin}), skipped",
-                    document.id
-                );
+                let first_origin = self.loaded.documents.get(*first.get()).map_or("", |d| d.origin.as_str());
+                let message =
+                    format!("duplicate id {:?} (first seen at {first_origin}), skipped", document.id);
                 self.diagnose(document.origin, message, true);
             }
             std::collections::hash_map::Entry::Vacant(slot) => {
@@ -251,10 +232,7 @@ impl Reader<'_> {
     fn walk_error(&mut self, root: &Path, err: &walkdir::Error) {
         let location = display(err.path().unwrap_or(root));
         let message = if let Some(ancestor) = err.loop_ancestor() {
-            format!(
-                "symlink loop (leads back to {}), skipped",
-                display(ancestor)
-            )
+            format!("symlink loop (leads back to {}), skipped", display(ancestor))
         } else if let Some(io_err) = err.io_error() {
             cannot_read(io_err)
         } else {
@@ -284,12 +262,7 @@ impl Reader<'_> {
                     if let Some(warning) = decoded.warning {
                         self.diagnose(name.clone(), warning, false);
                     }
-                    self.add(Document {
-                        id: name.clone(),
-                        origin: name,
-                        text: decoded.text,
-                        record: None,
-                    });
+                    self.add(Document { id: name.clone(), origin: name, text: decoded.text, record: None });
                 }
                 Err(message) => self.diagnose(name, message, true),
             }
@@ -316,9 +289,8 @@ impl Reader<'_> {
         self.read_jsonl_bytes(name, &data);
         if let Some(err) = failure {
             let lines = memchr::memchr_iter(b'\n', &data).count();
-            let message = format!(
-                "gzip stream truncated or corrupt after line {lines}: {err}, rest of file skipped"
-            );
+            let message =
+                format!("gzip stream truncated or corrupt after line {lines}: {err}, rest of file skipped");
             self.diagnose(name, message, true);
         }
     }
@@ -354,18 +326,11 @@ impl Reader<'_> {
 
     fn parse_batch(&mut self, name: &str, batch: &[(usize, &[u8])]) {
         let options = self.options;
-        let parsed: Vec<ParsedLine> = batch
-            .par_iter()
-            .map(|&(_, line)| parse_line(line, options))
-            .collect();
+        let parsed: Vec<ParsedLine> = batch.par_iter().map(|&(_, line)| parse_line(line, options)).collect();
         for (&(line_no, _), line) in batch.iter().zip(parsed) {
             let origin = format!("{name}:{line_no}");
             if line.lossy {
-                self.diagnose(
-                    origin.clone(),
-                    "invalid UTF-8, decoded with replacement characters",
-                    false,
-                );
+                self.diagnose(origin.clone(), "invalid UTF-8, decoded with replacement characters", false);
             }
             match line.result {
                 Ok(record) => self.add(Document {
@@ -500,24 +465,16 @@ struct Decoded {
 fn decode_text(mut bytes: Vec<u8>) -> Result<Decoded, String> {
     if let Some(big_endian) = utf16_bom(&bytes) {
         let (text, lossy) = decode_utf16(bytes.get(2..).unwrap_or_default(), big_endian);
-        return Ok(Decoded {
-            text,
-            warning: Some(utf16_warning(big_endian, lossy)),
-        });
+        return Ok(Decoded { text, warning: Some(utf16_warning(big_endian, lossy)) });
     }
     if let Some(offset) = memchr::memchr(0, &bytes) {
-        return Err(format!(
-            "binary file (NUL byte at offset {offset}), skipped"
-        ));
+        return Err(format!("binary file (NUL byte at offset {offset}), skipped"));
     }
     if bytes.starts_with(UTF8_BOM) {
         bytes.drain(..UTF8_BOM.len());
     }
     Ok(match String::from_utf8(bytes) {
-        Ok(text) => Decoded {
-            text,
-            warning: None,
-        },
+        Ok(text) => Decoded { text, warning: None },
         Err(err) => Decoded {
             text: String::from_utf8_lossy(err.as_bytes()).into_owned(),
             warning: Some("invalid UTF-8, decoded with replacement characters".into()),
@@ -550,38 +507,27 @@ fn parse_line(line: &[u8], options: &ReadOptions) -> ParsedLine {
         Ok(json) => (Cow::Borrowed(json), false),
         Err(_) => (String::from_utf8_lossy(line), true),
     };
-    let result =
-        parse_record(&json, &options.id_field, &options.text_field).map(|(id, text)| Record {
-            id,
-            text,
-            raw: options.keep_records.then(|| json.into_owned()),
-        });
+    let result = parse_record(&json, &options.id_field, &options.text_field).map(|(id, text)| Record {
+        id,
+        text,
+        raw: options.keep_records.then(|| json.into_owned()),
+    });
     ParsedLine { lossy, result }
 }
 
 /// Finds the id and text fields of one JSON object. The error is the skip
 /// message.
-fn parse_record(
-    json: &str,
-    id_field: &str,
-    text_field: &str,
-) -> Result<(Option<String>, String), String> {
+fn parse_record(json: &str, id_field: &str, text_field: &str) -> Result<(Option<String>, String), String> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
-    let fields = RecordSeed {
-        id_field,
-        text_field,
-    }
-    .deserialize(&mut deserializer)
-    .and_then(|fields| deserializer.end().map(|()| fields))
-    .map_err(|err| format!("invalid JSON: {err}, skipped"))?;
+    let fields = RecordSeed { id_field, text_field }
+        .deserialize(&mut deserializer)
+        .and_then(|fields| deserializer.end().map(|()| fields))
+        .map_err(|err| format!("invalid JSON: {err}, skipped"))?;
     let text = match fields.text {
         Some(Field::Str(text)) => text,
         None => return Err(format!("missing text field {text_field:?}, skipped")),
         Some(other) => {
-            return Err(format!(
-                "text field {text_field:?} is not a string but {}, skipped",
-                other.kind()
-            ))
+            return Err(format!("text field {text_field:?} is not a string but {}, skipped", other.kind()))
         }
     };
     let id = match fields.id {
@@ -741,10 +687,7 @@ struct RecordSeed<'a> {
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
     type Value = RecordFields;
 
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<RecordFields, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<RecordFields, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
@@ -757,14 +700,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RecordFields, A::Error> {
-        let keys = KeySeed {
-            id_field: self.id_field,
-            text_field: self.text_field,
-        };
-        let mut fields = RecordFields {
-            id: None,
-            text: None,
-        };
+        let keys = KeySeed { id_field: self.id_field, text_field: self.text_field };
+        let mut fields = RecordFields { id: None, text: None };
         while let Some(key) = map.next_key_seed(keys)? {
             match key {
                 Key::Id => fields.id = Some(map.next_value()?),
@@ -823,65 +760,32 @@ mod tests {
     #[test]
     fn decode_text_handles_boms_binary_and_bad_utf8() {
         let plain = decode_text(b"a\r\nb".to_vec());
-        assert_eq!(
-            plain,
-            Ok(Decoded {
-                text: "a\r\nb".into(),
-                warning: None
-            })
-        );
+        assert_eq!(plain, Ok(Decoded { text: "a\r\nb".into(), warning: None }));
 
         let bom = decode_text(b"\xEF\xBB\xBFhi".to_vec());
-        assert_eq!(
-            bom,
-            Ok(Decoded {
-                text: "hi".into(),
-                warning: None
-            })
-        );
+        assert_eq!(bom, Ok(Decoded { text: "hi".into(), warning: None }));
 
         let le = decode_text(b"\xFF\xFEh\0\xE9\0".to_vec());
-        assert_eq!(
-            le,
-            Ok(Decoded {
-                text: "h\u{e9}".into(),
-                warning: Some("decoded as UTF-16LE".into())
-            })
-        );
+        assert_eq!(le, Ok(Decoded { text: "h\u{e9}".into(), warning: Some("decoded as UTF-16LE".into()) }));
         let be = decode_text(b"\xFE\xFF\0h\0i".to_vec());
         assert_eq!(be.map(|d| d.text), Ok("hi".to_string()));
 
-        assert_eq!(
-            decode_text(b"ab\0c".to_vec()),
-            Err("binary file (NUL byte at offset 2), skipped".into())
-        );
+        assert_eq!(decode_text(b"ab\0c".to_vec()), Err("binary file (NUL byte at offset 2), skipped".into()));
 
         let bad = decode_text(b"caf\xE9!".to_vec()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(bad.text, "caf\u{FFFD}!");
         assert!(bad.warning.is_some_and(|w| w.contains("invalid UTF-8")));
 
         let empty = decode_text(Vec::new());
-        assert_eq!(
-            empty,
-            Ok(Decoded {
-                text: String::new(),
-                warning: None
-            })
-        );
+        assert_eq!(empty, Ok(Decoded { text: String::new(), warning: None }));
     }
 
     #[test]
     fn decode_utf16_replaces_unpaired_surrogates_and_an_odd_byte() {
         // "a", a lone high surrogate, "b"
-        assert_eq!(
-            decode_utf16(b"a\0\x00\xD8b\0", false),
-            ("a\u{FFFD}b".into(), true)
-        );
+        assert_eq!(decode_utf16(b"a\0\x00\xD8b\0", false), ("a\u{FFFD}b".into(), true));
         // U+1F600 as a surrogate pair
-        assert_eq!(
-            decode_utf16(b"\x3D\xD8\x00\xDE", false),
-            ("\u{1F600}".into(), false)
-        );
+        assert_eq!(decode_utf16(b"\x3D\xD8\x00\xDE", false), ("\u{1F600}".into(), false));
         assert_eq!(decode_utf16(b"\0a\0", true), ("a\u{FFFD}".into(), true));
     }
 
@@ -891,22 +795,10 @@ mod tests {
 
     #[test]
     fn parse_record_takes_string_and_number_ids() {
-        assert_eq!(
-            record(r#"{"id":"x","text":"t"}"#),
-            Ok((Some("x".into()), "t".into()))
-        );
-        assert_eq!(
-            record(r#"{"text":"t","id":42}"#),
-            Ok((Some("42".into()), "t".into()))
-        );
-        assert_eq!(
-            record(r#"{"id":-7,"text":""}"#),
-            Ok((Some("-7".into()), "".into()))
-        );
-        assert_eq!(
-            record(r#"{"id":1.5,"text":"t"}"#),
-            Ok((Some("1.5".into()), "t".into()))
-        );
+        assert_eq!(record(r#"{"id":"x","text":"t"}"#), Ok((Some("x".into()), "t".into())));
+        assert_eq!(record(r#"{"text":"t","id":42}"#), Ok((Some("42".into()), "t".into())));
+        assert_eq!(record(r#"{"id":-7,"text":""}"#), Ok((Some("-7".into()), "".into())));
+        assert_eq!(record(r#"{"id":1.5,"text":"t"}"#), Ok((Some("1.5".into()), "t".into())));
         assert_eq!(record(r#"{"text":"t"}"#), Ok((None, "t".into())));
         assert_eq!(record(r#"{"id":null,"text":"t"}"#), Ok((None, "t".into())));
     }
@@ -922,14 +814,8 @@ mod tests {
     #[test]
     fn parse_record_uses_the_configured_fields() {
         let json = r#"{"id":"no","body":"yes","key":3}"#;
-        assert_eq!(
-            parse_record(json, "key", "body"),
-            Ok((Some("3".into()), "yes".into()))
-        );
-        assert_eq!(
-            parse_record(json, "body", "body"),
-            Ok((Some("yes".into()), "yes".into()))
-        );
+        assert_eq!(parse_record(json, "key", "body"), Ok((Some("3".into()), "yes".into())));
+        assert_eq!(parse_record(json, "body", "body"), Ok((Some("yes".into()), "yes".into())));
     }
 
     #[test]
@@ -939,14 +825,8 @@ mod tests {
         assert!(err("[1]").contains("expected a JSON object"));
         assert!(err("\"text\"").starts_with("invalid JSON: "));
         assert!(err(r#"{"text":"a"} x"#).contains("trailing characters"));
-        assert_eq!(
-            err(r#"{"id":"a"}"#),
-            r#"missing text field "text", skipped"#
-        );
-        assert_eq!(
-            err(r#"{"text":5}"#),
-            r#"text field "text" is not a string but a number, skipped"#
-        );
+        assert_eq!(err(r#"{"id":"a"}"#), r#"missing text field "text", skipped"#);
+        assert_eq!(err(r#"{"text":5}"#), r#"text field "text" is not a string but a number, skipped"#);
         assert_eq!(
             err(r#"{"text":"a","id":[1]}"#),
             r#"id field "id" is not a string or number but an array, skipped"#
@@ -956,10 +836,7 @@ mod tests {
 
     #[test]
     fn parse_line_keeps_the_raw_record_and_decodes_bad_utf8() {
-        let options = ReadOptions {
-            keep_records: true,
-            ..ReadOptions::default()
-        };
+        let options = ReadOptions { keep_records: true, ..ReadOptions::default() };
         let line = parse_line(b"{\"text\":\"caf\xE9\"}", &options);
         assert!(line.lossy);
         let rec = line.result.unwrap_or_else(|e| panic!("{e}"));

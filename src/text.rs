@@ -77,10 +77,7 @@ impl Tokenizer {
                 Class::Letter | Class::Digit | Class::ExtendNumLet => {
                     let (end, alnum) = ascii_word_end(bytes, i);
                     if alnum {
-                        out.push(Token {
-                            span: Span::new(i, end),
-                            hash: hash_ascii_lower(&bytes[i..end]),
-                        });
+                        out.push(Token { span: Span::new(i, end), hash: hash_ascii_lower(&bytes[i..end]) });
                     }
                     i = end;
                 }
@@ -98,10 +95,7 @@ impl Tokenizer {
                 // base character via grapheme clusters).
                 for (g_off, g) in word.grapheme_indices(true) {
                     let s = word_start + g_off;
-                    out.push(Token {
-                        span: Span::new(s, s + g.len()),
-                        hash: self.normalised_hash(g),
-                    });
+                    out.push(Token { span: Span::new(s, s + g.len()), hash: self.normalised_hash(g) });
                 }
             } else {
                 out.push(Token {
@@ -262,19 +256,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn words(text: &str) -> Vec<&str> {
-        tokenize(text)
-            .iter()
-            .map(|t| &text[t.span.range()])
-            .collect()
+        tokenize(text).iter().map(|t| &text[t.span.range()]).collect()
     }
 
     #[test]
     fn ascii_words_and_offsets() {
         let text = "The U.S. exit, in 2018: 3,000.5 people's hope_ful!";
-        assert_eq!(
-            words(text),
-            ["The", "U.S", "exit", "in", "2018", "3,000.5", "people's", "hope_ful"]
-        );
+        assert_eq!(words(text), ["The", "U.S", "exit", "in", "2018", "3,000.5", "people's", "hope_ful"]);
     }
 
     #[test]

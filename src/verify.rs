@@ -19,11 +19,7 @@ pub struct Overlap {
 impl Overlap {
     /// Measures two sorted, repeat-free sets.
     pub fn of(a: &[u64], b: &[u64]) -> Overlap {
-        Overlap {
-            shared: intersection_size(a, b),
-            a: a.len(),
-            b: b.len(),
-        }
+        Overlap { shared: intersection_size(a, b), a: a.len(), b: b.len() }
     }
 
     /// `|A ∩ B| / |A ∪ B|`; 0 when both are empty.
@@ -93,11 +89,7 @@ mod tests {
         ];
         for &(a, b, j, ca, cb) in cases {
             let o = Overlap::of(a, b);
-            assert_eq!(
-                (o.jaccard(), o.containment_a(), o.containment_b()),
-                (j, ca, cb),
-                "{a:?} {b:?}"
-            );
+            assert_eq!((o.jaccard(), o.containment_a(), o.containment_b()), (j, ca, cb), "{a:?} {b:?}");
         }
     }
 

@@ -18,20 +18,8 @@ const SEEDS: [&str; 5] = [
 ];
 
 /// (source, host) seeds that share no reused text (see tests/align_seeds.rs).
-const UNRELATED: [(usize, usize); 12] = [
-    (3, 1),
-    (1, 3),
-    (3, 2),
-    (2, 3),
-    (3, 4),
-    (4, 3),
-    (1, 4),
-    (4, 1),
-    (0, 3),
-    (3, 0),
-    (0, 2),
-    (2, 0),
-];
+const UNRELATED: [(usize, usize); 12] =
+    [(3, 1), (1, 3), (3, 2), (2, 3), (3, 4), (4, 3), (1, 4), (4, 1), (0, 3), (3, 0), (0, 2), (2, 0)];
 
 struct Rng(u64);
 
@@ -71,7 +59,15 @@ fn words_span(tokens: &[Token], start: usize, len: usize) -> Span {
 
 /// The rewrite of `tokens[start..start + len]` of `text`, and the part of
 /// the source it rewrites.
-fn rewrite(rng: &mut Rng, kind: Kind, text: &str, tokens: &[Token], start: usize, len: usize, host: &[&str]) -> (String, Span) {
+fn rewrite(
+    rng: &mut Rng,
+    kind: Kind,
+    text: &str,
+    tokens: &[Token],
+    start: usize,
+    len: usize,
+    host: &[&str],
+) -> (String, Span) {
     let words: Vec<&str> = tokens[start..start + len].iter().map(|t| &text[t.span.range()]).collect();
     match kind {
         Kind::Verbatim => {

@@ -129,10 +129,8 @@ fn caption_and_footer_shared_by_002_and_004() {
             && inside(p.b, block_004)
     });
     assert!(found_caption, "no caption passage: {:#?}", al.passages);
-    let found_footer = al
-        .passages
-        .iter()
-        .any(|p| inside(p.a, footer(S002)) && inside(p.b, footer(S004)) && p.words >= 10);
+    let found_footer =
+        al.passages.iter().any(|p| inside(p.a, footer(S002)) && inside(p.b, footer(S004)) && p.words >= 10);
     assert!(found_footer, "no footer passage: {:#?}", al.passages);
     // Nothing else: shared names and tags are not reuse.
     for p in &al.passages {

@@ -10,17 +10,11 @@ use reprint::text::{normalise_word, tokenize};
 
 /// Naive oracle: word n-gram sets as strings of normalised words.
 fn string_shingles(text: &str, n: usize) -> HashSet<String> {
-    let words: Vec<String> = tokenize(text)
-        .iter()
-        .map(|t| normalise_word(&text[t.span.range()]))
-        .collect();
+    let words: Vec<String> = tokenize(text).iter().map(|t| normalise_word(&text[t.span.range()])).collect();
     if words.is_empty() {
         return HashSet::new();
     }
-    words
-        .windows(n.min(words.len()))
-        .map(|w| w.join(" "))
-        .collect()
+    words.windows(n.min(words.len())).map(|w| w.join(" ")).collect()
 }
 
 fn pairs_of_kind<'a>(report: &'a serde_json::Value, kinds: &[&str]) -> Vec<&'a serde_json::Value> {
@@ -36,12 +30,8 @@ fn pairs_of_kind<'a>(report: &'a serde_json::Value, kinds: &[&str]) -> Vec<&'a s
 fn seeds_alone_hold_no_near_duplicate() {
     let (_, report, _) = run_json(&["scan", "fixtures/seeds", "--format", "json"]);
     assert_eq!(report["schema"], "reprint/1");
-    let ids: Vec<&str> = report["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> =
+        report["documents"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 5);
     assert_eq!(ids[0], "fixtures/seeds/000_1496404e9c0b7117.txt");
     assert!(pairs_of_kind(&report, &["exact", "near-duplicate"]).is_empty());
@@ -49,22 +39,14 @@ fn seeds_alone_hold_no_near_duplicate() {
 
 #[test]
 fn republished_article_is_a_near_duplicate_with_exact_scores() {
-    let (code, report, stderr) = run_json(&[
-        "scan",
-        "fixtures/seeds",
-        "fixtures/republished",
-        "--format",
-        "json",
-    ]);
+    let (code, report, stderr) =
+        run_json(&["scan", "fixtures/seeds", "fixtures/republished", "--format", "json"]);
     assert_eq!(code, 0, "{stderr}");
     let near = pairs_of_kind(&report, &["exact", "near-duplicate"]);
     assert_eq!(near.len(), 1, "{near:?}");
     let p = near[0];
     assert_eq!(p["a"], "fixtures/seeds/001_ab3f00e89c8442ab.txt");
-    assert_eq!(
-        p["b"],
-        "fixtures/republished/001_republished_with_new_header_footer.txt"
-    );
+    assert_eq!(p["b"], "fixtures/republished/001_republished_with_new_header_footer.txt");
     assert_eq!(p["kind"], "near-duplicate");
 
     let a = string_shingles(&common::seed(1), 5);
@@ -76,24 +58,16 @@ fn republished_article_is_a_near_duplicate_with_exact_scores() {
         5,
     );
     let shared = a.intersection(&b).count() as f64;
-    let jaccard =
-        shared / (a.len() + b.len()) as f64 * 1.0 / (1.0 - shared / (a.len() + b.len()) as f64);
+    let jaccard = shared / (a.len() + b.len()) as f64 * 1.0 / (1.0 - shared / (a.len() + b.len()) as f64);
     let close = |x: &serde_json::Value, y: f64| (x.as_f64().unwrap() - y).abs() < 1e-9;
-    assert!(
-        close(&p["jaccard"], jaccard),
-        "{} vs {jaccard}",
-        p["jaccard"]
-    );
+    assert!(close(&p["jaccard"], jaccard), "{} vs {jaccard}", p["jaccard"]);
     assert!(close(&p["containment_a"], shared / a.len() as f64));
     assert!(close(&p["containment_b"], shared / b.len() as f64));
     assert!(jaccard > 0.8 && jaccard < 0.95, "{jaccard}");
 
     let clusters = report["clusters"].as_array().unwrap();
     assert_eq!(clusters.len(), 1);
-    assert_eq!(
-        clusters[0]["representative"],
-        "fixtures/seeds/001_ab3f00e89c8442ab.txt"
-    );
+    assert_eq!(clusters[0]["representative"], "fixtures/seeds/001_ab3f00e89c8442ab.txt");
     assert_eq!(report["stats"]["documents"], 6);
 }
 
@@ -105,34 +79,17 @@ fn output_is_identical_at_one_and_two_threads() {
     for format in ["text", "json", "jsonl", "csv"] {
         let one = run(&["scan", path, "--format", format, "--threads", "1"]);
         let two = run(&["scan", path, "--format", format, "--threads", "2"]);
-        assert_eq!(
-            one.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&one.stderr)
-        );
+        assert_eq!(one.status.code(), Some(0), "{}", String::from_utf8_lossy(&one.stderr));
         assert!(!one.stdout.is_empty());
-        assert!(
-            one.stdout == two.stdout,
-            "{format} output differs between 1 and 2 threads"
-        );
+        assert!(one.stdout == two.stdout, "{format} output differs between 1 and 2 threads");
     }
 }
 
 #[test]
 fn jsonl_lines_are_typed_objects() {
-    let out = run(&[
-        "scan",
-        "fixtures/seeds",
-        "fixtures/republished",
-        "--format",
-        "jsonl",
-    ]);
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let out = run(&["scan", "fixtures/seeds", "fixtures/republished", "--format", "jsonl"]);
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
     assert_eq!(types.first(), Some(&"params"));
     assert_eq!(lines[0]["schema"], "reprint/1");
@@ -145,26 +102,14 @@ fn jsonl_lines_are_typed_objects() {
 fn csv_quotes_awkward_ids() {
     let dir = tempfile::tempdir().unwrap();
     let text = common::seed(0);
-    let docs = vec![
-        ("a,\"quoted\" id".to_string(), text.clone()),
-        ("b\nnewline".to_string(), text),
-    ];
+    let docs = vec![("a,\"quoted\" id".to_string(), text.clone()), ("b\nnewline".to_string(), text)];
     let path = write_jsonl(dir.path(), "c.jsonl", &docs);
     let out = run(&["scan", path.to_str().unwrap(), "--format", "csv"]);
     let mut rdr = csv::Reader::from_reader(&out.stdout[..]);
     let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(
         header,
-        [
-            "a",
-            "b",
-            "kind",
-            "jaccard",
-            "containment_a",
-            "containment_b",
-            "passages",
-            "longest_passage_words"
-        ]
+        ["a", "b", "kind", "jaccard", "containment_a", "containment_b", "passages", "longest_passage_words"]
     );
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
@@ -177,10 +122,7 @@ fn csv_quotes_awkward_ids() {
 fn text_report_escapes_control_characters_in_ids() {
     let dir = tempfile::tempdir().unwrap();
     let text = common::seed(0);
-    let docs = vec![
-        ("evil\u{1b}[31m".to_string(), text.clone()),
-        ("plain".to_string(), text),
-    ];
+    let docs = vec![("evil\u{1b}[31m".to_string(), text.clone()), ("plain".to_string(), text)];
     let path = write_jsonl(dir.path(), "c.jsonl", &docs);
     let out = run(&["scan", path.to_str().unwrap()]);
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -192,14 +134,8 @@ fn text_report_escapes_control_characters_in_ids() {
 fn no_pairs_exits_one() {
     let dir = tempfile::tempdir().unwrap();
     let docs = vec![
-        (
-            "x".to_string(),
-            "completely different words about gardening in the spring".to_string(),
-        ),
-        (
-            "y".to_string(),
-            "an unrelated note on the price of copper and zinc".to_string(),
-        ),
+        ("x".to_string(), "completely different words about gardening in the spring".to_string()),
+        ("y".to_string(), "an unrelated note on the price of copper and zinc".to_string()),
     ];
     let path = write_jsonl(dir.path(), "c.jsonl", &docs);
     let out = run(&["scan", path.to_str().unwrap(), "--format", "json"]);
@@ -212,8 +148,7 @@ fn no_pairs_exits_one() {
 fn skipped_input_exits_two_and_still_reports() {
     let dir = tempfile::tempdir().unwrap();
     let text = serde_json::to_string(&common::seed(0)).unwrap();
-    let jsonl =
-        format!("{{\"id\":\"a\",\"text\":{text}}}\nnot json\n{{\"id\":\"b\",\"text\":{text}}}\n");
+    let jsonl = format!("{{\"id\":\"a\",\"text\":{text}}}\nnot json\n{{\"id\":\"b\",\"text\":{text}}}\n");
     let path = dir.path().join("bad.jsonl");
     std::fs::write(&path, jsonl).unwrap();
     let out = run(&["scan", path.to_str().unwrap(), "--format", "json"]);
@@ -266,12 +201,7 @@ fn dedup_keeps_one_record_per_cluster_byte_for_byte() {
         "--clusters",
         map_path.to_str().unwrap(),
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("dropped 1"));
     let kept = std::fs::read_to_string(&out_path).unwrap();
     assert_eq!(kept, format!("{}\n{}\n", lines[0], lines[1]));
@@ -280,16 +210,7 @@ fn dedup_keeps_one_record_per_cluster_byte_for_byte() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(
-        map[0],
-        serde_json::json!({"id": "first", "cluster": 0, "kept": true})
-    );
-    assert_eq!(
-        map[1],
-        serde_json::json!({"id": "unique", "cluster": null, "kept": true})
-    );
-    assert_eq!(
-        map[2],
-        serde_json::json!({"id": "copy", "cluster": 0, "kept": false})
-    );
+    assert_eq!(map[0], serde_json::json!({"id": "first", "cluster": 0, "kept": true}));
+    assert_eq!(map[1], serde_json::json!({"id": "unique", "cluster": null, "kept": true}));
+    assert_eq!(map[2], serde_json::json!({"id": "copy", "cluster": 0, "kept": false}));
 }

@@ -39,10 +39,7 @@ fn doc<'a>(loaded: &'a Loaded, id: &str) -> &'a Document {
 /// Asserts a diagnostic's location, a part of its message, and its flag.
 fn assert_diag(diag: &Diagnostic, location: &str, message_part: &str, skipped: bool) {
     assert_eq!(diag.location, location, "{diag:?}");
-    assert!(
-        diag.message.contains(message_part),
-        "{diag:?} lacks {message_part:?}"
-    );
+    assert!(diag.message.contains(message_part), "{diag:?} lacks {message_part:?}");
     assert_eq!(diag.skipped, skipped, "{diag:?}");
     assert!(!diag.message.ends_with('.'), "{diag:?}");
 }
@@ -70,13 +67,7 @@ fn a_text_file_is_one_document_kept_byte_for_byte() {
     let path = dir.path().join("note.txt");
     write(&path, "line one\r\nline two\n\n  trailing  ");
     let loaded = read(&[&path]);
-    assert_eq!(
-        loaded.documents,
-        [Document::new(
-            name(&path),
-            "line one\r\nline two\n\n  trailing  "
-        )]
-    );
+    assert_eq!(loaded.documents, [Document::new(name(&path), "line one\r\nline two\n\n  trailing  ")]);
     assert!(loaded.diagnostics.is_empty());
 }
 
@@ -98,24 +89,13 @@ fn directories_are_walked_recursively_in_byte_wise_name_order() {
     }
     let loaded = read(&[&root]);
     let r = name(&root);
-    let want: Vec<String> = [
-        "B.txt",
-        "a.txt",
-        "a.txt.bak",
-        "b.txt",
-        "c.txt",
-        "m/a.txt",
-        "m/deeper/x.txt",
-        "m/z.txt",
-    ]
-    .iter()
-    .map(|rel| format!("{r}/{rel}"))
-    .collect();
+    let want: Vec<String> =
+        ["B.txt", "a.txt", "a.txt.bak", "b.txt", "c.txt", "m/a.txt", "m/deeper/x.txt", "m/z.txt"]
+            .iter()
+            .map(|rel| format!("{r}/{rel}"))
+            .collect();
     assert_eq!(ids(&loaded), want);
-    assert_eq!(
-        doc(&loaded, &format!("{r}/m/deeper/x.txt")).text,
-        "m deeper x"
-    );
+    assert_eq!(doc(&loaded, &format!("{r}/m/deeper/x.txt")).text, "m deeper x");
     for d in &loaded.documents {
         assert_eq!(d.id, d.origin);
         assert_eq!(d.record, None);
@@ -138,15 +118,7 @@ fn inputs_are_read_in_argument_order_with_jsonl_inside_directories() {
     write(&single, "zero");
     let loaded = read(&[&root, &single]);
     let r = name(&root);
-    assert_eq!(
-        ids(&loaded),
-        [
-            format!("{r}/1.txt"),
-            "j1".into(),
-            format!("{r}/3.txt"),
-            name(&single)
-        ]
-    );
+    assert_eq!(ids(&loaded), [format!("{r}/1.txt"), "j1".into(), format!("{r}/3.txt"), name(&single)]);
     assert_eq!(doc(&loaded, "j1").origin, format!("{r}/2.jsonl:1"));
 }
 
@@ -166,21 +138,11 @@ fn a_directory_symlink_loop_is_reported_and_the_walk_goes_on() {
     let r = name(&root);
     assert_eq!(
         ids(&loaded),
-        [
-            format!("{r}/a.txt"),
-            format!("{r}/link.txt"),
-            format!("{r}/sub/b.txt"),
-            format!("{r}/z.txt")
-        ]
+        [format!("{r}/a.txt"), format!("{r}/link.txt"), format!("{r}/sub/b.txt"), format!("{r}/z.txt")]
     );
     assert_eq!(doc(&loaded, &format!("{r}/link.txt")).text, "a");
     assert_eq!(loaded.diagnostics.len(), 1, "{:?}", loaded.diagnostics);
-    assert_diag(
-        &loaded.diagnostics[0],
-        &format!("{r}/sub/loop"),
-        "symlink loop",
-        true,
-    );
+    assert_diag(&loaded.diagnostics[0], &format!("{r}/sub/loop"), "symlink loop", true);
 }
 
 #[cfg(unix)]
@@ -193,12 +155,7 @@ fn a_broken_symlink_in_a_directory_is_reported() {
     let loaded = read(&[&root]);
     assert_eq!(ids(&loaded), [format!("{}/a.txt", name(&root))]);
     assert_eq!(loaded.diagnostics.len(), 1);
-    assert_diag(
-        &loaded.diagnostics[0],
-        &format!("{}/dangling", name(&root)),
-        "cannot read",
-        true,
-    );
+    assert_diag(&loaded.diagnostics[0], &format!("{}/dangling", name(&root)), "cannot read", true);
 }
 
 #[test]
@@ -216,31 +173,12 @@ fn jsonl_records_give_ids_origins_texts_and_raw_records() {
     write(&path, lines.join("\r\n") + "\r\n");
     let p = name(&path);
 
-    let options = ReadOptions {
-        keep_records: true,
-        ..ReadOptions::default()
-    };
+    let options = ReadOptions { keep_records: true, ..ReadOptions::default() };
     let loaded = read_with(&[&path], &options);
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
-    assert_eq!(
-        ids(&loaded),
-        [
-            "alpha".to_string(),
-            format!("{p}:4"),
-            "17".into(),
-            "esc".into()
-        ]
-    );
+    assert_eq!(ids(&loaded), ["alpha".to_string(), format!("{p}:4"), "17".into(), "esc".into()]);
     let origins: Vec<&str> = loaded.documents.iter().map(|d| d.origin.as_str()).collect();
-    assert_eq!(
-        origins,
-        [
-            format!("{p}:1"),
-            format!("{p}:4"),
-            format!("{p}:5"),
-            format!("{p}:6")
-        ]
-    );
+    assert_eq!(origins, [format!("{p}:1"), format!("{p}:4"), format!("{p}:5"), format!("{p}:6")]);
     assert_eq!(doc(&loaded, "alpha").text, "first");
     assert_eq!(doc(&loaded, "17").text, "numeric id");
     assert_eq!(doc(&loaded, "esc").text, "quote \" and \u{e9} and\nnewline");
@@ -258,21 +196,11 @@ fn jsonl_records_give_ids_origins_texts_and_raw_records() {
 fn jsonl_field_names_are_configurable() {
     let dir = tempdir();
     let path = dir.path().join("custom.ndjson");
-    write(
-        &path,
-        "{\"id\":\"ignored\",\"key\":\"k1\",\"body\":\"b1\",\"text\":5}\n{\"body\":\"b2\"}",
-    );
-    let options = ReadOptions {
-        id_field: "key".into(),
-        text_field: "body".into(),
-        keep_records: false,
-    };
+    write(&path, "{\"id\":\"ignored\",\"key\":\"k1\",\"body\":\"b1\",\"text\":5}\n{\"body\":\"b2\"}");
+    let options = ReadOptions { id_field: "key".into(), text_field: "body".into(), keep_records: false };
     let loaded = read_with(&[&path], &options);
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
-    assert_eq!(
-        ids(&loaded),
-        ["k1".to_string(), format!("{}:2", name(&path))]
-    );
+    assert_eq!(ids(&loaded), ["k1".to_string(), format!("{}:2", name(&path))]);
     assert_eq!(doc(&loaded, "k1").text, "b1");
 }
 
@@ -281,11 +209,8 @@ fn gzipped_jsonl_is_read_including_several_members() {
     let dir = tempdir();
     let a = dir.path().join("a.jsonl.gz");
     let b = dir.path().join("b.ndjson.gz");
-    fs::write(
-        &a,
-        gzip(b"{\"id\":\"g1\",\"text\":\"one\"}\n{\"id\":\"g2\",\"text\":\"two\"}\n"),
-    )
-    .expect("write");
+    fs::write(&a, gzip(b"{\"id\":\"g1\",\"text\":\"one\"}\n{\"id\":\"g2\",\"text\":\"two\"}\n"))
+        .expect("write");
     let mut two_members = gzip(b"{\"id\":\"m1\",\"text\":\"x\"}\n");
     two_members.extend(gzip(b"{\"id\":\"m2\",\"text\":\"y\"}\n"));
     fs::write(&b, two_members).expect("write");
@@ -302,12 +227,7 @@ fn a_truncated_gzip_keeps_the_lines_before_the_cut() {
     let dir = tempdir();
     let path = dir.path().join("cut.jsonl.gz");
     let body: String = (0..5000)
-        .map(|i| {
-            format!(
-                "{{\"id\":\"r{i}\",\"text\":\"record number {i} {}\"}}\n",
-                i * 7919
-            )
-        })
+        .map(|i| format!("{{\"id\":\"r{i}\",\"text\":\"record number {i} {}\"}}\n", i * 7919))
         .collect();
     let gz = gzip(body.as_bytes());
     fs::write(&path, &gz[..gz.len() / 2]).expect("write");
@@ -331,12 +251,7 @@ fn a_truncated_gzip_keeps_the_lines_before_the_cut() {
     write(&fake, "{\"text\":\"plain\"}\n");
     let loaded = read(&[&fake]);
     assert!(loaded.documents.is_empty());
-    assert_diag(
-        &loaded.diagnostics[0],
-        &name(&fake),
-        "gzip stream truncated or corrupt after line 0",
-        true,
-    );
+    assert_diag(&loaded.diagnostics[0], &name(&fake), "gzip stream truncated or corrupt after line 0", true);
 }
 
 #[test]
@@ -366,36 +281,11 @@ fn bad_jsonl_lines_are_skipped_and_the_good_ones_around_them_read() {
     assert_diag(&d[1], &format!("{p}:3"), "invalid JSON: ", true);
     assert_diag(&d[1], &format!("{p}:3"), "expected a JSON object", true);
     assert_diag(&d[2], &format!("{p}:4"), "invalid JSON: ", true);
-    assert_diag(
-        &d[3],
-        &format!("{p}:5"),
-        "missing text field \"text\"",
-        true,
-    );
-    assert_diag(
-        &d[4],
-        &format!("{p}:6"),
-        "text field \"text\" is not a string",
-        true,
-    );
-    assert_diag(
-        &d[5],
-        &format!("{p}:7"),
-        "text field \"text\" is not a string",
-        true,
-    );
-    assert_diag(
-        &d[6],
-        &format!("{p}:8"),
-        "id field \"id\" is not a string or number",
-        true,
-    );
-    assert_diag(
-        &d[7],
-        &format!("{p}:9"),
-        "invalid JSON: trailing characters",
-        true,
-    );
+    assert_diag(&d[3], &format!("{p}:5"), "missing text field \"text\"", true);
+    assert_diag(&d[4], &format!("{p}:6"), "text field \"text\" is not a string", true);
+    assert_diag(&d[5], &format!("{p}:7"), "text field \"text\" is not a string", true);
+    assert_diag(&d[6], &format!("{p}:8"), "id field \"id\" is not a string or number", true);
+    assert_diag(&d[7], &format!("{p}:9"), "invalid JSON: trailing characters", true);
     assert_eq!(d[0].to_string(), format!("{p}:2: {}", d[0].message));
 }
 
@@ -406,35 +296,16 @@ fn invalid_utf8_is_decoded_with_replacement_characters_and_kept() {
     write(&text, b"caf\xe9 au lait");
     let jsonl = dir.path().join("latin1.jsonl");
     write(&jsonl, b"{\"id\":\"a\",\"text\":\"fine\"}\n{\"id\":\"b\",\"text\":\"na\xefve\"}\n{\"id\":\"c\",\"text\":\"ok\"}\n");
-    let options = ReadOptions {
-        keep_records: true,
-        ..ReadOptions::default()
-    };
+    let options = ReadOptions { keep_records: true, ..ReadOptions::default() };
     let loaded = read_with(&[&text, &jsonl], &options);
-    assert_eq!(
-        ids(&loaded),
-        [name(&text), "a".into(), "b".into(), "c".into()]
-    );
+    assert_eq!(ids(&loaded), [name(&text), "a".into(), "b".into(), "c".into()]);
     assert_eq!(loaded.documents[0].text, "caf\u{FFFD} au lait");
     assert_eq!(doc(&loaded, "b").text, "na\u{FFFD}ve");
-    assert_eq!(
-        doc(&loaded, "b").record.as_deref(),
-        Some("{\"id\":\"b\",\"text\":\"na\u{FFFD}ve\"}")
-    );
+    assert_eq!(doc(&loaded, "b").record.as_deref(), Some("{\"id\":\"b\",\"text\":\"na\u{FFFD}ve\"}"));
     let d = &loaded.diagnostics;
     assert_eq!(d.len(), 2, "{d:?}");
-    assert_diag(
-        &d[0],
-        &name(&text),
-        "invalid UTF-8, decoded with replacement characters",
-        false,
-    );
-    assert_diag(
-        &d[1],
-        &format!("{}:2", name(&jsonl)),
-        "invalid UTF-8",
-        false,
-    );
+    assert_diag(&d[0], &name(&text), "invalid UTF-8, decoded with replacement characters", false);
+    assert_diag(&d[1], &format!("{}:2", name(&jsonl)), "invalid UTF-8", false);
 }
 
 #[test]
@@ -444,11 +315,7 @@ fn byte_order_marks_pick_the_encoding() {
     write(&utf8, b"\xEF\xBB\xBFhello");
     let le = dir.path().join("le.txt");
     let mut bytes = vec![0xFF, 0xFE];
-    bytes.extend(
-        "h\u{e9}llo \u{1F600}"
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes),
-    );
+    bytes.extend("h\u{e9}llo \u{1F600}".encode_utf16().flat_map(u16::to_le_bytes));
     write(&le, &bytes);
     let be = dir.path().join("be.txt");
     let mut bytes = vec![0xFE, 0xFF];
@@ -467,17 +334,7 @@ fn byte_order_marks_pick_the_encoding() {
 
     let loaded = read(&[&utf8, &le, &be, &lone, &jsonl_bom, &jsonl_le]);
     let texts: Vec<&str> = loaded.documents.iter().map(|d| d.text.as_str()).collect();
-    assert_eq!(
-        texts,
-        [
-            "hello",
-            "h\u{e9}llo \u{1F600}",
-            "big end",
-            "a\u{FFFD}b",
-            "t",
-            "wide",
-        ]
-    );
+    assert_eq!(texts, ["hello", "h\u{e9}llo \u{1F600}", "big end", "a\u{FFFD}b", "t", "wide",]);
     let d = &loaded.diagnostics;
     assert_eq!(d.len(), 4, "{d:?}");
     assert_diag(&d[0], &name(&le), "decoded as UTF-16LE", false);
@@ -498,14 +355,7 @@ fn binary_files_are_skipped_and_empty_files_kept() {
     write(&root.join("d.txt"), "after");
     let loaded = read(&[&root]);
     let r = name(&root);
-    assert_eq!(
-        ids(&loaded),
-        [
-            format!("{r}/a.txt"),
-            format!("{r}/c.txt"),
-            format!("{r}/d.txt")
-        ]
-    );
+    assert_eq!(ids(&loaded), [format!("{r}/a.txt"), format!("{r}/c.txt"), format!("{r}/d.txt")]);
     assert_eq!(doc(&loaded, &format!("{r}/c.txt")).text, "");
     assert_eq!(loaded.diagnostics.len(), 1);
     assert_diag(
@@ -564,12 +414,7 @@ fn unreadable_files_and_directories_are_reported() {
     } else {
         assert_eq!(
             ids(&loaded),
-            [
-                format!("{r}/a.txt"),
-                format!("{r}/b.txt"),
-                format!("{r}/closed/c.txt"),
-                format!("{r}/d.txt")
-            ]
+            [format!("{r}/a.txt"), format!("{r}/b.txt"), format!("{r}/closed/c.txt"), format!("{r}/d.txt")]
         );
         assert!(loaded.diagnostics.is_empty());
     }
@@ -589,12 +434,7 @@ fn special_files_inside_directories_are_skipped() {
     }
     let loaded = read(&[&root]);
     assert_eq!(ids(&loaded), [format!("{}/a.txt", name(&root))]);
-    assert_diag(
-        &loaded.diagnostics[0],
-        &name(&fifo),
-        "not a regular file, skipped",
-        true,
-    );
+    assert_diag(&loaded.diagnostics[0], &name(&fifo), "not a regular file, skipped", true);
 }
 
 #[test]
@@ -602,19 +442,13 @@ fn duplicate_ids_keep_the_first_and_name_both_places() {
     let dir = tempdir();
     let a = dir.path().join("a.jsonl");
     let b = dir.path().join("b.jsonl.gz");
-    write(
-        &a,
-        "{\"id\":\"same\",\"text\":\"first\"}\n{\"id\":\"7\",\"text\":\"seven\"}\n",
-    );
+    write(&a, "{\"id\":\"same\",\"text\":\"first\"}\n{\"id\":\"7\",\"text\":\"seven\"}\n");
     fs::write(&b, gzip(b"{\"id\":\"other\",\"text\":\"x\"}\n{\"id\":\"same\",\"text\":\"second\"}\n{\"id\":7,\"text\":\"number seven\"}\n")).expect("write");
     let txt = dir.path().join("t.txt");
     write(&txt, "text file");
     // The same file twice: its id (its path) repeats.
     let loaded = read(&[&a, &b, &txt, &txt]);
-    assert_eq!(
-        ids(&loaded),
-        ["same".to_string(), "7".into(), "other".into(), name(&txt)]
-    );
+    assert_eq!(ids(&loaded), ["same".to_string(), "7".into(), "other".into(), name(&txt)]);
     assert_eq!(doc(&loaded, "same").text, "first");
     let d = &loaded.diagnostics;
     assert_eq!(d.len(), 3, "{d:?}");
@@ -625,18 +459,8 @@ fn duplicate_ids_keep_the_first_and_name_both_places() {
         &format!("duplicate id \"same\" (first seen at {pa}:1), skipped"),
         true,
     );
-    assert_diag(
-        &d[1],
-        &format!("{pb}:3"),
-        &format!("duplicate id \"7\" (first seen at {pa}:2)"),
-        true,
-    );
-    assert_diag(
-        &d[2],
-        &name(&txt),
-        &format!("(first seen at {})", name(&txt)),
-        true,
-    );
+    assert_diag(&d[1], &format!("{pb}:3"), &format!("duplicate id \"7\" (first seen at {pa}:2)"), true);
+    assert_diag(&d[2], &name(&txt), &format!("(first seen at {})", name(&txt)), true);
 }
 
 #[test]

@@ -153,11 +153,7 @@ impl FormatArg {
 
 impl InputArgs {
     pub fn read_options(&self, keep_records: bool) -> ReadOptions {
-        ReadOptions {
-            id_field: self.id_field.clone(),
-            text_field: self.text_field.clone(),
-            keep_records,
-        }
+        ReadOptions { id_field: self.id_field.clone(), text_field: self.text_field.clone(), keep_records }
     }
 }
 
@@ -181,6 +177,7 @@ impl ScanParams {
                 KeepArg::First => Keep::First,
                 KeepArg::Longest => Keep::Longest,
             },
+            ..Config::default()
         }
     }
 }

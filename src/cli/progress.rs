@@ -13,14 +13,9 @@ impl Bar {
     /// A bar on stderr; hidden when `quiet` or when stderr is not a terminal
     /// (indicatif checks that itself).
     pub fn new(quiet: bool) -> Bar {
-        let target = if quiet {
-            ProgressDrawTarget::hidden()
-        } else {
-            ProgressDrawTarget::stderr_with_hz(4)
-        };
+        let target = if quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr_with_hz(4) };
         let bar = ProgressBar::with_draw_target(None, target);
-        if let Ok(style) =
-            ProgressStyle::with_template("{msg:>8} [{elapsed_precise}] {wide_bar} {pos}/{len}")
+        if let Ok(style) = ProgressStyle::with_template("{msg:>8} [{elapsed_precise}] {wide_bar} {pos}/{len}")
         {
             bar.set_style(style);
         }

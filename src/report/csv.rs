@@ -9,30 +9,15 @@ use std::io::{self, Write};
 use super::Report;
 
 /// The header row.
-pub const COLUMNS: [&str; 8] = [
-    "a",
-    "b",
-    "kind",
-    "jaccard",
-    "containment_a",
-    "containment_b",
-    "passages",
-    "longest_passage_words",
-];
+pub const COLUMNS: [&str; 8] =
+    ["a", "b", "kind", "jaccard", "containment_a", "containment_b", "passages", "longest_passage_words"];
 
 /// Writes the pairs as CSV with a header row.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let mut w = ::csv::WriterBuilder::new()
-        .terminator(::csv::Terminator::CRLF)
-        .from_writer(out);
+    let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(out);
     w.write_record(COLUMNS)?;
     for p in &report.pairs {
-        let longest = p
-            .passages
-            .iter()
-            .filter_map(|x| x.get("words").and_then(serde_json::Value::as_u64))
-            .max()
-            .unwrap_or(0);
+        let longest = p.passages.iter().map(|x| x.words).max().unwrap_or(0);
         w.write_record([
             p.a,
             p.b,

@@ -39,14 +39,7 @@ struct ParamsLine<'a, P: Serialize> {
 
 /// Writes the report as JSONL.
 pub fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    line(
-        out,
-        "params",
-        &ParamsLine {
-            schema: SCHEMA,
-            params: report.params,
-        },
-    )?;
+    line(out, "params", &ParamsLine { schema: SCHEMA, params: report.params })?;
     for d in &report.documents {
         line(out, "document", d)?;
     }

@@ -18,6 +18,7 @@ pub mod terminal;
 
 use serde::Serialize;
 
+use crate::align::Passage;
 use crate::pipeline::{Params, Scan, Stats};
 use crate::source::Document;
 
@@ -69,8 +70,8 @@ pub struct PairEntry<'a> {
     pub containment_a: f64,
     /// Share of `b`'s shingles found in `a`.
     pub containment_b: f64,
-    /// Reused passages (filled by the alignment stage).
-    pub passages: Vec<serde_json::Value>,
+    /// Reused passages, ordered by their start in `a`.
+    pub passages: &'a [Passage],
 }
 
 /// One cluster.
@@ -99,12 +100,7 @@ pub struct ReportStats<'a> {
 impl<'a> Report<'a> {
     /// Builds the report of `scan` over `docs`. `skipped` and `warnings`
     /// count input problems.
-    pub fn new(
-        docs: &'a [Document],
-        scan: &'a Scan,
-        skipped: usize,
-        warnings: usize,
-    ) -> Report<'a> {
+    pub fn new(docs: &'a [Document], scan: &'a Scan, skipped: usize, warnings: usize) -> Report<'a> {
         let id = |d: crate::DocId| docs[d.index()].id.as_str();
         Report {
             schema: SCHEMA,
@@ -129,7 +125,7 @@ impl<'a> Report<'a> {
                     jaccard: p.jaccard,
                     containment_a: p.containment_a,
                     containment_b: p.containment_b,
-                    passages: Vec::new(),
+                    passages: &p.passages,
                 })
                 .collect(),
             clusters: scan
@@ -142,11 +138,7 @@ impl<'a> Report<'a> {
                     members: c.members.iter().map(|&m| id(m)).collect(),
                 })
                 .collect(),
-            stats: ReportStats {
-                skipped,
-                warnings,
-                scan: &scan.stats,
-            },
+            stats: ReportStats { skipped, warnings, scan: &scan.stats },
         }
     }
 }
@@ -166,11 +158,7 @@ pub enum Format {
 }
 
 /// Writes `report` in `format`.
-pub fn write(
-    report: &Report<'_>,
-    format: Format,
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
+pub fn write(report: &Report<'_>, format: Format, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
         Format::Text => terminal::write(report, out),
         Format::Json => json::write(report, out),

@@ -76,16 +76,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             p.passages.len(),
             escape(p.a)
         )?;
-        writeln!(
-            out,
-            "{:<15} {:>7} {:>7} {:>7} {:>8}  {}",
-            "",
-            "",
-            "",
-            "",
-            "",
-            escape(p.b)
-        )?;
+        writeln!(out, "{:<15} {:>7} {:>7} {:>7} {:>8}  {}", "", "", "", "", "", escape(p.b))?;
     }
     if !report.clusters.is_empty() {
         writeln!(out)?;

@@ -22,12 +22,7 @@ pub fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("reprint starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
+    child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
     child.wait_with_output().expect("reprint finishes")
 }
 
@@ -48,10 +43,8 @@ pub fn run_json(args: &[&str]) -> (i32, serde_json::Value, String) {
 /// The text of a seed fixture by its number.
 pub fn seed(n: usize) -> String {
     let dir = root().join("fixtures/seeds");
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
-        .expect("seeds")
-        .map(|e| e.expect("entry").path())
-        .collect();
+    let mut entries: Vec<_> =
+        std::fs::read_dir(&dir).expect("seeds").map(|e| e.expect("entry").path()).collect();
     entries.sort();
     std::fs::read_to_string(&entries[n]).expect("seed text")
 }
