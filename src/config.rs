@@ -27,6 +27,39 @@ impl MinHashAlgorithm {
     }
 }
 
+/// Which candidate paths a scan runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// MinHash + LSH only: near-duplicates.
+    Near,
+    /// The winnowed-fingerprint index only: partial reuse.
+    Reuse,
+    /// Both.
+    #[default]
+    All,
+}
+
+impl Mode {
+    /// Its name in reports and flags.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Near => "near",
+            Mode::Reuse => "reuse",
+            Mode::All => "all",
+        }
+    }
+
+    /// Whether the LSH path runs.
+    pub fn near(self) -> bool {
+        self != Mode::Reuse
+    }
+
+    /// Whether the partial-reuse path runs.
+    pub fn reuse(self) -> bool {
+        self != Mode::Near
+    }
+}
+
 /// Which member represents a cluster.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Keep {
@@ -67,6 +100,18 @@ pub struct Config {
     pub max_bucket: usize,
     /// Cluster representative (default: first in input order).
     pub keep: Keep,
+    /// Candidate paths to run (default both).
+    pub mode: Mode,
+    /// Winnowing window of the partial-reuse path, in shingles (default 6:
+    /// any shared run of 10 or more words is caught, and about 2 in 7
+    /// shingles are indexed).
+    pub winnow_window: usize,
+    /// A fingerprint in more documents than this is boilerplate or a stock
+    /// phrase and makes no partial-reuse candidate (default 50).
+    pub max_df: usize,
+    /// Fingerprints two documents must share to be a partial-reuse
+    /// candidate (default 2).
+    pub min_shared: usize,
     /// Align every reported pair to find its reused passages (default
     /// true; `dedup` turns it off).
     pub passages: bool,
@@ -87,6 +132,10 @@ impl Default for Config {
             false_negative_weight: 0.95,
             max_bucket: 64,
             keep: Keep::default(),
+            mode: Mode::default(),
+            winnow_window: 6,
+            max_df: 50,
+            min_shared: 2,
             passages: true,
             align: AlignConfig::default(),
         }
@@ -123,6 +172,21 @@ impl Config {
         }
         if self.align.seed_size == 0 || self.align.seed_size > crate::shingle::MAX_SHINGLE_SIZE {
             return bad(format!("alignment seed size {} is not in 1..=32", self.align.seed_size));
+        }
+        if self.winnow_window == 0 {
+            return bad("winnowing window must be at least 1".into());
+        }
+        if self.max_df < 2 {
+            return bad(format!("max-df {} is below 2", self.max_df));
+        }
+        if self.min_shared == 0 {
+            return bad("min-shared must be at least 1".into());
+        }
+        if self.align.min_words == 0 {
+            return bad("min-words must be at least 1".into());
+        }
+        if self.mode.reuse() && !self.passages {
+            return bad("the partial-reuse path needs passages (alignment) turned on".into());
         }
         if self.max_bucket < 2 {
             return bad(format!("max bucket {} is below 2", self.max_bucket));

@@ -6,8 +6,10 @@
 //!
 //! [`source`] (documents) -> [`text`] (tokens with byte offsets) ->
 //! [`shingle`] (word n-gram hashes) -> [`minhash`] (signatures) -> [`lsh`]
-//! (candidate pairs) -> [`verify`] (exact Jaccard and containment) ->
-//! [`cluster`] (groups of duplicates) -> [`report`] (text, JSON, JSONL, CSV).
+//! (near-duplicate candidates) and [`reuse`] (partial-reuse candidates) ->
+//! [`verify`] (exact Jaccard and containment) -> [`align`] (the reused
+//! passages) -> [`cluster`] (groups of duplicates) -> [`report`] (text,
+//! JSON, JSONL, CSV). [`eval`] scores passages against labelled truth.
 //! [`pipeline`] wires them together and is the only module that knows about
 //! threads.
 //!
@@ -40,6 +42,7 @@ pub mod lsh;
 pub mod minhash;
 pub mod pipeline;
 pub mod report;
+pub mod reuse;
 pub mod shingle;
 pub mod source;
 pub mod text;

@@ -21,6 +21,8 @@
 //!    reported pair, with byte offsets in both texts.
 //! 6. **cluster**: union-find over reported pairs.
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -32,6 +34,7 @@ use crate::cluster::{self, Cluster};
 use crate::config::Config;
 use crate::lsh::{self, LshParams};
 use crate::minhash::{self, MinHasher};
+use crate::reuse;
 use crate::shingle;
 use crate::source::Document;
 use crate::text::{Token, Tokenizer};
@@ -46,6 +49,8 @@ pub enum PairKind {
     Exact,
     /// Jaccard at or above the threshold.
     NearDuplicate,
+    /// Below the threshold, but sharing at least one aligned passage.
+    Reuse,
 }
 
 impl PairKind {
@@ -54,6 +59,7 @@ impl PairKind {
         match self {
             PairKind::Exact => "exact",
             PairKind::NearDuplicate => "near-duplicate",
+            PairKind::Reuse => "reuse",
         }
     }
 }
@@ -78,6 +84,22 @@ pub struct Pair {
     pub passages: Vec<Passage>,
     /// Whether alignment stopped at its work budget (passages partial).
     pub budget_exhausted: bool,
+}
+
+impl Pair {
+    /// A pair with its scores and no passages yet.
+    pub fn new(a: u32, b: u32, kind: PairKind, jaccard: f64, containment_a: f64, containment_b: f64) -> Pair {
+        Pair {
+            a: DocId(a),
+            b: DocId(b),
+            kind,
+            jaccard,
+            containment_a,
+            containment_b,
+            passages: Vec::new(),
+            budget_exhausted: false,
+        }
+    }
 }
 
 /// What the pipeline learnt about one document.
@@ -114,6 +136,16 @@ pub struct Params {
     pub false_negative_weight: f64,
     /// Largest bucket expanded into all its pairs.
     pub max_bucket: usize,
+    /// Candidate paths run: `near`, `reuse` or `all`.
+    pub mode: &'static str,
+    /// Winnowing window of the partial-reuse path.
+    pub winnow_window: usize,
+    /// Document-frequency cap of the partial-reuse index.
+    pub max_df: usize,
+    /// Shared fingerprints that make a partial-reuse candidate.
+    pub min_shared: usize,
+    /// Least matched words of a passage.
+    pub min_words: usize,
 }
 
 impl Params {
@@ -139,6 +171,11 @@ impl Params {
             candidate_probability_at_threshold: lsh.probability(config.threshold),
             false_negative_weight: config.false_negative_weight,
             max_bucket: config.max_bucket,
+            mode: config.mode.name(),
+            winnow_window: config.winnow_window,
+            max_df: config.max_df,
+            min_shared: config.min_shared,
+            min_words: config.align.min_words,
         })
     }
 
@@ -162,6 +199,14 @@ pub struct Stats {
     /// Documents that exactly duplicate an earlier one.
     pub exact_duplicates: usize,
     /// Distinct candidate pairs from LSH.
+    pub near_candidates: usize,
+    /// Fingerprints in the partial-reuse index.
+    pub fingerprints: usize,
+    /// Fingerprints dropped for being in more than `max_df` documents.
+    pub common_fingerprints: usize,
+    /// Candidate pairs from the partial-reuse index.
+    pub reuse_candidates: usize,
+    /// Distinct candidate pairs of both paths.
     pub candidates: usize,
     /// Reported pairs.
     pub pairs: usize,
@@ -186,6 +231,8 @@ pub struct Timings {
     pub exact: f64,
     /// LSH banding.
     pub lsh: f64,
+    /// The partial-reuse index.
+    pub reuse: f64,
     /// Exact scores of candidates.
     pub verify: f64,
     /// Passages of reported pairs.
@@ -236,7 +283,7 @@ struct Scratch {
     shingles: Vec<u64>,
 }
 
-/// Scans `docs` for near-duplicate pairs with `config`.
+/// Scans `docs` for near-duplicate and partial-reuse pairs with `config`.
 pub fn scan(docs: &[Document], config: &Config) -> Result<Scan, Error> {
     scan_with_progress(docs, config, &NoProgress)
 }
@@ -252,39 +299,46 @@ pub fn scan_with_progress(
         return Err(Error::Other(format!("{} documents is more than one run can hold", docs.len())));
     }
     let mut timings = Timings::default();
+    let mut stats = Stats::default();
     let k = params.num_perm;
+    let mode = config.mode;
 
     // 1. sketch
     let clock = Instant::now();
     progress.stage("sketch", docs.len() as u64);
     let hasher = MinHasher::new(k, params.seed, config.minhash);
-    let mut signatures = vec![0u32; docs.len() * k];
-    let mut sketches = Vec::with_capacity(docs.len());
-    signatures
-        .par_chunks_mut(k)
-        .zip(docs.par_iter())
-        .map_init(Scratch::default, |s, (sig, doc)| {
-            let sketch = sketch_one(s, &doc.text, params.shingle_size, &hasher, sig);
-            progress.advance(1);
-            sketch
-        })
-        .collect_into_vec(&mut sketches);
+    let mut signatures = vec![0u32; if mode.near() { docs.len() * k } else { 0 }];
+    let mut sketched: Vec<(DocSketch, Vec<u32>)> = Vec::with_capacity(docs.len());
+    let sketch = |s: &mut Scratch, doc: &Document, sig: &mut [u32]| {
+        let out = sketch_one(s, &doc.text, config, &hasher, sig);
+        progress.advance(1);
+        out
+    };
+    if mode.near() {
+        signatures
+            .par_chunks_mut(k)
+            .zip(docs.par_iter())
+            .map_init(Scratch::default, |s, (sig, doc)| sketch(s, doc, sig))
+            .collect_into_vec(&mut sketched);
+    } else {
+        docs.par_iter().map_init(Scratch::default, |s, doc| sketch(s, doc, &mut [])).collect_into_vec(&mut sketched);
+    }
+    let (sketches, fingerprints): (Vec<DocSketch>, Vec<Vec<u32>>) = sketched.into_iter().unzip();
     timings.sketch = clock.elapsed().as_secs_f64();
 
     // 2. exact duplicates
     let clock = Instant::now();
-    let mut first_of: std::collections::HashMap<u128, u32> = std::collections::HashMap::new();
+    let mut first_of: HashMap<u128, u32> = HashMap::new();
     let mut members: Vec<u32> = Vec::new();
     let mut exact_pairs: Vec<(u32, u32)> = Vec::new();
-    let mut empty = 0;
     for (i, s) in sketches.iter().enumerate() {
         if s.words == 0 {
-            empty += 1;
+            stats.empty_documents += 1;
             continue;
         }
         match first_of.entry(s.content) {
-            std::collections::hash_map::Entry::Occupied(e) => exact_pairs.push((*e.get(), i as u32)),
-            std::collections::hash_map::Entry::Vacant(e) => {
+            Entry::Occupied(e) => exact_pairs.push((*e.get(), i as u32)),
+            Entry::Vacant(e) => {
                 e.insert(i as u32);
                 members.push(i as u32);
             }
@@ -293,24 +347,49 @@ pub fn scan_with_progress(
     drop(first_of);
     timings.exact = clock.elapsed().as_secs_f64();
 
-    // 3. lsh
+    // 3. candidates: LSH for near-duplicates, the fingerprint index for reuse
     let clock = Instant::now();
-    progress.stage("lsh", params.bands as u64);
-    let lsh_params = params.lsh();
-    let bands: Vec<lsh::BandPairs> = (0..params.bands)
-        .into_par_iter()
-        .map(|band| {
-            let out = lsh::band_pairs(&signatures, k, &members, lsh_params, band, params.max_bucket);
-            progress.advance(1);
-            out
-        })
-        .collect();
+    let mut candidates: Vec<(u32, u32)> = Vec::new();
+    if mode.near() {
+        progress.stage("lsh", params.bands as u64);
+        let lsh_params = params.lsh();
+        let bands: Vec<lsh::BandPairs> = (0..params.bands)
+            .into_par_iter()
+            .map(|band| {
+                let out = lsh::band_pairs(&signatures, k, &members, lsh_params, band, params.max_bucket);
+                progress.advance(1);
+                out
+            })
+            .collect();
+        stats.oversized_buckets = bands.iter().map(|b| b.oversized_buckets).sum();
+        candidates = bands.into_iter().flat_map(|b| b.pairs).collect();
+        candidates.par_sort_unstable();
+        candidates.dedup();
+        stats.near_candidates = candidates.len();
+    }
     drop(signatures);
-    let oversized_buckets = bands.iter().map(|b| b.oversized_buckets).sum();
-    let mut candidates: Vec<(u32, u32)> = bands.into_iter().flat_map(|b| b.pairs).collect();
-    candidates.par_sort_unstable();
-    candidates.dedup();
     timings.lsh = clock.elapsed().as_secs_f64();
+    let clock = Instant::now();
+    if mode.reuse() {
+        progress.stage("reuse", 1);
+        let mut entries: Vec<u64> = members
+            .par_iter()
+            .flat_map_iter(|&d| fingerprints[d as usize].iter().map(move |&f| reuse::entry(f, d)))
+            .collect();
+        drop(fingerprints);
+        stats.fingerprints = entries.len();
+        entries.par_sort_unstable();
+        let found = reuse::candidate_pairs(&entries, config.max_df, config.min_shared);
+        drop(entries);
+        stats.reuse_candidates = found.pairs.len();
+        stats.common_fingerprints = found.common_fingerprints;
+        candidates.extend(found.pairs);
+        candidates.par_sort_unstable();
+        candidates.dedup();
+        progress.advance(1);
+    }
+    stats.candidates = candidates.len();
+    timings.reuse = clock.elapsed().as_secs_f64();
 
     // 4. verify
     let clock = Instant::now();
@@ -318,28 +397,19 @@ pub fn scan_with_progress(
     let mut pairs: Vec<Pair> = candidates
         .iter()
         .zip(overlaps)
-        .filter(|(_, o)| o.jaccard() >= params.threshold)
-        .map(|(&(a, b), o)| Pair {
-            a: DocId(a),
-            b: DocId(b),
-            kind: PairKind::NearDuplicate,
-            jaccard: o.jaccard(),
-            containment_a: o.containment_a(),
-            containment_b: o.containment_b(),
-            passages: Vec::new(),
-            budget_exhausted: false,
+        .filter_map(|(&(a, b), o)| {
+            let kind = if o.jaccard() >= params.threshold {
+                PairKind::NearDuplicate
+            } else if mode.reuse() {
+                // Kept only if the alignment finds a passage.
+                PairKind::Reuse
+            } else {
+                return None;
+            };
+            Some(Pair::new(a, b, kind, o.jaccard(), o.containment_a(), o.containment_b()))
         })
         .collect();
-    pairs.extend(exact_pairs.iter().map(|&(a, b)| Pair {
-        a: DocId(a),
-        b: DocId(b),
-        kind: PairKind::Exact,
-        jaccard: 1.0,
-        containment_a: 1.0,
-        containment_b: 1.0,
-        passages: Vec::new(),
-        budget_exhausted: false,
-    }));
+    pairs.extend(exact_pairs.iter().map(|&(a, b)| Pair::new(a, b, PairKind::Exact, 1.0, 1.0, 1.0)));
     pairs.sort_by_key(|p| (p.a, p.b));
     timings.verify = clock.elapsed().as_secs_f64();
 
@@ -347,37 +417,46 @@ pub fn scan_with_progress(
     let clock = Instant::now();
     if config.passages {
         align_pairs(docs, &mut pairs, &config.align, progress);
+        pairs.retain(|p| p.kind != PairKind::Reuse || !p.passages.is_empty());
     }
     timings.align = clock.elapsed().as_secs_f64();
 
-    // 6. cluster
+    // 6. cluster: duplicates only; partial reuse does not make a cluster.
     let clock = Instant::now();
     let words: Vec<usize> = sketches.iter().map(|s| s.words).collect();
-    let clusters = cluster::clusters(docs.len(), pairs.iter().map(|p| (p.a, p.b)), &words, config.keep);
+    let duplicates = pairs.iter().filter(|p| p.kind != PairKind::Reuse).map(|p| (p.a, p.b));
+    let clusters = cluster::clusters(docs.len(), duplicates, &words, config.keep);
     timings.cluster = clock.elapsed().as_secs_f64();
 
-    let stats = Stats {
-        documents: docs.len(),
-        empty_documents: empty,
-        bytes: docs.iter().map(|d| d.text.len()).sum(),
-        words: words.iter().sum(),
-        exact_duplicates: exact_pairs.len(),
-        candidates: candidates.len(),
-        pairs: pairs.len(),
-        clusters: clusters.len(),
-        budget_exhausted: pairs.iter().filter(|p| p.budget_exhausted).count(),
-        oversized_buckets,
-        seconds: Some(timings),
-    };
+    stats.documents = docs.len();
+    stats.bytes = docs.iter().map(|d| d.text.len()).sum();
+    stats.words = words.iter().sum();
+    stats.exact_duplicates = exact_pairs.len();
+    stats.pairs = pairs.len();
+    stats.clusters = clusters.len();
+    stats.budget_exhausted = pairs.iter().filter(|p| p.budget_exhausted).count();
+    stats.seconds = Some(timings);
     Ok(Scan { params, sketches, pairs, clusters, stats })
 }
 
-fn sketch_one(s: &mut Scratch, text: &str, n: usize, hasher: &MinHasher, sig: &mut [u32]) -> DocSketch {
+fn sketch_one(
+    s: &mut Scratch,
+    text: &str,
+    config: &Config,
+    hasher: &MinHasher,
+    sig: &mut [u32],
+) -> (DocSketch, Vec<u32>) {
     s.tokenizer.tokenize(text, &mut s.tokens);
     shingle::token_hash_bytes(&s.tokens, &mut s.hash_bytes);
-    shingle::shingles_of(&s.hash_bytes, n, &mut s.shingles);
-    hasher.sign(&s.shingles, sig);
-    DocSketch { words: s.tokens.len(), content: xxh3_128(&s.hash_bytes) }
+    shingle::shingles_of(&s.hash_bytes, config.shingle_size, &mut s.shingles);
+    if !sig.is_empty() {
+        hasher.sign(&s.shingles, sig);
+    }
+    let mut fingerprints = Vec::new();
+    if config.mode.reuse() {
+        reuse::winnow(&s.shingles, config.winnow_window, &mut fingerprints);
+    }
+    (DocSketch { words: s.tokens.len(), content: xxh3_128(&s.hash_bytes) }, fingerprints)
 }
 
 /// Fills the passages of every pair (parallel over pairs).

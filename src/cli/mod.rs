@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use reprint::config::{Keep, MinHashAlgorithm};
+use reprint::align::AlignConfig;
+use reprint::config::{Keep, MinHashAlgorithm, Mode};
 use reprint::report::Format;
 use reprint::source::ReadOptions;
 use reprint::Config;
@@ -80,6 +81,24 @@ pub struct ScanParams {
     /// Which member represents a cluster.
     #[arg(long, value_enum, default_value_t = KeepArg::First)]
     pub keep: KeepArg,
+    /// Candidate paths: near (MinHash + LSH), reuse (winnowed-fingerprint
+    /// index, for excerpts and condensed rewrites), or all.
+    #[arg(long, value_enum, default_value_t = ModeArg::All)]
+    pub mode: ModeArg,
+    /// Winnowing window of the partial-reuse path, in shingles: any shared
+    /// run of at least window + shingle size - 1 words is caught.
+    #[arg(long, default_value_t = 6, value_name = "W")]
+    pub winnow_window: usize,
+    /// Fingerprints in more documents than this are boilerplate or stock
+    /// phrases and make no partial-reuse candidate.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub max_df: usize,
+    /// Fingerprints two documents must share to be a partial-reuse candidate.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub min_shared: usize,
+    /// Least matched words of a reported passage.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub min_words: usize,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -134,6 +153,13 @@ pub enum MinHashArg {
     Kperm,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Near,
+    Reuse,
+    All,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum KeepArg {
     First,
@@ -177,6 +203,15 @@ impl ScanParams {
                 KeepArg::First => Keep::First,
                 KeepArg::Longest => Keep::Longest,
             },
+            mode: match self.mode {
+                ModeArg::Near => Mode::Near,
+                ModeArg::Reuse => Mode::Reuse,
+                ModeArg::All => Mode::All,
+            },
+            winnow_window: self.winnow_window,
+            max_df: self.max_df,
+            min_shared: self.min_shared,
+            align: AlignConfig { min_words: self.min_words, ..AlignConfig::default() },
             ..Config::default()
         }
     }
