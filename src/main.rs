@@ -28,6 +28,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Dedup(args) => run_dedup(args),
+        Command::Compare(args) => cli::compare::run(args),
+        Command::Eval(args) => cli::eval::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,6 +1,8 @@
 //! The command line: clap structs that mirror the flags, turned into the
 //! library's validated [`reprint::Config`] and [`reprint::source::ReadOptions`].
 
+pub mod compare;
+pub mod eval;
 pub mod progress;
 
 use std::path::PathBuf;
@@ -31,6 +33,11 @@ pub enum Command {
     /// Write one document per cluster of near-duplicates (plus every
     /// document without duplicates) as JSONL.
     Dedup(DedupArgs),
+    /// Show the reused passages of two documents (two files, or two ids of
+    /// a JSONL file with --jsonl).
+    Compare(compare::CompareArgs),
+    /// Score a report's passages against labelled ones (PAN plagdet).
+    Eval(eval::EvalArgs),
 }
 
 #[derive(Debug, Args)]

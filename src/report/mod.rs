@@ -7,13 +7,16 @@
 //! - [`terminal`]: a readable table (the default, `--format text`);
 //! - [`json`]: one JSON document, or JSONL, one object per line with a
 //!   `type` field (`--format json`, `--format jsonl`);
-//! - [`csv`]: one row per pair, RFC 4180 (`--format csv`).
+//! - [`csv`]: one row per pair, RFC 4180 (`--format csv`);
+//! - [`passages`]: the passages of one compared pair, side by side or one
+//!   under the other (`reprint compare`).
 //!
 //! Every format escapes what it quotes from documents for its own syntax;
 //! nothing from a document reaches a terminal as a control sequence.
 
 pub mod csv;
 pub mod json;
+pub mod passages;
 pub mod terminal;
 
 use serde::Serialize;
@@ -62,7 +65,8 @@ pub struct PairEntry<'a> {
     pub a: &'a str,
     /// Id of the later document.
     pub b: &'a str,
-    /// `exact` or `near-duplicate`.
+    /// `exact` or `near-duplicate`; a pair from `compare` may also be
+    /// `reuse` (passages, Jaccard below the threshold) or `none`.
     pub kind: &'static str,
     /// Exact Jaccard of the shingle sets.
     pub jaccard: f64,
@@ -139,6 +143,28 @@ impl<'a> Report<'a> {
                 })
                 .collect(),
             stats: ReportStats { skipped, warnings, scan: &scan.stats },
+        }
+    }
+}
+
+impl<'a> Report<'a> {
+    /// The report of one compared pair (`reprint compare`): its two
+    /// documents, the pair, no clusters, and `stats` as counted over the
+    /// two documents.
+    pub fn single(
+        params: &'a Params,
+        documents: [DocumentEntry<'a>; 2],
+        pair: PairEntry<'a>,
+        stats: &'a Stats,
+        warnings: usize,
+    ) -> Report<'a> {
+        Report {
+            schema: SCHEMA,
+            params,
+            documents: documents.into(),
+            pairs: vec![pair],
+            clusters: Vec::new(),
+            stats: ReportStats { skipped: 0, warnings, scan: stats },
         }
     }
 }
