@@ -7,9 +7,9 @@
 //! [`source`] (documents) -> [`text`] (tokens with byte offsets) ->
 //! [`shingle`] (word n-gram hashes) -> [`minhash`] (signatures) -> [`lsh`]
 //! (candidate pairs) -> [`verify`] (exact Jaccard and containment) ->
-//! [`cluster`] (groups of duplicates) -> [`report`] (text, JSON, JSONL, CSV).
-//! [`pipeline`] wires them together and is the only module that knows about
-//! threads.
+//! [`cluster`] (groups of duplicates) -> [`report`] (text, JSON, JSONL, CSV,
+//! HTML). [`pipeline`] wires them together and is the only module that knows
+//! about threads.
 //!
 //! # Example
 //!
