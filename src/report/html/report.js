@@ -114,10 +114,10 @@
     const m = /^(pair|cluster)=(\d+)$/.exec(hash);
     app.replaceChildren();
     if (m && m[1] === "pair" && +m[2] < pairs.length) {
-      nav("pair");
+      nav("overview");
       pairView(+m[2]);
     } else if (m && m[1] === "cluster" && +m[2] < clusters.length) {
-      nav("cluster");
+      nav("clusters");
       clusterView(+m[2]);
     } else if (hash === "clusters") {
       nav("clusters");
