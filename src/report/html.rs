@@ -1,7 +1,7 @@
-//! A self-contained HTML rendering of a [`Report`](super::Report), for
+//! A self-contained HTML rendering of a [`Report`], for
 //! people to browse: summary, pairs table, pair view, clusters.
 //!
-//! [`write`] takes the report and the documents it was made from (the
+//! [`write()`] takes the report and the documents it was made from (the
 //! report holds ids only; the pair view needs the texts) and writes one HTML
 //! file that works offline, opened from disk or mailed: the stylesheet
 //! (`html/report.css`) and the script (`html/report.js`) are inline, and
