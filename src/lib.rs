@@ -9,7 +9,7 @@
 //! (near-duplicate candidates) and [`reuse`] (partial-reuse candidates) ->
 //! [`verify`] (exact Jaccard and containment) -> [`align`] (the reused
 //! passages) -> [`cluster`] (groups of duplicates) -> [`report`] (text,
-//! JSON, JSONL, CSV). [`eval`] scores passages against labelled truth.
+//! JSON, JSONL, CSV, HTML). [`eval`] scores passages against labelled truth.
 //! [`pipeline`] wires them together and is the only module that knows about
 //! threads.
 //!

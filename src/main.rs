@@ -100,11 +100,13 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let written = match target {
         Some(path) => {
             let mut out = create(path)?;
-            report::write(&report, args.format.format(), &mut out).and_then(|()| out.flush())
+            report::write_with_documents(&report, &docs, args.format.format(), &mut out)
+                .and_then(|()| out.flush())
         }
         None => {
             let mut out = io::stdout().lock();
-            report::write(&report, args.format.format(), &mut out).and_then(|()| out.flush())
+            report::write_with_documents(&report, &docs, args.format.format(), &mut out)
+                .and_then(|()| out.flush())
         }
     };
     written.map_err(|e| Error::io(target.unwrap_or(Path::new("<stdout>")), e))?;

@@ -152,6 +152,7 @@ pub enum FormatArg {
     Json,
     Jsonl,
     Csv,
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -180,6 +181,7 @@ impl FormatArg {
             FormatArg::Json => Format::Json,
             FormatArg::Jsonl => Format::Jsonl,
             FormatArg::Csv => Format::Csv,
+            FormatArg::Html => Format::Html,
         }
     }
 }

@@ -9,12 +9,15 @@
 //!   `type` field (`--format json`, `--format jsonl`);
 //! - [`csv`]: one row per pair, RFC 4180 (`--format csv`);
 //! - [`passages`]: the passages of one compared pair, side by side or one
-//!   under the other (`reprint compare`).
+//!   under the other (`reprint compare`);
+//! - [`html`]: one self-contained page to browse, with the documents' texts
+//!   (`--format html`; needs the documents: [`write_with_documents`]).
 //!
 //! Every format escapes what it quotes from documents for its own syntax;
 //! nothing from a document reaches a terminal as a control sequence.
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod passages;
 pub mod terminal;
@@ -181,14 +184,31 @@ pub enum Format {
     Jsonl,
     /// One CSV row per pair.
     Csv,
+    /// A self-contained HTML page.
+    Html,
 }
 
-/// Writes `report` in `format`.
+/// Writes `report` in `format`. HTML written this way has no document
+/// texts (its pair view shows scores and passages without them); use
+/// [`write_with_documents`] for a full page.
 pub fn write(report: &Report<'_>, format: Format, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    write_with_documents(report, &[], format, out)
+}
+
+/// Writes `report` in `format`; `docs` (the documents the report was made
+/// from, matched by id) supplies the texts that the HTML pair view shows.
+/// Other formats ignore `docs`.
+pub fn write_with_documents(
+    report: &Report<'_>,
+    docs: &[Document],
+    format: Format,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
         Format::Text => terminal::write(report, out),
         Format::Json => json::write(report, out),
         Format::Jsonl => json::write_lines(report, out),
         Format::Csv => csv::write(report, out),
+        Format::Html => html::write(report, docs, out),
     }
 }

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Browser test of `reprint scan --format html`: renders reports in Debian's
+# headless Chromium and checks the DOM the page's script builds.
+#
+#   tests/browser/run.sh [--screenshot PATH]
+#
+# Checks:
+#   1. every pair of the scan (seeds + republished + a hostile JSONL pair)
+#      is listed in the pairs table;
+#   2. opening a pair (#pair=0) highlights its passages as <mark class="passage">
+#      on both sides;
+#   3. the hostile document is shown as text and its script and onerror
+#      handler did not run;
+#   4. a report of 10,000+ pairs renders one page of 200 rows and opens a pair.
+# It also screenshots the seeds' report with its pair open (to a temporary
+# file, or to PATH: `--screenshot docs/report.png` updates the README's).
+#
+# Needs bash, python3 and chromium (installed with apt-get when missing).
+# Exits non-zero when a check fails; the last line is
+# `browser: N passed, M failed`.
+
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+screenshot="$tmp/report.png"
+if [[ "${1:-}" == "--screenshot" && -n "${2:-}" ]]; then
+    screenshot=$2
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "browser: installing chromium"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; then
+        echo "browser: cannot install chromium"
+        exit 2
+    fi
+fi
+
+cargo build --release --quiet || { echo "browser: build failed"; exit 2; }
+reprint="$root/target/release/reprint"
+
+# Chromium without the background traffic a closed network refuses.
+browse() {
+    chromium --headless --no-sandbox --disable-gpu --disable-quic \
+        --disable-background-networking --disable-component-update \
+        --no-first-run --disable-sync --user-data-dir="$(mktemp -d -p "$tmp")" \
+        --virtual-time-budget=5000 "$@" 2>>"$tmp/chromium.log"
+}
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; shift; for line in "$@"; do echo "     $line"; done; }
+
+# --- the reports ------------------------------------------------------------
+
+# Two copies of a hostile document: text that tries to end the data block and
+# run script, an image whose error handler adds #pwned, markup in the ids.
+python3 - "$tmp/hostile.jsonl" <<'EOF'
+import json, sys
+text = ("Breaking news from the river valley today. </script><script>document.title='PWNED'</script> "
+        "The council voted to rebuild the old stone bridge "
+        "<img src=x onerror=\"document.body.appendChild(Object.assign(document.createElement('div'),{id:'pwned'}))\"> "
+        "before the spring floods arrive, and the mayor said the work would start in April and take "
+        "about six months to finish. <!-- <script>document.title='PWNED'</script> --> & &amp; end.")
+with open(sys.argv[1], "w") as f:
+    for i in (1, 2):
+        f.write(json.dumps({"id": f"hostile-<b>{i}</b>", "text": text}) + "\n")
+EOF
+
+inputs=(fixtures/seeds fixtures/republished "$tmp/hostile.jsonl")
+"$reprint" scan -q "${inputs[@]}" --format html -o "$tmp/report.html"
+"$reprint" scan -q "${inputs[@]}" --format json -o "$tmp/report.json"
+"$reprint" scan -q fixtures/seeds fixtures/republished --format html -o "$tmp/seeds.html"
+
+browse --dump-dom "file://$tmp/report.html" >"$tmp/overview.dom"
+browse --dump-dom "file://$tmp/report.html#pair=0" >"$tmp/pair0.dom"
+hostile=$(python3 -c 'import json,sys; print(next(i for i, p in enumerate(json.load(open(sys.argv[1]))["pairs"]) if p["a"].startswith("hostile")))' "$tmp/report.json")
+browse --dump-dom "file://$tmp/report.html#pair=$hostile" >"$tmp/hostile.dom"
+
+# --- 1. every pair is listed ----------------------------------------------------
+
+missing=$(python3 - "$tmp/report.json" "$tmp/overview.dom" <<'EOF'
+import html, json, re, sys
+report = json.load(open(sys.argv[1]))
+dom = open(sys.argv[2]).read()
+rows = {}
+for m in re.finditer(r'<tr class="link" data-pair="(\d+)">(.*?)</tr>', dom):
+    rows[int(m.group(1))] = m.group(2)
+problems = []
+if not report["pairs"]:
+    problems.append("the scan has no pair")
+for i, p in enumerate(report["pairs"]):
+    row = rows.get(i)
+    if row is None:
+        problems.append(f"pair {i} has no row")
+        continue
+    for side in ("a", "b"):
+        cell = '<span class="id">' + html.escape(p[side], quote=False) + "</span>"
+        if cell not in row:
+            problems.append(f"pair {i}: {side} id {p[side]!r} not in its row")
+if len(rows) != len(report["pairs"]):
+    problems.append(f"{len(rows)} rows for {len(report['pairs'])} pairs")
+print("\n".join(problems))
+EOF
+)
+if [[ -z "$missing" ]]; then
+    pass "every pair of the scan is listed ($(grep -o 'data-pair="' "$tmp/overview.dom" | wc -l) rows)"
+else
+    mapfile -t lines <<<"$missing"
+    fail "every pair of the scan is listed" "${lines[@]}"
+fi
+
+# --- 2. passages are highlighted ------------------------------------------------
+
+marks=$(grep -o '<mark class="passage' "$tmp/pair0.dom" | wc -l)
+if ((marks > 0)) && grep -q 'id="a-p0"' "$tmp/pair0.dom" && grep -q 'id="b-p0"' "$tmp/pair0.dom"; then
+    pass "pair 0 opened from #pair=0 highlights its passages ($marks marks)"
+else
+    fail "pair 0 opened from #pair=0 highlights its passages" "$marks passage marks; a-p0 and b-p0 expected"
+fi
+
+# --- 3. the hostile document stayed text ----------------------------------------
+
+problems=()
+grep -q 'id="pwned"' "$tmp/hostile.dom" && problems+=("the onerror handler ran: #pwned exists")
+grep -q '<title>PWNED' "$tmp/hostile.dom" && problems+=("the injected script ran: the title is PWNED")
+grep -q '<title>reprint report' "$tmp/hostile.dom" || problems+=("the page title changed")
+grep -qF "today. &lt;/script&gt;&lt;script&gt;document.title='PWNED'&lt;/script&gt;" "$tmp/hostile.dom" ||
+    problems+=("the hostile text is not shown as text")
+grep -qF '<span class="id">hostile-&lt;b&gt;1&lt;/b&gt;</span>' "$tmp/hostile.dom" ||
+    problems+=("the hostile id is not shown as text")
+if grep -o '<img[^>]*>' "$tmp/hostile.dom" | grep -q .; then problems+=("an <img> element exists"); fi
+if ((${#problems[@]} == 0)); then
+    pass "hostile document (pair $hostile) is shown as text; its script did not run"
+else
+    fail "hostile document is shown as text; its script did not run" "${problems[@]}"
+fi
+
+# --- 4. 10,000 pairs --------------------------------------------------------------
+
+# 100 groups of 16 near-identical documents (120 pairs each, 12,000 in all);
+# each group's text is drawn at random from the seeds' words, so groups do not
+# share passages.
+python3 - "$tmp/many.jsonl" <<'EOF'
+import json, pathlib, random, sys
+rng = random.Random(7)
+words = sorted({w for p in sorted(pathlib.Path("fixtures/seeds").iterdir()) for w in p.read_text().split()})
+with open(sys.argv[1], "w") as f:
+    for g in range(100):
+        base = [rng.choice(words) for _ in range(150)]
+        for v in range(16):
+            doc = list(base)
+            doc[rng.randrange(len(doc))] = f"edit{v}"
+            f.write(json.dumps({"id": f"g{g:03}-v{v:02}", "text": " ".join(doc)}) + "\n")
+EOF
+"$reprint" scan -q "$tmp/many.jsonl" --format html -o "$tmp/many.html"
+"$reprint" scan -q "$tmp/many.jsonl" --format json -o "$tmp/many.json"
+npairs=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["pairs"]))' "$tmp/many.json")
+start=$(date +%s.%N)
+browse --dump-dom "file://$tmp/many.html" >"$tmp/many.dom"
+browse --dump-dom "file://$tmp/many.html#pair=$((npairs - 1))" >"$tmp/many-last.dom"
+seconds=$(python3 -c "import sys; print(f'{$(date +%s.%N) - $start:.1f}')")
+rows=$(grep -o 'data-pair="' "$tmp/many.dom" | wc -l)
+size=$(($(wc -c <"$tmp/many.html") / 1024))
+if ((npairs >= 10000)) && ((rows == 200)) && grep -qF "1–200 of $npairs" "$tmp/many.dom" &&
+    grep -q '<mark class="passage' "$tmp/many-last.dom"; then
+    pass "$npairs pairs ($size KiB): table shows 200 rows, last pair opens (2 loads in ${seconds}s)"
+else
+    fail "$npairs pairs: table shows 200 rows of $npairs, last pair opens" "rows: $rows, file: $size KiB"
+fi
+
+# --- screenshot -------------------------------------------------------------------
+
+mkdir -p "$(dirname "$screenshot")"
+browse --hide-scrollbars --window-size=1400,1000 --screenshot="$screenshot" "file://$tmp/seeds.html#pair=0" >/dev/null
+if [[ -s "$screenshot" ]] && [[ "$(head -c 8 "$screenshot" | od -An -tx1 | tr -d ' \n')" == 89504e470d0a1a0a ]]; then
+    pass "screenshot of the seeds' report: $screenshot"
+else
+    fail "screenshot of the seeds' report" "no PNG at $screenshot"
+fi
+
+if ((failed > 0)); then
+    echo "chromium's log: $tmp/chromium.log (last lines)"
+    tail -n 5 "$tmp/chromium.log"
+fi
+echo "browser: $passed passed, $failed failed"
+((failed == 0))
