@@ -110,8 +110,13 @@ pub struct Config {
     /// phrase and makes no partial-reuse candidate (default 50).
     pub max_df: usize,
     /// Fingerprints two documents must share to be a partial-reuse
-    /// candidate (default 2).
+    /// candidate (default 3).
     pub min_shared: usize,
+    /// Least containment of a partial-reuse pair: the larger of its two
+    /// containments must reach it (default 0: every pair with a passage).
+    /// The index applies it first, on fingerprint counts, so a corpus full
+    /// of incidental overlap is not aligned pair by pair.
+    pub min_containment: f64,
     /// Align every reported pair to find its reused passages (default
     /// true; `dedup` turns it off).
     pub passages: bool,
@@ -135,7 +140,8 @@ impl Default for Config {
             mode: Mode::default(),
             winnow_window: 6,
             max_df: 50,
-            min_shared: 2,
+            min_shared: 3,
+            min_containment: 0.0,
             passages: true,
             align: AlignConfig::default(),
         }
@@ -181,6 +187,9 @@ impl Config {
         }
         if self.min_shared == 0 {
             return bad("min-shared must be at least 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.min_containment) {
+            return bad(format!("min-containment {} is not in [0, 1]", self.min_containment));
         }
         if self.align.min_words == 0 {
             return bad("min-words must be at least 1".into());

@@ -144,6 +144,8 @@ pub struct Params {
     pub max_df: usize,
     /// Shared fingerprints that make a partial-reuse candidate.
     pub min_shared: usize,
+    /// Least containment (the larger of the two) of a partial-reuse pair.
+    pub min_containment: f64,
     /// Least matched words of a passage.
     pub min_words: usize,
 }
@@ -175,6 +177,7 @@ impl Params {
             winnow_window: config.winnow_window,
             max_df: config.max_df,
             min_shared: config.min_shared,
+            min_containment: config.min_containment,
             min_words: config.align.min_words,
         })
     }
@@ -371,23 +374,43 @@ pub fn scan_with_progress(
     timings.lsh = clock.elapsed().as_secs_f64();
     let clock = Instant::now();
     if mode.reuse() {
-        progress.stage("reuse", 1);
         let mut entries: Vec<u64> = members
             .par_iter()
             .flat_map_iter(|&d| fingerprints[d as usize].iter().map(move |&f| reuse::entry(f, d)))
             .collect();
-        drop(fingerprints);
         stats.fingerprints = entries.len();
         entries.par_sort_unstable();
-        let found = reuse::candidate_pairs(&entries, config.max_df, config.min_shared);
+        let index = reuse::ReuseIndex::build(&entries, config.max_df);
         drop(entries);
-        stats.reuse_candidates = found.pairs.len();
-        stats.common_fingerprints = found.common_fingerprints;
-        candidates.extend(found.pairs);
+        stats.common_fingerprints = index.common_fingerprints;
+        progress.stage("reuse", members.len() as u64);
+        let counts: Vec<u32> = if config.min_containment > 0.0 {
+            fingerprints.iter().map(|f| f.len() as u32).collect()
+        } else {
+            Vec::new()
+        };
+        // Fingerprint counts only estimate containment: ask the index for
+        // a little less than the exact check after verification.
+        let need = reuse::Need {
+            min_shared: config.min_shared,
+            fraction: config.min_containment * 0.75,
+            counts: &counts,
+        };
+        let found: Vec<(u32, u32)> = members
+            .par_iter()
+            .map_init(Vec::new, |scratch, &a| {
+                let found = index.candidates(a, &fingerprints[a as usize], need, scratch);
+                progress.advance(1);
+                found.into_iter().map(move |(b, _)| (a, b))
+            })
+            .flatten_iter()
+            .collect();
+        stats.reuse_candidates = found.len();
+        candidates.extend(found);
         candidates.par_sort_unstable();
         candidates.dedup();
-        progress.advance(1);
     }
+    drop(fingerprints);
     stats.candidates = candidates.len();
     timings.reuse = clock.elapsed().as_secs_f64();
 
@@ -400,7 +423,7 @@ pub fn scan_with_progress(
         .filter_map(|(&(a, b), o)| {
             let kind = if o.jaccard() >= params.threshold {
                 PairKind::NearDuplicate
-            } else if mode.reuse() {
+            } else if mode.reuse() && o.containment_a().max(o.containment_b()) >= config.min_containment {
                 // Kept only if the alignment finds a passage.
                 PairKind::Reuse
             } else {

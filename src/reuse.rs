@@ -12,12 +12,15 @@
 //!    (Schleimer, Wilkerson and Aiken, 2003). Any run of at least
 //!    `w + n - 1` shared words (shingle size `n`) makes at least one shared
 //!    fingerprint, and about `2 / (w + 1)` of the shingles are kept.
-//! 2. **Index** ([`candidate_pairs`]): every kept fingerprint, truncated to
-//!    32 bits, with its document number, sorted. A fingerprint found in more
-//!    than `max_df` documents is boilerplate or a stock phrase and makes no
-//!    pair; the others pair up their documents.
-//! 3. **Count**: a pair is a candidate when it shares at least `min_shared`
-//!    fingerprints.
+//! 2. **Index** ([`ReuseIndex`]): every kept fingerprint, folded to 32
+//!    bits, with the documents that hold it. A fingerprint found in more
+//!    than `max_df` documents is boilerplate or a stock phrase and is
+//!    dropped; so is one found in a single document.
+//! 3. **Query** ([`ReuseIndex::candidates`], parallel over documents): each
+//!    document counts, per later document, the fingerprints they share; a
+//!    pair sharing at least `min_shared` is a candidate. Memory stays
+//!    bounded by the index and the candidates: co-occurrences are counted
+//!    per document, never collected for the whole corpus.
 //!
 //! Candidates are then scored exactly ([`crate::verify`]) and aligned
 //! ([`crate::align`]); only a pair with at least one aligned passage is
@@ -34,6 +37,9 @@
 //!
 //! Memory: 8 bytes per kept fingerprint (a 32-bit hash and a 32-bit
 //! document number), about `16 / (w + 1)` bytes per word of the corpus.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Appends the winnowed fingerprints of `shingles` (in text order) to
 /// `out`, as 32-bit values, sorted and without repeats.
@@ -104,55 +110,122 @@ pub fn entry(fingerprint: u32, doc: u32) -> u64 {
     (u64::from(fingerprint) << 32) | u64::from(doc)
 }
 
-/// What the index gave.
+/// A hasher for keys that are already hash values: one multiply.
+#[derive(Default, Clone, Copy)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.0 = u64::from(x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// How many shared fingerprints make a candidate.
+#[derive(Clone, Copy, Debug)]
+pub struct Need<'a> {
+    /// At least this many.
+    pub min_shared: usize,
+    /// And at least this share of the smaller document's fingerprints
+    /// (0 for none).
+    pub fraction: f64,
+    /// Fingerprints per document (only read when `fraction > 0`).
+    pub counts: &'a [u32],
+}
+
+impl Need<'_> {
+    /// Shared fingerprints needed by a pair of documents, one with `len`
+    /// fingerprints and `other`.
+    #[inline]
+    fn shared(&self, len: usize, other: u32) -> usize {
+        if self.fraction <= 0.0 {
+            return self.min_shared;
+        }
+        let smaller = len.min(self.counts.get(other as usize).map_or(len, |&c| c as usize));
+        self.min_shared.max((self.fraction * smaller as f64).ceil() as usize)
+    }
+}
+
+/// The inverted index of the partial-reuse path: for every fingerprint
+/// shared by 2 to `max_df` documents, those documents. Fingerprints of one
+/// document only, or of more than `max_df`, are not kept.
 #[derive(Debug, Default)]
-pub struct ReuseCandidates {
-    /// Pairs `(a, b)`, `a < b`, sharing at least `min_shared` fingerprints,
-    /// sorted.
-    pub pairs: Vec<(u32, u32)>,
+pub struct ReuseIndex {
+    buckets: HashMap<u32, (u32, u32), BuildHasherDefault<PassThrough>>,
+    docs: Vec<u32>,
     /// Fingerprints dropped for being in more than `max_df` documents.
     pub common_fingerprints: usize,
 }
 
-/// Candidate pairs from index `entries` (see [`entry`]), which must be
-/// sorted. Each document's fingerprints must be distinct (as [`winnow`]
-/// gives them).
-pub fn candidate_pairs(entries: &[u64], max_df: usize, min_shared: usize) -> ReuseCandidates {
-    let mut out = ReuseCandidates::default();
-    let mut pairs: Vec<u64> = Vec::new();
-    let mut start = 0;
-    while start < entries.len() {
-        let fp = entries[start] >> 32;
-        let mut end = start + 1;
-        while end < entries.len() && entries[end] >> 32 == fp {
-            end += 1;
+impl ReuseIndex {
+    /// Builds the index from `entries` (see [`entry`]), sorted. Each
+    /// document's fingerprints must be distinct (as [`winnow`] gives them).
+    pub fn build(entries: &[u64], max_df: usize) -> ReuseIndex {
+        let mut index = ReuseIndex::default();
+        let mut start = 0;
+        while start < entries.len() {
+            let fp = entries[start] >> 32;
+            let mut end = start + 1;
+            while end < entries.len() && entries[end] >> 32 == fp {
+                end += 1;
+            }
+            let df = end - start;
+            if df > max_df {
+                index.common_fingerprints += 1;
+            } else if df >= 2 {
+                let at = index.docs.len() as u32;
+                index.docs.extend(entries[start..end].iter().map(|&e| e as u32));
+                index.buckets.insert(fp as u32, (at, df as u32));
+            }
+            start = end;
         }
-        let bucket = &entries[start..end];
-        if bucket.len() > max_df {
-            out.common_fingerprints += 1;
-        } else {
-            for (x, &i) in bucket.iter().enumerate() {
-                for &j in &bucket[x + 1..] {
-                    // Entries sort by document within a fingerprint.
-                    pairs.push(((i & 0xffff_ffff) << 32) | (j & 0xffff_ffff));
-                }
+        index
+    }
+
+    /// The documents after `doc` (by number) that share enough of
+    /// `fingerprints` (the fingerprints of `doc`) with it, as
+    /// `(other, shared)`, ascending: at least `need.min_shared`, and at least
+    /// `need.fraction` of the smaller of the two documents' fingerprint
+    /// counts (`counts[d]` for document `d`). `scratch` is reused between
+    /// calls.
+    pub fn candidates(
+        &self,
+        doc: u32,
+        fingerprints: &[u32],
+        need: Need<'_>,
+        scratch: &mut Vec<u32>,
+    ) -> Vec<(u32, usize)> {
+        scratch.clear();
+        for fp in fingerprints {
+            if let Some(&(at, len)) = self.buckets.get(fp) {
+                let bucket = &self.docs[at as usize..(at + len) as usize];
+                // Documents sort ascending within a bucket.
+                let after = bucket.partition_point(|&d| d <= doc);
+                scratch.extend_from_slice(&bucket[after..]);
             }
         }
-        start = end;
-    }
-    pairs.sort_unstable();
-    let mut i = 0;
-    while i < pairs.len() {
-        let mut j = i + 1;
-        while j < pairs.len() && pairs[j] == pairs[i] {
-            j += 1;
+        scratch.sort_unstable();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < scratch.len() {
+            let mut j = i + 1;
+            while j < scratch.len() && scratch[j] == scratch[i] {
+                j += 1;
+            }
+            if j - i >= need.shared(fingerprints.len(), scratch[i]) {
+                out.push((scratch[i], j - i));
+            }
+            i = j;
         }
-        if j - i >= min_shared {
-            out.pairs.push(((pairs[i] >> 32) as u32, pairs[i] as u32));
-        }
-        i = j;
+        out
     }
-    out
 }
 
 #[cfg(test)]
@@ -162,7 +235,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn hashes(seed: u64, n: usize) -> Vec<u64> {
-        (0..n as u64).map(|i| mix64(seed ^ (i * 0x9e37_79b9_7f4a_7c15))).collect()
+        (0..n as u64).map(|i| mix64(seed ^ i.wrapping_mul(0x9e37_79b9_7f4a_7c15))).collect()
     }
 
     #[test]
@@ -184,15 +257,46 @@ mod tests {
         assert!(out.is_empty());
     }
 
+    /// All candidate pairs of an index, by querying every document.
+    fn all_pairs(docs: &[Vec<u32>], max_df: usize, min_shared: usize) -> (Vec<(u32, u32)>, usize) {
+        let mut entries: Vec<u64> =
+            docs.iter().enumerate().flat_map(|(d, fps)| fps.iter().map(move |&f| entry(f, d as u32))).collect();
+        entries.sort_unstable();
+        let index = ReuseIndex::build(&entries, max_df);
+        let mut scratch = Vec::new();
+        let mut pairs = Vec::new();
+        let need = Need { min_shared, fraction: 0.0, counts: &[] };
+        for (d, fps) in docs.iter().enumerate() {
+            for (other, _) in index.candidates(d as u32, fps, need, &mut scratch) {
+                pairs.push((d as u32, other));
+            }
+        }
+        (pairs, index.common_fingerprints)
+    }
+
     #[test]
     fn buckets_above_max_df_make_no_pairs() {
-        let mut entries: Vec<u64> = vec![entry(7, 0), entry(7, 1), entry(7, 2), entry(8, 0), entry(8, 1)];
+        let docs = vec![vec![7, 8], vec![7, 8], vec![7]];
+        assert_eq!(all_pairs(&docs, 2, 1), (vec![(0, 1)], 1));
+        assert!(all_pairs(&docs, 2, 2).0.is_empty());
+        assert_eq!(all_pairs(&docs, 3, 2).0, vec![(0, 1)]);
+        assert_eq!(all_pairs(&docs, 3, 1).0, vec![(0, 1), (0, 2), (1, 2)]);
+    }
+
+    #[test]
+    fn fraction_of_the_smaller_document() {
+        let docs: Vec<Vec<u32>> = vec![(0..10).collect(), (0..4).chain(100..200).collect()];
+        let mut entries: Vec<u64> =
+            docs.iter().enumerate().flat_map(|(d, fps)| fps.iter().map(move |&f| entry(f, d as u32))).collect();
         entries.sort_unstable();
-        let got = candidate_pairs(&entries, 2, 1);
-        assert_eq!(got.pairs, vec![(0, 1)]);
-        assert_eq!(got.common_fingerprints, 1);
-        assert!(candidate_pairs(&entries, 2, 2).pairs.is_empty());
-        assert_eq!(candidate_pairs(&entries, 3, 2).pairs, vec![(0, 1)]);
+        let index = ReuseIndex::build(&entries, 10);
+        let counts: Vec<u32> = docs.iter().map(|d| d.len() as u32).collect();
+        let mut scratch = Vec::new();
+        // 4 shared of the smaller document's 10: 0.4.
+        for (fraction, found) in [(0.0, true), (0.4, true), (0.41, false)] {
+            let need = Need { min_shared: 2, fraction, counts: &counts };
+            assert_eq!(!index.candidates(0, &docs[0], need, &mut scratch).is_empty(), found, "{fraction}");
+        }
     }
 
     proptest! {
@@ -219,16 +323,13 @@ mod tests {
         fn candidates_match_brute_force(docs in proptest::collection::vec(
                 proptest::collection::btree_set(0u32..40, 0..12), 0..12),
                 max_df in 2usize..6, min_shared in 1usize..4) {
-            let mut entries: Vec<u64> = docs.iter().enumerate()
-                .flat_map(|(d, fps)| fps.iter().map(move |&f| entry(f, d as u32)))
-                .collect();
-            entries.sort_unstable();
-            let got = candidate_pairs(&entries, max_df, min_shared).pairs;
+            let docs: Vec<Vec<u32>> = docs.iter().map(|s| s.iter().copied().collect()).collect();
+            let got = all_pairs(&docs, max_df, min_shared).0;
             let df = |f: &u32| docs.iter().filter(|s| s.contains(f)).count();
             let mut want = Vec::new();
             for a in 0..docs.len() {
                 for b in a + 1..docs.len() {
-                    let shared = docs[a].intersection(&docs[b]).filter(|f| df(f) <= max_df).count();
+                    let shared = docs[a].iter().filter(|f| docs[b].contains(f) && df(f) <= max_df).count();
                     if shared >= min_shared && shared > 0 {
                         want.push((a as u32, b as u32));
                     }

@@ -101,8 +101,13 @@ pub struct ScanParams {
     #[arg(long, default_value_t = 50, value_name = "N")]
     pub max_df: usize,
     /// Fingerprints two documents must share to be a partial-reuse candidate.
-    #[arg(long, default_value_t = 2, value_name = "N")]
+    #[arg(long, default_value_t = 3, value_name = "N")]
     pub min_shared: usize,
+    /// Least containment of a partial-reuse pair (the larger of its two
+    /// containments); 0 reports every pair with an aligned passage. Raise it
+    /// (e.g. 0.1) on corpora full of incidental shared snippets.
+    #[arg(long, default_value_t = 0.0, value_name = "C")]
+    pub min_containment: f64,
     /// Least matched words of a reported passage.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub min_words: usize,
@@ -220,6 +225,7 @@ impl ScanParams {
             winnow_window: self.winnow_window,
             max_df: self.max_df,
             min_shared: self.min_shared,
+            min_containment: self.min_containment,
             align: AlignConfig { min_words: self.min_words, ..AlignConfig::default() },
             ..Config::default()
         }
