@@ -28,18 +28,25 @@ fn main() {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-corpus/c10000"));
     let loaded = source::read_inputs(&[dir.join("corpus.jsonl")], &ReadOptions::default());
     let docs = loaded.documents;
-    let number: HashMap<&str, u32> = docs.iter().enumerate().map(|(i, d)| (d.id.as_str(), i as u32)).collect();
+    let number: HashMap<&str, u32> =
+        docs.iter().enumerate().map(|(i, d)| (d.id.as_str(), i as u32)).collect();
     let mut planted: Vec<(u32, u32)> = Vec::new();
     let truth = std::fs::read_to_string(dir.join("truth.jsonl")).expect("truth.jsonl");
     for line in truth.lines() {
         let t: serde_json::Value = serde_json::from_str(line).expect("truth line");
         let kind = t["kind"].as_str().unwrap_or("");
-        if (kind == "excerpt" || kind == "condensed") && t["containment_a_in_b"].as_f64().unwrap_or(0.0) >= 0.2 {
+        if (kind == "excerpt" || kind == "condensed")
+            && t["containment_a_in_b"].as_f64().unwrap_or(0.0) >= 0.2
+        {
             let (a, b) = (number[t["a"].as_str().unwrap_or("")], number[t["b"].as_str().unwrap_or("")]);
             planted.push((a.min(b), a.max(b)));
         }
     }
-    println!("{} documents, {} planted excerpt/condensed pairs with containment >= 0.2", docs.len(), planted.len());
+    println!(
+        "{} documents, {} planted excerpt/condensed pairs with containment >= 0.2",
+        docs.len(),
+        planted.len()
+    );
     let clock = Instant::now();
     let shingles: Vec<Vec<u64>> = docs
         .par_iter()
@@ -54,7 +61,10 @@ fn main() {
         )
         .collect();
     println!("shingled in {:.1} s", clock.elapsed().as_secs_f64());
-    println!("{:>3} {:>6} {:>10} {:>12} {:>12} {:>8} {:>8}", "w", "max_df", "min_shared", "fingerprints", "candidates", "recall", "seconds");
+    println!(
+        "{:>3} {:>6} {:>10} {:>12} {:>12} {:>8} {:>8}",
+        "w", "max_df", "min_shared", "fingerprints", "candidates", "recall", "seconds"
+    );
     for w in [4, 6, 8, 12] {
         let fps: Vec<Vec<u32>> = shingles
             .par_iter()
@@ -64,8 +74,11 @@ fn main() {
                 out
             })
             .collect();
-        let mut entries: Vec<u64> =
-            fps.iter().enumerate().flat_map(|(d, f)| f.iter().map(move |&x| reuse::entry(x, d as u32))).collect();
+        let mut entries: Vec<u64> = fps
+            .iter()
+            .enumerate()
+            .flat_map(|(d, f)| f.iter().map(move |&x| reuse::entry(x, d as u32)))
+            .collect();
         entries.par_sort_unstable();
         for max_df in [5, 10, 50] {
             let index = ReuseIndex::build(&entries, max_df);

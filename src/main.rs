@@ -125,7 +125,8 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
 fn run_dedup(args: DedupArgs) -> Result<u8, Error> {
     // Deduplication is about near-duplicates: partial reuse is not a reason
     // to drop a document, and passages are not written.
-    let config = reprint::Config { passages: false, mode: reprint::config::Mode::Near, ..args.params.config() };
+    let config =
+        reprint::Config { passages: false, mode: reprint::config::Mode::Near, ..args.params.config() };
     config.validate()?;
     let bar = cli::progress::Bar::new(args.params.quiet);
     let (loaded, skipped, _) = read(&args.input, &args.params, true, &bar)?;

@@ -324,7 +324,9 @@ pub fn scan_with_progress(
             .map_init(Scratch::default, |s, (sig, doc)| sketch(s, doc, sig))
             .collect_into_vec(&mut sketched);
     } else {
-        docs.par_iter().map_init(Scratch::default, |s, doc| sketch(s, doc, &mut [])).collect_into_vec(&mut sketched);
+        docs.par_iter()
+            .map_init(Scratch::default, |s, doc| sketch(s, doc, &mut []))
+            .collect_into_vec(&mut sketched);
     }
     let (sketches, fingerprints): (Vec<DocSketch>, Vec<Vec<u32>>) = sketched.into_iter().unzip();
     timings.sketch = clock.elapsed().as_secs_f64();

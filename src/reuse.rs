@@ -259,8 +259,11 @@ mod tests {
 
     /// All candidate pairs of an index, by querying every document.
     fn all_pairs(docs: &[Vec<u32>], max_df: usize, min_shared: usize) -> (Vec<(u32, u32)>, usize) {
-        let mut entries: Vec<u64> =
-            docs.iter().enumerate().flat_map(|(d, fps)| fps.iter().map(move |&f| entry(f, d as u32))).collect();
+        let mut entries: Vec<u64> = docs
+            .iter()
+            .enumerate()
+            .flat_map(|(d, fps)| fps.iter().map(move |&f| entry(f, d as u32)))
+            .collect();
         entries.sort_unstable();
         let index = ReuseIndex::build(&entries, max_df);
         let mut scratch = Vec::new();
@@ -286,8 +289,11 @@ mod tests {
     #[test]
     fn fraction_of_the_smaller_document() {
         let docs: Vec<Vec<u32>> = vec![(0..10).collect(), (0..4).chain(100..200).collect()];
-        let mut entries: Vec<u64> =
-            docs.iter().enumerate().flat_map(|(d, fps)| fps.iter().map(move |&f| entry(f, d as u32))).collect();
+        let mut entries: Vec<u64> = docs
+            .iter()
+            .enumerate()
+            .flat_map(|(d, fps)| fps.iter().map(move |&f| entry(f, d as u32)))
+            .collect();
         entries.sort_unstable();
         let index = ReuseIndex::build(&entries, 10);
         let counts: Vec<u32> = docs.iter().map(|d| d.len() as u32).collect();

@@ -26,7 +26,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::fs;
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -114,7 +114,7 @@ impl Loaded {
 /// [`Loaded::diagnostics`], in the order the inputs were read, and the
 /// documents around it are still read.
 pub fn read_inputs(inputs: &[PathBuf], options: &ReadOptions) -> Loaded {
-    let mut reader = Reader { options, loaded: Loaded::default(), seen: HashMap::new() };
+    let mut reader = Reader { options, loaded: Loaded::default(), seen: HashMap::new(), batch: BATCH_BYTES };
     for input in inputs {
         reader.read_input(input);
     }
@@ -137,6 +137,8 @@ struct Reader<'a> {
     loaded: Loaded,
     /// Each id read so far, with the index of its document.
     seen: HashMap<String, usize>,
+    /// Bytes of JSONL read and parsed at a time ([`BATCH_BYTES`]).
+    batch: usize,
 }
 
 impl Reader<'_> {
@@ -181,14 +183,21 @@ impl Reader<'_> {
     }
 
     fn read_stdin(&mut self) {
-        let mut bytes = Vec::new();
-        if let Err(err) = io::stdin().lock().read_to_end(&mut bytes) {
-            self.diagnose(STDIN_NAME, cannot_read(&err), true);
-            return;
-        }
+        let stdin = io::stdin();
+        let mut input = io::BufReader::with_capacity(1 << 16, stdin.lock());
         // Standard input has no name to tell a gzip stream by: sniff it.
-        let gzipped = bytes.starts_with(&[0x1f, 0x8b]);
-        self.read_jsonl_data(STDIN_NAME, bytes, gzipped);
+        let gzipped = match input.fill_buf() {
+            Ok(head) => head.starts_with(&[0x1f, 0x8b]),
+            Err(err) => {
+                self.diagnose(STDIN_NAME, cannot_read(&err), true);
+                return;
+            }
+        };
+        if gzipped {
+            self.read_jsonl_stream(STDIN_NAME, &mut flate2::bufread::MultiGzDecoder::new(input), true);
+        } else {
+            self.read_jsonl_stream(STDIN_NAME, &mut input, false);
+        }
     }
 
     /// Walks a directory in sorted order, reading every file below it.
@@ -271,51 +280,94 @@ impl Reader<'_> {
 
     fn read_jsonl_file(&mut self, path: &Path, gzipped: bool) {
         let name = display(path);
-        match fs::read(path) {
-            Ok(bytes) => self.read_jsonl_data(&name, bytes, gzipped),
-            Err(err) => self.diagnose(name, cannot_read(&err), true),
-        }
-    }
-
-    /// Reads JSONL from the whole contents of a file (or stdin), gunzipping
-    /// it first if asked.
-    fn read_jsonl_data(&mut self, name: &str, bytes: Vec<u8>, gzipped: bool) {
-        if !gzipped {
-            self.read_jsonl_bytes(name, &bytes);
-            return;
-        }
-        let (data, failure) = gunzip(&bytes);
-        drop(bytes);
-        self.read_jsonl_bytes(name, &data);
-        if let Some(err) = failure {
-            let lines = memchr::memchr_iter(b'\n', &data).count();
-            let message =
-                format!("gzip stream truncated or corrupt after line {lines}: {err}, rest of file skipped");
-            self.diagnose(name, message, true);
-        }
-    }
-
-    /// Reads JSONL text: one JSON object a line, blank lines ignored.
-    fn read_jsonl_bytes(&mut self, name: &str, data: &[u8]) {
-        if let Some(big_endian) = utf16_bom(data) {
-            let (text, lossy) = decode_utf16(data.get(2..).unwrap_or_default(), big_endian);
-            self.diagnose(name, utf16_warning(big_endian, lossy), false);
-            self.read_jsonl_lines(name, text.as_bytes());
+        let file = match fs::File::open(path) {
+            Ok(file) => file,
+            Err(err) => return self.diagnose(name, cannot_read(&err), true),
+        };
+        if gzipped {
+            let mut decoder = flate2::bufread::MultiGzDecoder::new(io::BufReader::new(file));
+            self.read_jsonl_stream(&name, &mut decoder, true);
         } else {
-            self.read_jsonl_lines(name, data.strip_prefix(UTF8_BOM).unwrap_or(data));
+            self.read_jsonl_stream(&name, &mut io::BufReader::new(file), false);
         }
     }
 
-    fn read_jsonl_lines(&mut self, name: &str, data: &[u8]) {
+    /// Reads JSONL from a stream, about `self.batch` bytes at a time, so memory
+    /// holds one batch of raw lines besides the documents. A read error
+    /// (a truncated or corrupt gzip stream) keeps the whole lines before it.
+    fn read_jsonl_stream(&mut self, name: &str, input: &mut dyn Read, gzipped: bool) {
+        let mut buf: Vec<u8> = Vec::new();
+        let mut line_no = 0;
+        let mut first = true;
+        loop {
+            let searched = buf.len();
+            let got = read_up_to(input, &mut buf, self.batch);
+            if first {
+                if matches!(got, Ok(n) if n > 0) && buf.len() < UTF8_BOM.len() {
+                    continue; // too little to tell a byte-order mark yet
+                }
+                first = false;
+                if utf16_bom(&buf).is_some() {
+                    // Rare: decode the whole stream as UTF-16, then split.
+                    if let Err(err) = got.and_then(|_| input.read_to_end(&mut buf)) {
+                        self.diagnose(name, cannot_read(&err), true);
+                        return;
+                    }
+                    let big_endian = utf16_bom(&buf) == Some(true);
+                    let (text, lossy) = decode_utf16(buf.get(2..).unwrap_or_default(), big_endian);
+                    self.diagnose(name, utf16_warning(big_endian, lossy), false);
+                    self.read_jsonl_lines(name, text.as_bytes(), &mut line_no);
+                    return;
+                }
+                if buf.starts_with(UTF8_BOM) {
+                    buf.drain(..UTF8_BOM.len());
+                }
+            }
+            match got {
+                Ok(0) => {
+                    // End of input: what is left is the last line.
+                    self.read_jsonl_lines(name, &buf, &mut line_no);
+                    return;
+                }
+                Ok(_) => {
+                    // Parse the complete lines; keep a partial last one.
+                    let from = searched.saturating_sub(UTF8_BOM.len());
+                    if let Some(end) = memchr::memrchr(b'\n', buf.get(from..).unwrap_or_default()) {
+                        let end = from + end + 1;
+                        self.read_jsonl_lines(name, buf.get(..end).unwrap_or_default(), &mut line_no);
+                        buf.drain(..end);
+                    }
+                }
+                Err(err) => {
+                    // A partly decoded last line is not a record: drop it.
+                    let end = memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1);
+                    self.read_jsonl_lines(name, buf.get(..end).unwrap_or_default(), &mut line_no);
+                    let message = if gzipped {
+                        format!("gzip stream truncated or corrupt after line {line_no}: {err}, rest of file skipped")
+                    } else {
+                        format!("read failed after line {line_no}: {err}, rest of file skipped")
+                    };
+                    self.diagnose(name, message, true);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Parses the lines of `data` (one JSON object a line, blank lines
+    /// ignored), numbering them from `line_no + 1`; leaves `line_no` at the
+    /// last line's number.
+    fn read_jsonl_lines(&mut self, name: &str, data: &[u8], line_no: &mut usize) {
         let mut batch: Vec<(usize, &[u8])> = Vec::new();
         let mut batch_bytes = 0;
-        for (index, line) in split_lines(data).enumerate() {
+        for line in split_lines(data) {
+            *line_no += 1;
             if is_blank(line) {
                 continue;
             }
-            batch.push((index + 1, line));
+            batch.push((*line_no, line));
             batch_bytes += line.len();
-            if batch_bytes >= BATCH_BYTES {
+            if batch_bytes >= self.batch {
                 self.parse_batch(name, &batch);
                 batch.clear();
                 batch_bytes = 0;
@@ -372,20 +424,15 @@ fn jsonl_kind(path: &Path) -> Option<bool> {
     }
 }
 
-/// Gunzips (possibly several concatenated members). On failure gives what
-/// was decoded up to the last complete line, and the error.
-fn gunzip(bytes: &[u8]) -> (Vec<u8>, Option<io::Error>) {
-    // Text usually shrinks to a quarter or less; the cap keeps a huge
-    // file from reserving more than it may need.
-    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(256 << 20));
-    match flate2::bufread::MultiGzDecoder::new(bytes).read_to_end(&mut out) {
-        Ok(_) => (out, None),
-        Err(err) => {
-            // A partly decoded last line is not a record: drop it.
-            let keep = memchr::memrchr(b'\n', &out).map_or(0, |i| i + 1);
-            out.truncate(keep);
-            (out, Some(err))
-        }
+/// Appends up to `limit` bytes from `input` to `buf` (fewer only at the
+/// end of input); returns how many were read.
+fn read_up_to(input: &mut dyn Read, buf: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
+    let start = buf.len();
+    let result = input.take(limit as u64).read_to_end(buf);
+    match result {
+        Ok(_) => Ok(buf.len() - start),
+        Err(err) if err.kind() == io::ErrorKind::Interrupted => Ok(buf.len() - start),
+        Err(err) => Err(err),
     }
 }
 
@@ -848,21 +895,35 @@ mod tests {
         assert_eq!(plain.result.map(|r| r.raw), Ok(None));
     }
 
+    /// Lines cut anywhere by the batch boundaries, a BOM, CRLF, blank lines
+    /// and a last line without a line end all read as if in one piece.
     #[test]
-    fn gunzip_keeps_whole_lines_of_a_truncated_stream() {
-        use std::io::Write;
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        let body: String = (0..2000).map(|i| format!("line {i}\n")).collect();
-        enc.write_all(body.as_bytes()).unwrap_or_default();
-        let gz = enc.finish().unwrap_or_default();
-
-        let (whole, err) = gunzip(&gz);
-        assert!(err.is_none());
-        assert_eq!(whole, body.as_bytes());
-
-        let (part, err) = gunzip(gz.get(..gz.len() / 2).unwrap_or_default());
-        assert!(err.is_some());
-        assert!(part.ends_with(b"\n") || part.is_empty());
-        assert!(body.as_bytes().starts_with(&part));
+    fn streaming_in_small_batches_matches_one_batch() {
+        let mut data = UTF8_BOM.to_vec();
+        for i in 0..50 {
+            data.extend_from_slice(
+                format!("{{\"id\":\"d{i}\",\"text\":\"{}\"}}\r\n", "w ".repeat(i)).as_bytes(),
+            );
+            if i % 7 == 0 {
+                data.extend_from_slice(b"\n");
+            }
+        }
+        data.extend_from_slice(br#"{"id":"last","text":"no line end"}"#);
+        let options = ReadOptions::default();
+        let read = |batch: usize| {
+            let mut reader =
+                Reader { options: &options, loaded: Loaded::default(), seen: HashMap::new(), batch };
+            reader.read_jsonl_stream("x", &mut &data[..], false);
+            reader.loaded
+        };
+        let whole = read(1 << 20);
+        assert_eq!(whole.documents.len(), 51);
+        assert!(whole.diagnostics.is_empty(), "{:?}", whole.diagnostics);
+        assert_eq!(whole.documents[50].origin, "x:59"); // 50 records, 8 blank lines, then the last
+        for batch in [1, 7, 64] {
+            let small = read(batch);
+            assert_eq!(small.documents, whole.documents, "batch {batch}");
+            assert!(small.diagnostics.is_empty());
+        }
     }
 }

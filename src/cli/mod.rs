@@ -28,7 +28,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Find every pair of near-duplicate documents and report them.
+    /// Find near-duplicate pairs and partial reuse (excerpts, condensed
+    /// rewrites) and report them with their reused passages.
     Scan(ScanArgs),
     /// Write one document per cluster of near-duplicates (plus every
     /// document without duplicates) as JSONL.

@@ -1,4 +1,4 @@
-//! CSV rendering of a [`Report`](super::Report): one row per pair.
+//! CSV rendering of a [`Report`]: one row per pair.
 //!
 //! Columns: `a, b, kind, jaccard, containment_a, containment_b, passages,
 //! longest_passage_words`. Quoting follows RFC 4180 (the `csv` crate), so a

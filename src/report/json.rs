@@ -1,4 +1,4 @@
-//! JSON and JSONL renderings of a [`Report`](super::Report).
+//! JSON and JSONL renderings of a [`Report`].
 //!
 //! JSON: the report as one object, `{"schema": "reprint/1", "params",
 //! "documents", "pairs", "clusters", "stats"}`. JSONL: the same objects one

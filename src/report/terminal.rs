@@ -1,4 +1,4 @@
-//! The readable table of a [`Report`](super::Report) (`--format text`).
+//! The readable table of a [`Report`] (`--format text`).
 //!
 //! Ids are passed through [`escape`] so that no control character from a
 //! document (an ANSI escape, a carriage return) reaches the terminal.

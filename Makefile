@@ -1,0 +1,29 @@
+# The same checks CI runs (.ci/run calls `make ci`).
+
+.PHONY: ci fmt clippy doc test browser bench measure
+
+ci: fmt clippy doc test
+
+fmt:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --all-targets -- -D warnings
+
+doc:
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+
+# The README's test command.
+test:
+	cargo test
+	bash tests/browser/run.sh
+
+browser:
+	bash tests/browser/run.sh
+
+bench:
+	cargo bench --bench stages
+	cargo bench --bench align
+
+measure:
+	benches/measure.sh 10000 1
