@@ -5,7 +5,7 @@
 //! the 64-bit xxh3 hash of its normalised form. Normalisation is NFKC,
 //! lower-casing (Unicode `to_lowercase`, which covers case folding for all
 //! but a few special characters such as `ß`) and folding typographic
-//! apostrophes (`’`, `‘`) into `'`, so `regime’s` and `Regime's` hash alike.
+//! apostrophes (`’`, `‘`, `ʼ`) into `'`, so `regime’s` and `Regime's` hash alike.
 //! Punctuation and white space make no tokens. Normalisation changes what a
 //! token hashes to, never its span: later stages quote the original exactly.
 //!
@@ -18,7 +18,7 @@
 //! the UAX #29 rules for ASCII (tested against `unicode-segmentation`); any
 //! other chunk goes through `unicode-segmentation` itself.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -107,6 +107,9 @@ impl Tokenizer {
     }
 
     fn normalised_hash(&mut self, word: &str) -> u64 {
+        if word.is_ascii() {
+            return hash_ascii_lower(word.as_bytes());
+        }
         self.scratch.clear();
         push_normalised(&mut self.scratch, word);
         xxh3_64(self.scratch.as_bytes())
@@ -115,11 +118,15 @@ impl Tokenizer {
 
 /// Appends the normalised form of `word` to `out`.
 fn push_normalised(out: &mut String, word: &str) {
-    for c in word.nfkc() {
-        match c {
-            '\u{2019}' | '\u{2018}' | '\u{02BC}' => out.push('\''),
-            c => out.extend(c.to_lowercase()),
-        }
+    let fold = |out: &mut String, c: char| match c {
+        '\u{2019}' | '\u{2018}' | '\u{02BC}' => out.push('\''),
+        c => out.extend(c.to_lowercase()),
+    };
+    // Most words are already in NFKC: skip the normaliser for them.
+    if is_nfkc_quick(word.chars()) == IsNormalized::Yes {
+        word.chars().for_each(|c| fold(out, c));
+    } else {
+        word.nfkc().for_each(|c| fold(out, c));
     }
 }
 
@@ -138,10 +145,13 @@ pub fn normalise_word(word: &str) -> String {
     s
 }
 
-/// xxh3 of an ASCII word, lower-cased (through a stack buffer for the
-/// common short word).
+/// xxh3 of an ASCII word, lower-cased (most words are lower case already
+/// and are hashed in place; others through a stack buffer).
 #[inline]
 fn hash_ascii_lower(word: &[u8]) -> u64 {
+    if !word.iter().any(u8::is_ascii_uppercase) {
+        return xxh3_64(word);
+    }
     let mut buf = [0u8; 32];
     if word.len() <= buf.len() {
         for (d, &b) in buf.iter_mut().zip(word) {
@@ -315,6 +325,15 @@ mod tests {
                 .collect();
             let theirs: Vec<(usize, &str)> = s.unicode_word_indices().collect();
             prop_assert_eq!(ours, theirs);
+        }
+
+        /// Every fast path hashes a token exactly as its normalised form.
+        #[test]
+        fn hash_is_of_the_normalised_word(s in "[a-zA-Z0-9'. \u{e9}\u{c9}\u{2019}\u{fb01}\u{ff21}\u{65e5}\u{e01}\u{301}]{0,40}") {
+            for t in tokenize(&s) {
+                let word = &s[t.span.range()];
+                prop_assert_eq!(t.hash, xxh3_64(normalise_word(word).as_bytes()), "{:?}", word);
+            }
         }
 
         /// Spans are in bounds, on character boundaries, ordered, and cover
