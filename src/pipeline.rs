@@ -10,7 +10,10 @@
 //!    per document only its word count, a hash of its normalised token
 //!    sequence and its MinHash signature.
 //! 2. **exact**: documents whose normalised token sequences are identical
-//!    join the first such document as `exact` pairs and skip LSH, so ten
+//!    are grouped; only the first of a group goes through the candidate
+//!    paths. After verification every pair of a group, and every pair found
+//!    for its first document, is repeated for each copy; a group larger
+//!    than `max_bucket` is only linked to its first document, so ten
 //!    thousand copies cost linear time.
 //! 3. **lsh** (parallel over bands): candidate pairs.
 //! 4. **verify** (parallel over documents, then pairs): the shingle sets of
@@ -434,7 +437,7 @@ pub fn scan_with_progress(
             Some(Pair::new(a, b, kind, o.jaccard(), o.containment_a(), o.containment_b()))
         })
         .collect();
-    pairs.extend(exact_pairs.iter().map(|&(a, b)| Pair::new(a, b, PairKind::Exact, 1.0, 1.0, 1.0)));
+    pairs = expand_exact_copies(pairs, &exact_pairs, params.max_bucket);
     pairs.sort_by_key(|p| (p.a, p.b));
     timings.verify = clock.elapsed().as_secs_f64();
 
@@ -482,6 +485,54 @@ fn sketch_one(
         reuse::winnow(&s.shingles, config.winnow_window, &mut fingerprints);
     }
     (DocSketch { words: s.tokens.len(), content: xxh3_128(&s.hash_bytes) }, fingerprints)
+}
+
+/// Adds the pairs of exact copies. Only the first of a group of identical
+/// documents went through LSH and the index; its copies have the same
+/// shingles, so every pair found for the first holds, with the same scores,
+/// for each copy, and the copies pair with each other. A group of more than
+/// `max_group` documents is only linked to its first document (a star),
+/// like an oversized LSH bucket: ten thousand copies stay linear.
+fn expand_exact_copies(found: Vec<Pair>, exact_pairs: &[(u32, u32)], max_group: usize) -> Vec<Pair> {
+    let mut copies: HashMap<u32, Vec<u32>> = HashMap::new();
+    for &(first, copy) in exact_pairs {
+        copies.entry(first).or_default().push(copy);
+    }
+    let small = |first: u32| copies.get(&first).is_some_and(|c| c.len() < max_group);
+    // Each member of a small group stands for its first.
+    let members = |d: u32| -> Vec<u32> {
+        let mut m = vec![d];
+        if small(d) {
+            m.extend(&copies[&d]);
+        }
+        m
+    };
+    let mut out = Vec::with_capacity(found.len() + exact_pairs.len());
+    for p in found {
+        let (ma, mb) = (members(p.a.0), members(p.b.0));
+        for &x in &ma {
+            for &y in &mb {
+                let q = if x < y {
+                    Pair::new(x, y, p.kind, p.jaccard, p.containment_a, p.containment_b)
+                } else {
+                    Pair::new(y, x, p.kind, p.jaccard, p.containment_b, p.containment_a)
+                };
+                out.push(q);
+            }
+        }
+    }
+    let mut firsts: Vec<&u32> = copies.keys().collect();
+    firsts.sort_unstable();
+    for &first in firsts {
+        let group = &copies[&first];
+        out.extend(group.iter().map(|&c| Pair::new(first, c, PairKind::Exact, 1.0, 1.0, 1.0)));
+        if small(first) {
+            for (i, &x) in group.iter().enumerate() {
+                out.extend(group[i + 1..].iter().map(|&y| Pair::new(x, y, PairKind::Exact, 1.0, 1.0, 1.0)));
+            }
+        }
+    }
+    out
 }
 
 /// Fills the passages of every pair (parallel over pairs).
@@ -544,6 +595,40 @@ mod tests {
         assert_eq!(scan.clusters.len(), 1);
         assert_eq!(scan.clusters[0].members.len(), 2000);
         assert_eq!(scan.stats.candidates, 0);
+    }
+
+    #[test]
+    fn small_groups_of_copies_pair_fully_and_share_their_first_pairs() {
+        let text = "the quick brown fox jumps over the lazy dog near the river bank today and then";
+        let edited = "the quick brown fox jumps over the lazy dog near the river bank today and so";
+        let docs = vec![
+            Document::new("copy1", text),
+            Document::new("other", "nothing in common with the rest at all, nothing whatsoever"),
+            Document::new("copy2", text.to_uppercase()),
+            Document::new("near", edited),
+            Document::new("copy3", text),
+        ];
+        let scan = scan(&docs, &Config::default()).unwrap();
+        let got: Vec<(u32, u32, PairKind)> = scan.pairs.iter().map(|p| (p.a.0, p.b.0, p.kind)).collect();
+        use PairKind::{Exact, NearDuplicate};
+        assert_eq!(
+            got,
+            [
+                (0, 2, Exact),
+                (0, 3, NearDuplicate),
+                (0, 4, Exact),
+                (2, 3, NearDuplicate),
+                (2, 4, Exact),
+                (3, 4, NearDuplicate)
+            ]
+        );
+        // Scores follow the order of the pair.
+        let p = &scan.pairs[5];
+        assert_eq!(
+            (p.containment_a, p.containment_b),
+            (scan.pairs[1].containment_b, scan.pairs[1].containment_a)
+        );
+        assert_eq!(scan.clusters.len(), 1);
     }
 
     #[test]

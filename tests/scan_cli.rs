@@ -27,14 +27,46 @@ fn pairs_of_kind<'a>(report: &'a serde_json::Value, kinds: &[&str]) -> Vec<&'a s
 }
 
 #[test]
-fn seeds_alone_hold_no_near_duplicate() {
-    let (_, report, _) = run_json(&["scan", "fixtures/seeds", "--format", "json"]);
+fn seeds_give_exactly_the_two_reuse_pairs() {
+    let (code, report, stderr) = run_json(&["scan", "fixtures/seeds", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
     assert_eq!(report["schema"], "reprint/1");
     let ids: Vec<&str> =
         report["documents"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 5);
     assert_eq!(ids[0], "fixtures/seeds/000_1496404e9c0b7117.txt");
     assert!(pairs_of_kind(&report, &["exact", "near-duplicate"]).is_empty());
+    let pairs: Vec<(&str, &str, &str)> = report["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["a"].as_str().unwrap(), p["b"].as_str().unwrap(), p["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("fixtures/seeds/000_1496404e9c0b7117.txt", "fixtures/seeds/001_ab3f00e89c8442ab.txt", "reuse"),
+            ("fixtures/seeds/002_754116e17df56b5b.txt", "fixtures/seeds/004_be9d333ec3263ca9.txt", "reuse"),
+        ]
+    );
+    // 000 is a quarter made of 001; 001 only a fifteenth of 000.
+    let p = &report["pairs"][0];
+    assert!((p["jaccard"].as_f64().unwrap() - 0.055).abs() < 0.005, "{}", p["jaccard"]);
+    assert!((p["containment_a"].as_f64().unwrap() - 0.25).abs() < 0.01);
+    assert!(p["containment_b"].as_f64().unwrap() < 0.1);
+    for p in report["pairs"].as_array().unwrap() {
+        let passages = p["passages"].as_array().unwrap();
+        assert!(!passages.is_empty());
+        assert!(passages.iter().all(|x| x["words"].as_u64().unwrap() >= 8));
+    }
+    // Partial reuse is not duplication: no cluster.
+    assert!(report["clusters"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn near_mode_alone_finds_nothing_in_the_seeds() {
+    let out = run(&["scan", "fixtures/seeds", "--mode", "near", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
@@ -44,6 +76,8 @@ fn republished_article_is_a_near_duplicate_with_exact_scores() {
     assert_eq!(code, 0, "{stderr}");
     let near = pairs_of_kind(&report, &["exact", "near-duplicate"]);
     assert_eq!(near.len(), 1, "{near:?}");
+    // The republished copy also reuses what 000 took from 001.
+    assert_eq!(report["pairs"].as_array().unwrap().len(), 4);
     let p = near[0];
     assert_eq!(p["a"], "fixtures/seeds/001_ab3f00e89c8442ab.txt");
     assert_eq!(p["b"], "fixtures/republished/001_republished_with_new_header_footer.txt");
