@@ -10,8 +10,8 @@
 //! [`verify`] (exact Jaccard and containment) -> [`align`] (the reused
 //! passages) -> [`cluster`] (groups of duplicates) -> [`report`] (text,
 //! JSON, JSONL, CSV, HTML). [`eval`] scores passages against labelled truth.
-//! [`pipeline`] wires them together and is the only module that knows about
-//! threads.
+//! [`pipeline`] wires them together and runs them on threads (only it, and
+//! the parallel JSONL parsing of [`source`], use threads).
 //!
 //! # Example
 //!
@@ -32,6 +32,8 @@
 //! assert_eq!((docs[pair.a.index()].id.as_str(), docs[pair.b.index()].id.as_str()), ("a", "b"));
 //! assert!(pair.jaccard > 0.5);
 //! ```
+
+#![deny(missing_docs)]
 
 pub mod align;
 pub mod cluster;

@@ -1,28 +1,35 @@
 //! The pipeline: documents in, a [`Scan`] (scored pairs and clusters) out.
 //!
-//! This is the only module that knows about threads. Every stage below is a
+//! This module runs the stages on threads (the [`source`](crate::source)
+//! stage also parses JSONL batches in parallel). Every stage below is a
 //! pure function over slices; here they run on the current rayon pool (the
 //! CLI installs one of `--threads` workers), each worker with its own
 //! scratch space, and every parallel step collects in input order, so the
 //! result is the same whatever the number of threads.
 //!
-//! 1. **sketch** (parallel over documents): tokenise, shingle, sign; keep
-//!    per document only its word count, a hash of its normalised token
-//!    sequence and its MinHash signature.
+//! 1. **sketch** (parallel over documents): tokenise, shingle, and keep per
+//!    document its word count, a hash of its normalised token sequence, its
+//!    MinHash signature (near path) and its winnowed fingerprints (reuse
+//!    path).
 //! 2. **exact**: documents whose normalised token sequences are identical
 //!    are grouped; only the first of a group goes through the candidate
 //!    paths. After verification every pair of a group, and every pair found
 //!    for its first document, is repeated for each copy; a group larger
 //!    than `max_bucket` is only linked to its first document, so ten
 //!    thousand copies cost linear time.
-//! 3. **lsh** (parallel over bands): candidate pairs.
+//! 3. **candidates**: LSH banding of the signatures (parallel over bands),
+//!    and the partial-reuse index of the fingerprints (parallel over
+//!    documents), as `--mode` asks; their pairs are merged.
 //! 4. **verify** (parallel over documents, then pairs): the shingle sets of
 //!    the candidates' documents are rebuilt from their text, and every
-//!    candidate gets exact Jaccard and containments; pairs at or above the
-//!    threshold are reported.
-//! 5. **align** (parallel over pairs): the reused passages of every
-//!    reported pair, with byte offsets in both texts.
-//! 6. **cluster**: union-find over reported pairs.
+//!    candidate gets exact Jaccard and containments. Pairs at or above the
+//!    threshold are near-duplicates; below it, with the reuse path on and at
+//!    least `min_containment`, they are kept for alignment.
+//! 5. **align** (parallel over pairs): the reused passages of every pair,
+//!    with byte offsets in both texts; a reuse candidate without a passage
+//!    is dropped.
+//! 6. **cluster**: union-find over the exact and near-duplicate pairs
+//!    (partial reuse does not make documents duplicates).
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;

@@ -1,6 +1,7 @@
 //! Verify: exact scores of a candidate pair from its two shingle sets.
 //!
-//! Candidates come from estimates ([`crate::lsh`]); what is reported is
+//! Candidates come from estimates ([`crate::lsh`], [`crate::reuse`]); what
+//! is reported is
 //! always exact: Jaccard `|A ∩ B| / |A ∪ B|` and both containments
 //! `|A ∩ B| / |A|` (how much of `a` is found in `b`) and `|A ∩ B| / |B|`,
 //! computed by merging the two sorted fingerprint sets.

@@ -66,11 +66,19 @@ fn payload_is_the_json_report_plus_texts_of_paired_documents() {
     let texts = data.as_object_mut().unwrap().remove("texts").expect("texts");
     assert_eq!(data, json, "the payload without texts is the JSON report");
 
-    let pair_ids: Vec<&str> = json["pairs"]
+    let paired: std::collections::HashSet<&str> = json["pairs"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|p| [p["a"].as_str().unwrap(), p["b"].as_str().unwrap()])
+        .collect();
+    // Each paired document once, in input order.
+    let pair_ids: Vec<&str> = json["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .filter(|id| paired.contains(id))
         .collect();
     let text_ids: Vec<&str> = texts.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
     assert_eq!(text_ids, pair_ids, "one text per document in a pair, in input order");

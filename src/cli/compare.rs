@@ -18,9 +18,9 @@ use reprint::text::{tokenize, Token};
 use reprint::verify::Overlap;
 use reprint::{Config, Error};
 
-/// Exit code: at least one passage.
+/// Exit code: the pair overlaps (exact, near-duplicate, or a passage).
 const FOUND: u8 = 0;
-/// Exit code: no passage.
+/// Exit code: kind `none`, no passage.
 const NONE: u8 = 1;
 
 /// Width of the view when stdout is not a terminal and --width is not given.
@@ -143,6 +143,7 @@ pub fn run(args: CompareArgs) -> Result<u8, Error> {
         containment_a: if exact { 1.0 } else { overlap.containment_a() },
         containment_b: if exact { 1.0 } else { overlap.containment_b() },
         passages: &alignment.passages,
+        budget_exhausted: alignment.budget_exhausted,
     };
     let report = Report::single(&params, [entry(&a, ta.len()), entry(&b, tb.len())], pair, &stats, warnings);
 
@@ -170,7 +171,7 @@ pub fn run(args: CompareArgs) -> Result<u8, Error> {
     if alignment.budget_exhausted {
         eprintln!("reprint: alignment stopped at its work budget; passages may be partial");
     }
-    Ok(if alignment.passages.is_empty() { NONE } else { FOUND })
+    Ok(if kind == "none" { NONE } else { FOUND })
 }
 
 fn entry(d: &Document, words: usize) -> DocumentEntry<'_> {

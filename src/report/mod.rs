@@ -68,8 +68,8 @@ pub struct PairEntry<'a> {
     pub a: &'a str,
     /// Id of the later document.
     pub b: &'a str,
-    /// `exact` or `near-duplicate`; a pair from `compare` may also be
-    /// `reuse` (passages, Jaccard below the threshold) or `none`.
+    /// `exact`, `near-duplicate` or `reuse` (Jaccard below the threshold,
+    /// at least one passage); `compare` may also say `none`.
     pub kind: &'static str,
     /// Exact Jaccard of the shingle sets.
     pub jaccard: f64,
@@ -79,6 +79,9 @@ pub struct PairEntry<'a> {
     pub containment_b: f64,
     /// Reused passages, ordered by their start in `a`.
     pub passages: &'a [Passage],
+    /// Whether the alignment of this pair stopped at its work budget (its
+    /// passages may then be partial).
+    pub budget_exhausted: bool,
 }
 
 /// One cluster.
@@ -133,6 +136,7 @@ impl<'a> Report<'a> {
                     containment_a: p.containment_a,
                     containment_b: p.containment_b,
                     passages: &p.passages,
+                    budget_exhausted: p.budget_exhausted,
                 })
                 .collect(),
             clusters: scan
