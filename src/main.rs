@@ -90,6 +90,9 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let bar = cli::progress::Bar::new(args.params.quiet);
     let (loaded, skipped, warnings) = read(&args.input, &args.params, false, &bar)?;
     let docs = loaded.documents;
+    if !args.params.quiet && docs.len() >= LONG_RUN_DOCUMENTS {
+        bar.suspend(|| eprintln!("reprint: {}", plan(&docs, &config)));
+    }
     let mut scan = with_pool(args.params.threads, || pipeline::scan_with_progress(&docs, &config, &bar))??;
     bar.finish();
     if !args.timings {
@@ -120,6 +123,36 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     } else {
         FOUND
     })
+}
+
+/// From this many documents on, a scan says its plan before it starts.
+const LONG_RUN_DOCUMENTS: usize = 10_000;
+
+/// The LSH banding chosen, its S-curve at the threshold, and an estimate
+/// of the memory the scan adds to the documents.
+fn plan(docs: &[reprint::source::Document], config: &reprint::Config) -> String {
+    let Ok(params) = pipeline::Params::resolve(config) else {
+        return String::from("invalid settings");
+    };
+    let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+    // About one word in six bytes of text; signatures 4 bytes a value;
+    // the reuse index about 12 bytes a kept fingerprint.
+    let words = bytes / 6;
+    let mut estimate = docs.len() * params.num_perm * 4;
+    if config.mode.reuse() {
+        estimate += words * 2 / (config.winnow_window + 1) * 12;
+    }
+    format!(
+        "{} documents, {} MB of text; LSH {} bands x {} rows (a pair at Jaccard {} becomes a candidate \
+         with probability {:.2}); about {} MB more for signatures and indexes",
+        docs.len(),
+        bytes >> 20,
+        params.bands,
+        params.rows,
+        params.threshold,
+        params.candidate_probability_at_threshold,
+        estimate >> 20
+    )
 }
 
 fn run_dedup(args: DedupArgs) -> Result<u8, Error> {

@@ -122,7 +122,7 @@ pub fn read_inputs(inputs: &[PathBuf], options: &ReadOptions) -> Loaded {
 }
 
 /// JSONL lines are parsed in parallel batches of about this many bytes.
-const BATCH_BYTES: usize = 16 << 20;
+const BATCH_BYTES: usize = 4 << 20;
 
 /// Plain text files met in a directory walk are read in parallel batches of
 /// at most this many files.

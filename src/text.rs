@@ -74,12 +74,17 @@ impl Tokenizer {
                     self.unicode_chunk(text, chunk_start, end, out);
                     i = end;
                 }
-                Class::Letter | Class::Digit | Class::ExtendNumLet => {
-                    let (end, alnum) = ascii_word_end(bytes, i);
-                    if alnum {
-                        out.push(Token { span: Span::new(i, end), hash: hash_ascii_lower(&bytes[i..end]) });
+                Class::Lower | Class::Upper | Class::Digit | Class::ExtendNumLet => {
+                    let word = ascii_word(bytes, i);
+                    if word.alnum {
+                        let hash = if word.upper {
+                            hash_ascii_lower(&bytes[i..word.end])
+                        } else {
+                            xxh3_64(&bytes[i..word.end])
+                        };
+                        out.push(Token { span: Span::new(i, word.end), hash });
                     }
-                    i = end;
+                    i = word.end;
                 }
                 _ => i += 1,
             }
@@ -145,13 +150,10 @@ pub fn normalise_word(word: &str) -> String {
     s
 }
 
-/// xxh3 of an ASCII word, lower-cased (most words are lower case already
-/// and are hashed in place; others through a stack buffer).
+/// xxh3 of an ASCII word, lower-cased (through a stack buffer for the
+/// common short word).
 #[inline]
 fn hash_ascii_lower(word: &[u8]) -> u64 {
-    if !word.iter().any(u8::is_ascii_uppercase) {
-        return xxh3_64(word);
-    }
     let mut buf = [0u8; 32];
     if word.len() <= buf.len() {
         for (d, &b) in buf.iter_mut().zip(word) {
@@ -166,7 +168,8 @@ fn hash_ascii_lower(word: &[u8]) -> u64 {
 /// The word-boundary class of a byte, for the ASCII fast path.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Class {
-    Letter,
+    Lower,
+    Upper,
     Digit,
     /// `_`: joins anything word-like on both sides.
     ExtendNumLet,
@@ -188,7 +191,8 @@ const CLASS: [Class; 256] = {
     let mut b = 0;
     while b < 256 {
         t[b] = match b as u8 {
-            b'a'..=b'z' | b'A'..=b'Z' => Class::Letter,
+            b'a'..=b'z' => Class::Lower,
+            b'A'..=b'Z' => Class::Upper,
             b'0'..=b'9' => Class::Digit,
             b'_' => Class::ExtendNumLet,
             b':' => Class::MidLetter,
@@ -203,43 +207,68 @@ const CLASS: [Class; 256] = {
     t
 };
 
-/// The end of the ASCII word starting at `start` (a letter, digit or `_`),
-/// by the UAX #29 rules WB5-WB13b, and whether it holds a letter or digit
-/// (`unicode_word_indices` drops words that do not). A non-ASCII byte ends
-/// the word; the caller then redoes the whole chunk.
+/// An ASCII word found by [`ascii_word`].
+struct AsciiWord {
+    /// One past its last byte.
+    end: usize,
+    /// Whether it holds a letter or digit (`unicode_word_indices` drops
+    /// words that do not).
+    alnum: bool,
+    /// Whether it holds an upper-case letter.
+    upper: bool,
+}
+
+/// The ASCII word starting at `start` (a letter, digit or `_`), by the
+/// UAX #29 rules WB5-WB13b. A non-ASCII byte ends the word; the caller then
+/// redoes the whole chunk.
 #[inline]
-fn ascii_word_end(bytes: &[u8], start: usize) -> (usize, bool) {
+fn ascii_word(bytes: &[u8], start: usize) -> AsciiWord {
     let n = bytes.len();
-    let mut prev = CLASS[bytes[start] as usize];
-    let mut alnum = prev != Class::ExtendNumLet;
+    let first = CLASS[bytes[start] as usize];
+    let mut prev = first;
+    let mut word =
+        AsciiWord { end: start + 1, alnum: first != Class::ExtendNumLet, upper: first == Class::Upper };
     let mut i = start + 1;
     while i < n {
         let cur = CLASS[bytes[i] as usize];
         match cur {
-            Class::Letter | Class::Digit | Class::ExtendNumLet => {
-                alnum |= cur != Class::ExtendNumLet;
+            Class::Lower | Class::Digit => {
+                word.alnum = true;
+                prev = cur;
+                i += 1;
+            }
+            Class::Upper => {
+                word.alnum = true;
+                word.upper = true;
+                prev = cur;
+                i += 1;
+            }
+            Class::ExtendNumLet => {
                 prev = cur;
                 i += 1;
             }
             Class::MidLetter | Class::MidNumLet | Class::MidNum if i + 1 < n => {
                 let next = CLASS[bytes[i + 1] as usize];
-                let joins = match (prev, next) {
-                    (Class::Letter, Class::Letter) => {
-                        matches!(cur, Class::MidLetter | Class::MidNumLet)
-                    }
-                    (Class::Digit, Class::Digit) => matches!(cur, Class::MidNum | Class::MidNumLet),
-                    _ => false,
+                let letter = |c: Class| matches!(c, Class::Lower | Class::Upper);
+                let joins = if letter(prev) && letter(next) {
+                    matches!(cur, Class::MidLetter | Class::MidNumLet)
+                } else if prev == Class::Digit && next == Class::Digit {
+                    matches!(cur, Class::MidNum | Class::MidNumLet)
+                } else {
+                    false
                 };
                 if !joins {
                     break;
                 }
+                word.upper |= next == Class::Upper;
                 prev = next;
                 i += 2;
             }
             _ => break,
         }
     }
-    (i, alnum)
+    word.end = i;
+    word
 }
 
 fn is_spaceless_script(c: char) -> bool {

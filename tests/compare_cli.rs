@@ -460,3 +460,20 @@ fn eval_names_the_bad_line() {
     let out = run(&["eval", "--truth", &truth, "no-such-report.json"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn html_view_embeds_both_texts_once() {
+    let out = run(&[
+        "compare",
+        "fixtures/seeds/002_754116e17df56b5b.txt",
+        "fixtures/seeds/004_be9d333ec3263ca9.txt",
+        "--format",
+        "html",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") || page.starts_with("<!doctype html>"), "{}", &page[..40]);
+    assert!(page.contains("Content-Security-Policy"));
+    assert_eq!(page.matches("id=\"reprint-data\"").count(), 1);
+    assert!(page.contains("fixtures/seeds/004_be9d333ec3263ca9.txt"));
+}

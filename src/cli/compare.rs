@@ -62,7 +62,8 @@ pub struct CompareArgs {
     /// Jaccard at or above which the pair is a near-duplicate, in (0, 1].
     #[arg(long, default_value_t = 0.5, value_name = "J")]
     pub threshold: f64,
-    /// Output format: the passage view, or the report as JSON or JSONL.
+    /// Output format: the passage view, the report as JSON or JSONL, or a
+    /// self-contained HTML page with the two documents side by side.
     #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
     pub format: CompareFormat,
     /// Colour the passage view (auto: when stdout is a terminal and
@@ -86,6 +87,7 @@ pub enum CompareFormat {
     Text,
     Json,
     Jsonl,
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -166,6 +168,9 @@ pub fn run(args: CompareArgs) -> Result<u8, Error> {
         }
         CompareFormat::Json => report::write(&report, Format::Json, &mut out),
         CompareFormat::Jsonl => report::write(&report, Format::Jsonl, &mut out),
+        CompareFormat::Html => {
+            report::write_with_documents(&report, &[a.clone(), b.clone()], Format::Html, &mut out)
+        }
     };
     written.and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))?;
     if alignment.budget_exhausted {

@@ -28,6 +28,11 @@ impl Bar {
         self.bar.tick();
     }
 
+    /// Runs `f` (which prints) with the bar out of the way.
+    pub fn suspend(&self, f: impl FnOnce()) {
+        self.bar.suspend(f);
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
