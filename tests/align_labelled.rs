@@ -190,3 +190,70 @@ fn planted_passages_are_found() {
     assert!(s.plagdet >= 0.9, "{s:?}");
     assert_eq!(s.pair_recall, 1.0);
 }
+
+/// The same labelled set through the command line, as a user would score
+/// reprint on their own data: every pair written to files, aligned by
+/// `reprint compare --format jsonl`, and the reports scored by
+/// `reprint eval` against truth files.
+#[test]
+fn reprint_eval_scores_the_labelled_set() {
+    use std::io::Write;
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_reprint");
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let (mut all_truth, mut all_report) = (String::new(), String::new());
+    let eval = |truth: &std::path::Path, report: &std::path::Path| -> serde_json::Value {
+        let out = Command::new(bin)
+            .args(["eval", "--format", "json", "--truth"])
+            .arg(truth)
+            .arg(report)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    for kind in [Kind::Verbatim, Kind::LightEdits, Kind::Condensed, Kind::Transposed] {
+        let (mut truth, mut report) = (String::new(), String::new());
+        for (n, pair) in generate(kind, 24, &mut rng).iter().enumerate() {
+            let a = dir.path().join(format!("{kind:?}-{n}-source.txt"));
+            let b = dir.path().join(format!("{kind:?}-{n}-host.txt"));
+            std::fs::write(&a, &pair.a).unwrap();
+            std::fs::write(&b, &pair.b).unwrap();
+            let spans: Vec<[usize; 4]> =
+                pair.truth.iter().map(|(x, y)| [x.start, x.end, y.start, y.end]).collect();
+            let line = serde_json::json!({"a": a.to_str(), "b": b.to_str(), "spans": spans});
+            truth.push_str(&format!("{line}\n"));
+            let out = Command::new(bin)
+                .arg("compare")
+                .arg(&a)
+                .arg(&b)
+                .args(["--format", "jsonl"])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{kind:?} {n}: {}", String::from_utf8_lossy(&out.stderr));
+            for l in
+                String::from_utf8(out.stdout).unwrap().lines().filter(|l| l.contains("\"type\":\"pair\""))
+            {
+                report.push_str(l);
+                report.push('\n');
+            }
+        }
+        let (tp, rp) =
+            (dir.path().join(format!("{kind:?}.truth.jsonl")), dir.path().join(format!("{kind:?}.jsonl")));
+        std::fs::File::create(&tp).unwrap().write_all(truth.as_bytes()).unwrap();
+        std::fs::File::create(&rp).unwrap().write_all(report.as_bytes()).unwrap();
+        let s = eval(&tp, &rp);
+        println!("reprint eval {kind:?}: {s}");
+        assert!(s["plagdet"].as_f64().unwrap() >= 0.85, "{kind:?}: {s}");
+        all_truth.push_str(&truth);
+        all_report.push_str(&report);
+    }
+    let (tp, rp) = (dir.path().join("all.truth.jsonl"), dir.path().join("all.jsonl"));
+    std::fs::write(&tp, all_truth).unwrap();
+    std::fs::write(&rp, all_report).unwrap();
+    let s = eval(&tp, &rp);
+    println!("reprint eval overall: {s}");
+    assert!(s["plagdet"].as_f64().unwrap() >= 0.9, "{s}");
+    assert_eq!(s["pair_recall"].as_f64().unwrap(), 1.0);
+}
