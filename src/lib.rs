@@ -10,6 +10,8 @@
 //! [`verify`] (exact Jaccard and containment) -> [`align`] (the reused
 //! passages) -> [`cluster`] (groups of duplicates) -> [`report`] (text,
 //! JSON, JSONL, CSV, HTML). [`eval`] scores passages against labelled truth.
+//! [`index`] is the persistent store behind `reprint index`: documents added
+//! over time, queried one new document at a time.
 //! [`pipeline`] wires them together and is the only module that knows about
 //! threads.
 //!
@@ -38,6 +40,7 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod eval;
+pub mod index;
 pub mod lsh;
 pub mod minhash;
 pub mod pipeline;
