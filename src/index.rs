@@ -209,21 +209,31 @@ impl std::fmt::Debug for Index {
     }
 }
 
-/// Parameters recorded in `meta`, in a fixed order, as text.
+/// Parameters recorded in `meta`, in a fixed order, as text. Bands and
+/// rows are chosen from the threshold when not given (which validates the
+/// config); given, they are taken as they are, so that [`Index::check`]
+/// names a differing parameter before validation complains about a
+/// combination.
 fn recorded(config: &Config) -> Result<Vec<(&'static str, String)>, Error> {
-    let p = Params::resolve(config)?;
+    let (bands, rows) = match (config.bands, config.rows) {
+        (Some(b), Some(r)) => (b, r),
+        _ => {
+            let p = Params::resolve(config)?;
+            (p.bands, p.rows)
+        }
+    };
     Ok(vec![
-        ("shingle_size", p.shingle_size.to_string()),
-        ("num_perm", p.num_perm.to_string()),
-        ("seed", p.seed.to_string()),
-        ("minhash", p.minhash.to_string()),
-        ("algorithm_version", p.algorithm_version.to_string()),
-        ("threshold", p.threshold.to_string()),
-        ("bands", p.bands.to_string()),
-        ("rows", p.rows.to_string()),
-        ("winnow_window", p.winnow_window.to_string()),
-        ("max_df", p.max_df.to_string()),
-        ("min_shared", p.min_shared.to_string()),
+        ("shingle_size", config.shingle_size.to_string()),
+        ("num_perm", config.num_perm.to_string()),
+        ("seed", config.seed.to_string()),
+        ("minhash", config.minhash.name().to_string()),
+        ("algorithm_version", minhash::ALGORITHM_VERSION.to_string()),
+        ("threshold", config.threshold.to_string()),
+        ("bands", bands.to_string()),
+        ("rows", rows.to_string()),
+        ("winnow_window", config.winnow_window.to_string()),
+        ("max_df", config.max_df.to_string()),
+        ("min_shared", config.min_shared.to_string()),
     ])
 }
 
@@ -279,6 +289,7 @@ impl Index {
     /// Creates an empty index in `dir` (created if missing) with the
     /// parameters of `config`. Fails if one is there already.
     pub fn create(dir: &Path, config: &Config) -> Result<Index, Error> {
+        config.validate()?;
         let recorded = recorded(config)?;
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let file = Index::file(dir);
@@ -369,7 +380,7 @@ impl Index {
                 )));
             }
         }
-        Ok(())
+        config.validate()
     }
 
     fn db(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
@@ -921,6 +932,10 @@ mod tests {
         assert!(err.contains("shingle_size"), "{err}");
         let err = index.query("x", &Config { seed: 1, ..Config::default() }).unwrap_err().to_string();
         assert!(err.contains("seed"), "{err}");
+        // Named even when the stored bands x rows no longer fit.
+        let smaller = Config { num_perm: 16, bands: Some(26), rows: Some(3), ..Config::default() };
+        let err = index.check(&smaller).unwrap_err().to_string();
+        assert!(err.contains("parameter num_perm is 16"), "{err}");
         assert!(index.check(&Config::default()).is_ok());
         drop(index);
         let reopened = Index::open(dir.path()).unwrap();
