@@ -223,7 +223,7 @@ fn kill_9_mid_add_loses_at_most_the_batch_in_flight() {
 
     // The index opens and answers; only whole batches are there.
     let held = documents(&index);
-    assert!(held >= 1000 && held < 50_000, "{held}");
+    assert!((1000..50_000).contains(&held), "{held}");
     assert_eq!(held % 1000, 0, "a partial batch was committed: {held}");
     // Documents of the first batch are queryable.
     let probe = write_jsonl(dir.path(), "probe.jsonl", &[("probe".into(), docs[10].1.clone())]);
