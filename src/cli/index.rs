@@ -384,7 +384,7 @@ fn stats(args: StatsArgs) -> Result<u8, Error> {
             .map_err(io::Error::from)
             .and_then(|()| out.write_all(b"\n")),
         StatsFormat::Text => {
-            let per_doc = if s.documents == 0 { 0 } else { s.bytes_on_disk / s.documents };
+            let per_doc = s.bytes_on_disk.checked_div(s.documents).unwrap_or(0);
             let mut text = format!(
                 "documents         {}\nwords             {}\nsegments          {}\nbytes on disk     {} ({} per document)\n",
                 s.documents, s.words, s.segments, s.bytes_on_disk, per_doc
