@@ -37,7 +37,7 @@ fn main() {
         return;
     }
     let clock = Instant::now();
-    let mut loaded = read_inputs(&[corpus.clone()], &ReadOptions::default());
+    let mut loaded = read_inputs(std::slice::from_ref(&corpus), &ReadOptions::default());
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics.first());
     let n = env_usize("REPRINT_INDEX_DOCS", loaded.documents.len()).min(loaded.documents.len());
     loaded.documents.truncate(n);
