@@ -10,6 +10,8 @@
 //! [`verify`] (exact Jaccard and containment) -> [`align`] (the reused
 //! passages) -> [`cluster`] (groups of duplicates) -> [`report`] (text,
 //! JSON, JSONL, CSV, HTML). [`eval`] scores passages against labelled truth.
+//! [`index`] is the persistent store behind `reprint index`: documents added
+//! over time, queried one new document at a time.
 //! [`pipeline`] wires them together and runs them on threads (only it, and
 //! the parallel JSONL parsing of [`source`], use threads).
 //!
@@ -40,6 +42,7 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod eval;
+pub mod index;
 pub mod lsh;
 pub mod minhash;
 pub mod pipeline;

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         Command::Dedup(args) => run_dedup(args),
         Command::Compare(args) => cli::compare::run(args),
         Command::Eval(args) => cli::eval::run(args),
+        Command::Index(args) => cli::index::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod eval;
+pub mod index;
 pub mod progress;
 
 use std::path::PathBuf;
@@ -39,6 +40,9 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Score a report's passages against labelled ones (PAN plagdet).
     Eval(eval::EvalArgs),
+    /// A persistent index: add documents over time, then ask which indexed
+    /// documents a new one near-duplicates or reuses.
+    Index(index::IndexArgs),
 }
 
 #[derive(Debug, Args)]

@@ -1,0 +1,411 @@
+//! `reprint index add|query|stats|remove`: the persistent index
+//! ([`reprint::index`]) from the command line.
+//!
+//! Index parameters given as flags are fixed when the index is created; on
+//! an existing index a flag left out takes the recorded value and one given
+//! with another value is refused, naming the parameter.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use reprint::align::AlignConfig;
+use reprint::config::MinHashAlgorithm;
+use reprint::index::{AddStats, Index, QueryResult};
+use reprint::pipeline::{Params, Stats};
+use reprint::report::{self, DocumentEntry, PairEntry, Report, ReportStats, SCHEMA};
+use reprint::source::{self, Loaded};
+use reprint::{Config, Error};
+
+use super::{FormatArg, InputArgs, MinHashArg};
+
+/// Exit code: success, or a match found.
+const FOUND: u8 = 0;
+/// Exit code: no match (query), or an id not in the index (remove).
+const NONE: u8 = 1;
+/// Exit code: some input was skipped.
+const ERROR: u8 = 2;
+
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  reprint index add --index refs/ archive.jsonl
+  reprint index query --index refs/ today/ --format json
+  reprint index stats --index refs/
+  reprint index remove --index refs/ doc17 doc42
+
+The index is one SQLite file, DIR/index.sqlite. Each batch of an add is one
+transaction: a crash loses at most the batch in flight. Queries may run while
+an add is in progress; they see the batches committed so far.")]
+pub struct IndexArgs {
+    #[command(subcommand)]
+    pub command: IndexCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Add documents (created with the given parameters if DIR holds no
+    /// index). An id already held with the same text is left alone; with
+    /// other text it is replaced.
+    Add(AddArgs),
+    /// Report, for each input document, the indexed documents it
+    /// near-duplicates or reuses, most reused first (exit 0 if any, 1 if
+    /// none, 2 on error).
+    Query(QueryArgs),
+    /// Documents, size on disk and parameters of an index.
+    Stats(StatsArgs),
+    /// Remove documents by id.
+    Remove(RemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexDir {
+    /// The index directory.
+    #[arg(long, required = true, value_name = "DIR")]
+    pub index: PathBuf,
+}
+
+/// The parameters an index records. Left out: the recorded value (or the
+/// default when creating).
+#[derive(Debug, Args)]
+pub struct IndexParams {
+    /// Words per shingle [default when creating: 5].
+    #[arg(long, value_name = "N")]
+    pub shingle_size: Option<usize>,
+    /// MinHash signature length [default when creating: 128].
+    #[arg(long, value_name = "K")]
+    pub num_perm: Option<usize>,
+    /// Seed of every hash function [default when creating: 24301].
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+    /// MinHash algorithm [default when creating: oph].
+    #[arg(long, value_enum)]
+    pub minhash: Option<MinHashArg>,
+    /// Jaccard threshold for near-duplicates [default when creating: 0.5].
+    #[arg(long, value_name = "J")]
+    pub threshold: Option<f64>,
+    /// LSH bands (with --rows; otherwise chosen from --threshold).
+    #[arg(long, requires = "rows", value_name = "B")]
+    pub bands: Option<usize>,
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands", value_name = "R")]
+    pub rows: Option<usize>,
+    /// Weight of false negatives when bands and rows are chosen at creation.
+    #[arg(long, value_name = "W")]
+    pub fn_weight: Option<f64>,
+    /// Winnowing window of the partial-reuse path [default when creating: 6].
+    #[arg(long, value_name = "W")]
+    pub winnow_window: Option<usize>,
+    /// Fingerprints in more indexed documents than this make no
+    /// partial-reuse candidate [default when creating: 50].
+    #[arg(long, value_name = "N")]
+    pub max_df: Option<usize>,
+    /// Fingerprints shared with an indexed document that make it a
+    /// partial-reuse candidate [default when creating: 3].
+    #[arg(long, value_name = "N")]
+    pub min_shared: Option<usize>,
+}
+
+impl IndexParams {
+    /// `base` with every given flag applied.
+    fn over(&self, base: &Config) -> Config {
+        let mut c = base.clone();
+        if let Some(v) = self.shingle_size {
+            c.shingle_size = v;
+        }
+        if let Some(v) = self.num_perm {
+            c.num_perm = v;
+        }
+        if let Some(v) = self.seed {
+            c.seed = v;
+        }
+        if let Some(v) = self.minhash {
+            c.minhash = match v {
+                MinHashArg::Oph => MinHashAlgorithm::OnePermutation,
+                MinHashArg::Kperm => MinHashAlgorithm::KPermutation,
+            };
+        }
+        if let Some(v) = self.threshold {
+            c.threshold = v;
+        }
+        if self.bands.is_some() {
+            (c.bands, c.rows) = (self.bands, self.rows);
+        }
+        if let Some(v) = self.fn_weight {
+            c.false_negative_weight = v;
+        }
+        if let Some(v) = self.winnow_window {
+            c.winnow_window = v;
+        }
+        if let Some(v) = self.max_df {
+            c.max_df = v;
+        }
+        if let Some(v) = self.min_shared {
+            c.min_shared = v;
+        }
+        c
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    #[command(flatten)]
+    pub dir: IndexDir,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub params: IndexParams,
+    /// Documents per transaction: a crash loses at most one batch.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub batch_size: usize,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// No summary on stderr (problems and replacements are still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub dir: IndexDir,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub params: IndexParams,
+    /// Least containment (the larger of the two) of a reuse match.
+    #[arg(long, default_value_t = 0.0, value_name = "C")]
+    pub min_containment: f64,
+    /// Least matched words of a reported passage.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub min_words: usize,
+    /// Output format (html is not offered: it needs both texts).
+    #[arg(long, value_enum, default_value_t = QueryFormat::Text)]
+    pub format: QueryFormat,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// No summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum QueryFormat {
+    Text,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub dir: IndexDir,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
+    pub format: StatsFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum StatsFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    #[command(flatten)]
+    pub dir: IndexDir,
+    /// Ids of the documents to remove.
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+}
+
+pub fn run(args: IndexArgs) -> Result<u8, Error> {
+    match args.command {
+        IndexCommand::Add(a) => add(a),
+        IndexCommand::Query(a) => query(a),
+        IndexCommand::Stats(a) => stats(a),
+        IndexCommand::Remove(a) => remove(a),
+    }
+}
+
+/// Opens the index in `dir` and checks the given parameters against it.
+fn open(dir: &Path, params: &IndexParams) -> Result<(Index, Config), Error> {
+    let index = Index::open(dir)?;
+    let config = params.over(index.config());
+    index.check(&config)?;
+    Ok((index, config))
+}
+
+/// Reads the inputs, printing every problem; returns the documents and the
+/// numbers of skipped and warned-about inputs.
+fn read(input: &InputArgs, threads: Option<usize>) -> Result<(Loaded, usize, usize), Error> {
+    let options = input.read_options(false);
+    let loaded = crate::with_pool(threads, || source::read_inputs(&input.inputs, &options))?;
+    let mut skipped = 0;
+    for d in &loaded.diagnostics {
+        eprintln!("{}", report::terminal::escape(&d.to_string()));
+        if d.skipped {
+            skipped += 1;
+        }
+    }
+    let warnings = loaded.diagnostics.len() - skipped;
+    Ok((loaded, skipped, warnings))
+}
+
+fn add(args: AddArgs) -> Result<u8, Error> {
+    if args.batch_size == 0 {
+        return Err(Error::Config("--batch-size must be at least 1".into()));
+    }
+    let dir = &args.dir.index;
+    let (mut index, _) = if Index::exists(dir) {
+        open(dir, &args.params)?
+    } else {
+        let config = args.params.over(&Config::default());
+        (Index::create(dir, &config)?, config)
+    };
+    let (loaded, skipped, _) = read(&args.input, args.threads)?;
+    let clock = std::time::Instant::now();
+    let (documents, batch_size) = (&loaded.documents, args.batch_size);
+    // The connection is not shared between threads: move it to the pool.
+    let (index, total) = crate::with_pool(args.threads, move || -> Result<(Index, AddStats), Error> {
+        let mut total = AddStats::default();
+        for batch in documents.chunks(batch_size) {
+            let done = index.add(batch)?;
+            for id in &done.replaced {
+                eprintln!("reprint: replaced {} (its text changed)", report::terminal::escape(id));
+            }
+            total.merge(done);
+            index.compact()?;
+        }
+        Ok((index, total))
+    })??;
+    if !args.quiet {
+        let held = index.stats()?.documents;
+        eprintln!(
+            "reprint: added {}, replaced {}, unchanged {}, skipped {} in {:.1} s; the index holds {} documents",
+            total.added,
+            total.replaced.len(),
+            total.unchanged,
+            skipped,
+            clock.elapsed().as_secs_f64(),
+            held
+        );
+    }
+    Ok(if skipped > 0 { ERROR } else { FOUND })
+}
+
+fn query(args: QueryArgs) -> Result<u8, Error> {
+    let (index, config) = open(&args.dir.index, &args.params)?;
+    let config = Config {
+        min_containment: args.min_containment,
+        align: AlignConfig { min_words: args.min_words, ..AlignConfig::default() },
+        ..config
+    };
+    config.validate()?;
+    let params = Params::resolve(&config)?;
+    let (loaded, skipped, warnings) = read(&args.input, args.threads)?;
+    let docs = loaded.documents;
+    let (docs_ref, config_ref) = (&docs, &config);
+    // The connection is not shared between threads: move it to the pool.
+    let results: Vec<QueryResult> = crate::with_pool(args.threads, move || {
+        docs_ref.iter().map(|d| index.query(&d.text, config_ref)).collect::<Result<Vec<_>, Error>>()
+    })??;
+
+    let mut stats = Stats { documents: docs.len(), ..Stats::default() };
+    let mut documents: Vec<DocumentEntry<'_>> = Vec::new();
+    for (d, r) in docs.iter().zip(&results) {
+        stats.bytes += d.text.len();
+        stats.words += r.words;
+        stats.empty_documents += usize::from(r.words == 0);
+        stats.candidates += r.candidates;
+        documents.push(DocumentEntry { id: &d.id, source: &d.origin, bytes: d.text.len(), words: r.words });
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut pairs = Vec::new();
+    for (d, r) in docs.iter().zip(&results) {
+        for m in &r.matches {
+            if seen.insert(m.id.as_str()) {
+                documents.push(DocumentEntry { id: &m.id, source: "index", bytes: m.bytes, words: m.words });
+            }
+            stats.budget_exhausted += usize::from(m.budget_exhausted);
+            pairs.push(PairEntry {
+                a: &d.id,
+                b: &m.id,
+                kind: m.kind.name(),
+                jaccard: m.jaccard,
+                containment_a: m.containment_a,
+                containment_b: m.containment_b,
+                passages: &m.passages,
+                budget_exhausted: m.budget_exhausted,
+            });
+        }
+    }
+    stats.pairs = pairs.len();
+    let report = Report {
+        schema: SCHEMA,
+        params: &params,
+        documents,
+        pairs,
+        clusters: Vec::new(),
+        stats: ReportStats { skipped, warnings, scan: &stats },
+    };
+    let format = match args.format {
+        QueryFormat::Text => FormatArg::Text,
+        QueryFormat::Json => FormatArg::Json,
+        QueryFormat::Jsonl => FormatArg::Jsonl,
+        QueryFormat::Csv => FormatArg::Csv,
+    };
+    let mut out = io::stdout().lock();
+    report::write(&report, format.format(), &mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("<stdout>", e))?;
+    if !args.quiet && !matches!(args.format, QueryFormat::Text) {
+        eprintln!("reprint: {}", report::terminal::summary(&report));
+    }
+    Ok(if skipped > 0 {
+        ERROR
+    } else if report.pairs.is_empty() {
+        NONE
+    } else {
+        FOUND
+    })
+}
+
+fn stats(args: StatsArgs) -> Result<u8, Error> {
+    let index = Index::open(&args.dir.index)?;
+    let s = index.stats()?;
+    let mut out = io::stdout().lock();
+    let written = match args.format {
+        StatsFormat::Json => serde_json::to_writer_pretty(&mut out, &s)
+            .map_err(io::Error::from)
+            .and_then(|()| out.write_all(b"\n")),
+        StatsFormat::Text => {
+            let per_doc = s.bytes_on_disk.checked_div(s.documents).unwrap_or(0);
+            let mut text = format!(
+                "documents         {}\nwords             {}\nsegments          {}\nbytes on disk     {} ({} per document)\n",
+                s.documents, s.words, s.segments, s.bytes_on_disk, per_doc
+            );
+            for (k, v) in &s.params {
+                text.push_str(&format!("{k:<17} {v}\n"));
+            }
+            out.write_all(text.as_bytes())
+        }
+    };
+    written.and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))?;
+    Ok(FOUND)
+}
+
+fn remove(args: RemoveArgs) -> Result<u8, Error> {
+    let mut index = Index::open(&args.dir.index)?;
+    let missing = index.remove(&args.ids)?;
+    for id in &missing {
+        eprintln!("reprint: {}: not in the index", report::terminal::escape(id));
+    }
+    eprintln!("reprint: removed {} of {} ids", args.ids.len() - missing.len(), args.ids.len());
+    Ok(if missing.is_empty() { FOUND } else { NONE })
+}

@@ -1,0 +1,258 @@
+//! `reprint index` on the real binary in temporary directories: add, query,
+//! re-add, replace, remove, parameter mismatches, a `kill -9` in the middle
+//! of a large add, and a query while an add runs.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{corpus, root, run, run_json, write_jsonl};
+
+const SEED_000: &str = "fixtures/seeds/000_1496404e9c0b7117.txt";
+const SEED_001: &str = "fixtures/seeds/001_ab3f00e89c8442ab.txt";
+const REPUBLISHED: &str = "fixtures/republished/001_republished_with_new_header_footer.txt";
+
+fn seeds_1_to_4() -> Vec<String> {
+    let mut paths: Vec<String> = std::fs::read_dir(root().join("fixtures/seeds"))
+        .expect("seeds")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("000")))
+        .map(|p| p.strip_prefix(root()).expect("under root").to_string_lossy().into_owned())
+        .collect();
+    paths.sort();
+    assert_eq!(paths.len(), 4);
+    paths
+}
+
+fn add(index: &Path, inputs: &[&str]) -> (i32, String) {
+    let mut args = vec!["index", "add", "--index", index.to_str().expect("utf-8 path")];
+    args.extend_from_slice(inputs);
+    let out = run(&args);
+    (out.status.code().expect("exit code"), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn query(index: &Path, inputs: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut args = vec!["index", "query", "--index", index.to_str().expect("utf-8 path"), "--format", "json"];
+    args.extend_from_slice(inputs);
+    run_json(&args)
+}
+
+fn documents(index: &Path) -> u64 {
+    let (code, stats, stderr) =
+        run_json(&["index", "stats", "--index", index.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    stats["documents"].as_u64().expect("documents")
+}
+
+fn pairs(report: &serde_json::Value) -> &Vec<serde_json::Value> {
+    report["pairs"].as_array().expect("pairs")
+}
+
+#[test]
+fn seeds_then_query_finds_the_rewrite_with_scan_scores_and_passages() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("ix");
+    let seeds = seeds_1_to_4();
+    let seeds: Vec<&str> = seeds.iter().map(String::as_str).collect();
+    let (code, stderr) = add(&index, &seeds);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("added 4, replaced 0, unchanged 0"), "{stderr}");
+
+    let (code, report, stderr) = query(&index, &[SEED_000]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["schema"], "reprint/1");
+    let found = pairs(&report);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let p = &found[0];
+    assert_eq!(
+        (p["a"].as_str(), p["b"].as_str(), p["kind"].as_str()),
+        (Some(SEED_000), Some(SEED_001), Some("reuse"))
+    );
+
+    // The same scores and passages as `scan` gives this pair.
+    let (_, scan, _) = run_json(&["scan", "fixtures/seeds", "--format", "json"]);
+    let same =
+        pairs(&scan).iter().find(|s| s["a"] == SEED_000 && s["b"] == SEED_001).expect("scan finds the pair");
+    for field in ["kind", "jaccard", "containment_a", "containment_b", "passages"] {
+        assert_eq!(p[field], same[field], "{field}");
+    }
+    // Passages quote real text of both documents.
+    let (a, b) = (common::seed(0), common::seed(1));
+    let passages = p["passages"].as_array().expect("passages");
+    assert!(!passages.is_empty());
+    for x in passages {
+        let span = |s: &serde_json::Value| (s[0].as_u64().unwrap() as usize, s[1].as_u64().unwrap() as usize);
+        let ((sa, ea), (sb, eb)) = (span(&x["a"]), span(&x["b"]));
+        assert!(ea <= a.len() && eb <= b.len() && sa < ea && sb < eb);
+    }
+
+    // Add more, query again: the republished copy of 001 is a near-duplicate.
+    let (code, stderr) = add(&index, &[REPUBLISHED]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(documents(&index), 5);
+    let (code, report, stderr) = query(&index, &[SEED_001]);
+    assert_eq!(code, 0, "{stderr}");
+    let kinds: Vec<(&str, &str)> =
+        pairs(&report).iter().map(|p| (p["b"].as_str().unwrap(), p["kind"].as_str().unwrap())).collect();
+    // Ranked by containment of the query: itself first, then the copy.
+    assert_eq!(kinds, vec![(SEED_001, "exact"), (REPUBLISHED, "near-duplicate")]);
+
+    // Nothing like it in the index: exit 1.
+    let other = dir.path().join("other.txt");
+    std::fs::write(&other, "A short note about gardening in the spring, with tulips and rain.").unwrap();
+    let (code, report, _) = query(&index, &[other.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(pairs(&report).is_empty());
+}
+
+#[test]
+fn readd_unchanged_is_a_noop_changed_replaces_and_remove_removes() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("ix");
+    let docs = corpus(40, 7);
+    let first = write_jsonl(dir.path(), "a.jsonl", &docs);
+    let (code, stderr) = add(&index, &[first.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = add(&index, &[first.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("added 0, replaced 0, unchanged 40"), "{stderr}");
+    assert_eq!(documents(&index), 40);
+
+    // doc0000 gets the text of seed 002; every other document keeps its own.
+    let mut changed = docs.clone();
+    changed[0].1 = common::seed(2);
+    let second = write_jsonl(dir.path(), "b.jsonl", &changed);
+    let (code, stderr) = add(&index, &[second.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("replaced doc0000"), "{stderr}");
+    assert!(stderr.contains("added 0, replaced 1, unchanged 39"), "{stderr}");
+    assert_eq!(documents(&index), 40);
+
+    let seed2 = dir.path().join("seed2.txt");
+    std::fs::write(&seed2, common::seed(2)).unwrap();
+    let (code, report, _) = query(&index, &[seed2.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(pairs(&report)[0]["b"], "doc0000");
+    assert_eq!(pairs(&report)[0]["kind"], "exact");
+    // The old text no longer matches doc0000.
+    let old = write_jsonl(dir.path(), "old.jsonl", &docs[..1]);
+    let (_, report, _) = query(&index, &[old.to_str().unwrap()]);
+    assert!(pairs(&report).iter().all(|p| p["b"] != "doc0000"), "{report}");
+
+    let ix = index.to_str().unwrap();
+    let out = run(&["index", "remove", "--index", ix, "doc0000"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(documents(&index), 39);
+    let (code, report, _) = query(&index, &[seed2.to_str().unwrap()]);
+    assert_eq!(code, 1, "{report}");
+    let out = run(&["index", "remove", "--index", ix, "doc0000"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("doc0000: not in the index"));
+}
+
+#[test]
+fn parameter_mismatch_is_refused_naming_the_parameter() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("ix");
+    let ix = index.to_str().unwrap();
+    let out = run(&["index", "add", "--index", ix, "--shingle-size", "4", SEED_001]);
+    assert_eq!(out.status.code(), Some(0));
+    // Left out, the recorded value is used; given, it must match.
+    let (code, _, stderr) = query(&index, &[SEED_001]);
+    assert_eq!(code, 0, "{stderr}");
+    for (flag, value, name) in
+        [("--shingle-size", "5", "shingle_size"), ("--num-perm", "64", "num_perm"), ("--seed", "1", "seed")]
+    {
+        let out = run(&["index", "query", "--index", ix, flag, value, SEED_000]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("parameter {name}")), "{stderr}");
+        let out = run(&["index", "add", "--index", ix, flag, value, SEED_000]);
+        assert_eq!(out.status.code(), Some(2));
+    }
+    assert_eq!(documents(&index), 1);
+    // A missing index is an error, not an empty answer.
+    let out = run(&["index", "query", "--index", dir.path().join("none").to_str().unwrap(), SEED_000]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Starts `reprint index add` on `input` in batches of `batch`.
+fn spawn_add(index: &Path, input: &Path, batch: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_reprint"))
+        .args(["index", "add", "--index", index.to_str().unwrap(), "--batch-size", batch, "--quiet"])
+        .arg(input)
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("reprint starts")
+}
+
+/// Waits until the index holds at least `n` documents (a batch committed).
+fn wait_for_documents(index: &Path, n: u64, child: &mut Child) -> u64 {
+    let start = Instant::now();
+    loop {
+        if index.join("index.sqlite").exists() {
+            let out = run(&["index", "stats", "--index", index.to_str().unwrap(), "--format", "json"]);
+            if out.status.success() {
+                let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stats JSON");
+                let held = stats["documents"].as_u64().expect("documents");
+                if held >= n {
+                    return held;
+                }
+            }
+        }
+        assert!(child.try_wait().expect("try_wait").is_none(), "the add ended before a batch was seen");
+        assert!(start.elapsed() < Duration::from_secs(120), "no batch committed in 120 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn kill_9_mid_add_loses_at_most_the_batch_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("ix");
+    let docs = corpus(50_000, 11);
+    let input = write_jsonl(dir.path(), "big.jsonl", &docs);
+    let mut child = spawn_add(&index, &input, "1000");
+    wait_for_documents(&index, 1000, &mut child);
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+
+    // The index opens and answers; only whole batches are there.
+    let held = documents(&index);
+    assert!((1000..50_000).contains(&held), "{held}");
+    assert_eq!(held % 1000, 0, "a partial batch was committed: {held}");
+    // Documents of the first batch are queryable.
+    let probe = write_jsonl(dir.path(), "probe.jsonl", &[("probe".into(), docs[10].1.clone())]);
+    let (code, report, stderr) = query(&index, &[probe.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(pairs(&report).iter().any(|p| p["b"] == "doc0010" && p["kind"] == "exact"), "{report}");
+    // A new add succeeds, and re-adding the first batch changes nothing.
+    let more = write_jsonl(dir.path(), "more.jsonl", &docs[..1000]);
+    let (code, stderr) = add(&index, &[more.to_str().unwrap(), SEED_000]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("added 1, replaced 0, unchanged 1000"), "{stderr}");
+    assert_eq!(documents(&index), held + 1);
+}
+
+#[test]
+fn a_query_runs_while_an_add_is_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("ix");
+    let seeds = seeds_1_to_4();
+    let seeds: Vec<&str> = seeds.iter().map(String::as_str).collect();
+    assert_eq!(add(&index, &seeds).0, 0);
+    let input = write_jsonl(dir.path(), "big.jsonl", &corpus(50_000, 13));
+    let mut child = spawn_add(&index, &input, "1000");
+    wait_for_documents(&index, 1004, &mut child);
+    let (code, report, stderr) = query(&index, &[SEED_000]);
+    let running = child.try_wait().expect("try_wait").is_none();
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(pairs(&report).iter().any(|p| p["b"] == SEED_001), "{report}");
+    assert!(running, "the add finished before the query did; the test proves nothing");
+}
