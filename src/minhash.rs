@@ -26,9 +26,10 @@ use bitvec::prelude::*;
 
 use crate::config::MinHashAlgorithm;
 
-/// Version of the signature algorithms. Bump it whenever signatures of the
-/// same input and seed would change, so stored signatures are not mixed.
-pub const ALGORITHM_VERSION: u32 = 1;
+/// Version of the signature algorithms. Bump it whenever signatures or
+/// fingerprints of the same input and seed would change, so stored ones are
+/// not mixed (2: shingles combined by a rolling polynomial).
+pub const ALGORITHM_VERSION: u32 = 2;
 
 /// A finaliser with full avalanche (splitmix64 / murmur3 fmix64 style).
 #[inline]

@@ -1,13 +1,17 @@
 //! Shingles: tokens in, word n-gram fingerprints out.
 //!
-//! A shingle is `n` consecutive tokens. Each token was hashed once by the
-//! [`text`](crate::text) stage; a shingle's fingerprint is xxh3 over the `n`
-//! token hashes (little-endian), which is about three times faster than
-//! hashing the n-gram's bytes again. A document with fewer than `n` (but at
-//! least one) tokens has one shingle made of all its tokens, so short texts
-//! still compare.
+//! A shingle is `n` consecutive tokens. Each token was hashed once, with
+//! xxh3, by the [`text`](crate::text) stage; a shingle's fingerprint
+//! combines the `n` token hashes as a polynomial `sum t_j P^(n-1-j)` (mod
+//! 2^64, `P` odd), rolled from one window to the next in constant time, and
+//! finished by a full-avalanche mixer. That is several times cheaper than
+//! hashing the n-gram's bytes, or even the `n` token hashes, again. Two
+//! windows that differ in one token always differ before the mixer (an odd
+//! multiplier has an inverse mod 2^64). A document with fewer than `n` (but
+//! at least one) tokens has one shingle made of all its tokens, so short
+//! texts still compare.
 
-use xxhash_rust::xxh3::xxh3_64;
+use crate::minhash::mix64;
 
 use crate::text::Token;
 
@@ -40,8 +44,24 @@ pub fn shingles_of(hash_bytes: &[u8], n: usize, out: &mut Vec<u64>) {
         return;
     }
     let width = n.min(tokens);
-    out.extend((0..=tokens - width).map(|i| xxh3_64(&hash_bytes[8 * i..8 * (i + width)])));
+    let t = |i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&hash_bytes[8 * i..8 * i + 8]);
+        u64::from_le_bytes(b)
+    };
+    // P^(width - 1): the weight of the token that leaves the window.
+    let top = (1..width).fold(1u64, |acc, _| acc.wrapping_mul(P));
+    let mut h = (0..width).fold(0u64, |acc, i| acc.wrapping_mul(P).wrapping_add(t(i)));
+    out.reserve(tokens - width + 1);
+    out.push(mix64(h));
+    for i in width..tokens {
+        h = h.wrapping_sub(t(i - width).wrapping_mul(top)).wrapping_mul(P).wrapping_add(t(i));
+        out.push(mix64(h));
+    }
 }
+
+/// The multiplier of the rolling combination (odd).
+const P: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// [`shingles_of`] the hashes of `tokens`.
 pub fn shingles(tokens: &[Token], n: usize, out: &mut Vec<u64>) {
@@ -75,6 +95,21 @@ mod tests {
         shingles(&tokenize("c d e f g"), 5, &mut other);
         assert_eq!(out[2], other[0]);
         assert_ne!(out[0], out[1]);
+    }
+
+    #[test]
+    fn rolling_equals_each_window_combined_afresh() {
+        let toks = tokenize("one two three four five six seven eight nine ten eleven");
+        for n in [1, 2, 5, 11, 12] {
+            let mut rolled = Vec::new();
+            shingles(&toks, n, &mut rolled);
+            let width = n.min(toks.len());
+            let fresh: Vec<u64> = toks
+                .windows(width)
+                .map(|w| mix64(w.iter().fold(0u64, |acc, t| acc.wrapping_mul(P).wrapping_add(t.hash))))
+                .collect();
+            assert_eq!(rolled, fresh, "n = {n}");
+        }
     }
 
     #[test]

@@ -225,29 +225,27 @@ struct AsciiWord {
 fn ascii_word(bytes: &[u8], start: usize) -> AsciiWord {
     let n = bytes.len();
     let first = CLASS[bytes[start] as usize];
-    let mut prev = first;
     let mut word =
         AsciiWord { end: start + 1, alnum: first != Class::ExtendNumLet, upper: first == Class::Upper };
     let mut i = start + 1;
-    while i < n {
-        let cur = CLASS[bytes[i] as usize];
-        match cur {
-            Class::Lower | Class::Digit => {
-                word.alnum = true;
-                prev = cur;
-                i += 1;
-            }
+    loop {
+        // The common case, lower-case letters and digits, in a tight loop.
+        while i < n && LOWER_OR_DIGIT[bytes[i] as usize] {
+            word.alnum = true;
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        match CLASS[bytes[i] as usize] {
             Class::Upper => {
                 word.alnum = true;
                 word.upper = true;
-                prev = cur;
                 i += 1;
             }
-            Class::ExtendNumLet => {
-                prev = cur;
-                i += 1;
-            }
-            Class::MidLetter | Class::MidNumLet | Class::MidNum if i + 1 < n => {
+            Class::ExtendNumLet => i += 1,
+            cur @ (Class::MidLetter | Class::MidNumLet | Class::MidNum) if i + 1 < n => {
+                let prev = CLASS[bytes[i - 1] as usize];
                 let next = CLASS[bytes[i + 1] as usize];
                 let letter = |c: Class| matches!(c, Class::Lower | Class::Upper);
                 let joins = if letter(prev) && letter(next) {
@@ -261,7 +259,6 @@ fn ascii_word(bytes: &[u8], start: usize) -> AsciiWord {
                     break;
                 }
                 word.upper |= next == Class::Upper;
-                prev = next;
                 i += 2;
             }
             _ => break,
@@ -270,6 +267,17 @@ fn ascii_word(bytes: &[u8], start: usize) -> AsciiWord {
     word.end = i;
     word
 }
+
+/// Bytes that continue a word with nothing to check: `a-z`, `0-9`.
+const LOWER_OR_DIGIT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(b as u8, b'a'..=b'z' | b'0'..=b'9');
+        b += 1;
+    }
+    t
+};
 
 fn is_spaceless_script(c: char) -> bool {
     matches!(c as u32,
