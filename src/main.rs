@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, DedupArgs, ScanArgs, ScanParams};
+use cli::{Cli, Command, DedupArgs, ScanArgs};
 use reprint::report::{self, Report};
 use reprint::source::{self, Loaded};
 use reprint::{pipeline, Error};
@@ -60,16 +60,14 @@ fn with_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> R
 }
 
 /// Reads the inputs, printing every problem on stderr; returns the documents
-/// and the number of skipped and warned-about inputs.
+/// and the numbers of skipped and warned-about inputs.
 fn read(
     inputs: &cli::InputArgs,
-    params: &ScanParams,
+    threads: Option<usize>,
     keep_records: bool,
-    bar: &cli::progress::Bar,
 ) -> Result<(Loaded, usize, usize), Error> {
-    bar.message("reading");
     let options = inputs.read_options(keep_records);
-    let loaded = with_pool(params.threads, || source::read_inputs(&inputs.inputs, &options))?;
+    let loaded = with_pool(threads, || source::read_inputs(&inputs.inputs, &options))?;
     let mut skipped = 0;
     for d in &loaded.diagnostics {
         eprintln!("{}", report::terminal::escape(&d.to_string()));
@@ -89,7 +87,8 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let config = args.params.config();
     config.validate()?;
     let bar = cli::progress::Bar::new(args.params.quiet);
-    let (loaded, skipped, warnings) = read(&args.input, &args.params, false, &bar)?;
+    bar.message("reading");
+    let (loaded, skipped, warnings) = read(&args.input, args.params.threads, false)?;
     let docs = loaded.documents;
     if !args.params.quiet && docs.len() >= LONG_RUN_DOCUMENTS {
         bar.suspend(|| eprintln!("reprint: {}", plan(&docs, &config)));
@@ -163,7 +162,8 @@ fn run_dedup(args: DedupArgs) -> Result<u8, Error> {
         reprint::Config { passages: false, mode: reprint::config::Mode::Near, ..args.params.config() };
     config.validate()?;
     let bar = cli::progress::Bar::new(args.params.quiet);
-    let (loaded, skipped, _) = read(&args.input, &args.params, true, &bar)?;
+    bar.message("reading");
+    let (loaded, skipped, _) = read(&args.input, args.params.threads, true)?;
     let docs = loaded.documents;
     let scan = with_pool(args.params.threads, || pipeline::scan_with_progress(&docs, &config, &bar))??;
     bar.finish();

@@ -15,7 +15,6 @@ use reprint::config::MinHashAlgorithm;
 use reprint::index::{AddStats, Index, QueryResult};
 use reprint::pipeline::{Params, Stats};
 use reprint::report::{self, DocumentEntry, PairEntry, Report, ReportStats, SCHEMA};
-use reprint::source::{self, Loaded};
 use reprint::{Config, Error};
 
 use super::{FormatArg, InputArgs, MinHashArg};
@@ -241,22 +240,6 @@ fn open(dir: &Path, params: &IndexParams) -> Result<(Index, Config), Error> {
     Ok((index, config))
 }
 
-/// Reads the inputs, printing every problem; returns the documents and the
-/// numbers of skipped and warned-about inputs.
-fn read(input: &InputArgs, threads: Option<usize>) -> Result<(Loaded, usize, usize), Error> {
-    let options = input.read_options(false);
-    let loaded = crate::with_pool(threads, || source::read_inputs(&input.inputs, &options))?;
-    let mut skipped = 0;
-    for d in &loaded.diagnostics {
-        eprintln!("{}", report::terminal::escape(&d.to_string()));
-        if d.skipped {
-            skipped += 1;
-        }
-    }
-    let warnings = loaded.diagnostics.len() - skipped;
-    Ok((loaded, skipped, warnings))
-}
-
 fn add(args: AddArgs) -> Result<u8, Error> {
     if args.batch_size == 0 {
         return Err(Error::Config("--batch-size must be at least 1".into()));
@@ -268,7 +251,7 @@ fn add(args: AddArgs) -> Result<u8, Error> {
         let config = args.params.over(&Config::default());
         (Index::create(dir, &config)?, config)
     };
-    let (loaded, skipped, _) = read(&args.input, args.threads)?;
+    let (loaded, skipped, _) = crate::read(&args.input, args.threads, false)?;
     let clock = std::time::Instant::now();
     let (documents, batch_size) = (&loaded.documents, args.batch_size);
     // The connection is not shared between threads: move it to the pool.
@@ -308,7 +291,7 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
     };
     config.validate()?;
     let params = Params::resolve(&config)?;
-    let (loaded, skipped, warnings) = read(&args.input, args.threads)?;
+    let (loaded, skipped, warnings) = crate::read(&args.input, args.threads, false)?;
     let docs = loaded.documents;
     let (docs_ref, config_ref) = (&docs, &config);
     // The connection is not shared between threads: move it to the pool.
