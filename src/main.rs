@@ -40,7 +40,8 @@ fn main() -> ExitCode {
                     return ExitCode::from(FOUND);
                 }
             }
-            eprintln!("reprint: {err}");
+            // Errors name paths and ids, which may hold anything.
+            eprintln!("reprint: {}", report::terminal::escape(&err.to_string()));
             ExitCode::from(ERROR)
         }
     }

@@ -121,6 +121,16 @@ pub fn read_inputs(inputs: &[PathBuf], options: &ReadOptions) -> Loaded {
     reader.loaded
 }
 
+/// Reads JSONL held in memory as if it were a file named `name` (origins
+/// and diagnostics say `NAME:LINE`): a byte-order mark, blank lines, CRLF
+/// and bad lines are handled as [`read_inputs`] handles them in a file.
+/// Gzip is not decoded here.
+pub fn read_jsonl_bytes(name: &str, data: &[u8], options: &ReadOptions) -> Loaded {
+    let mut reader = Reader { options, loaded: Loaded::default(), seen: HashMap::new(), batch: BATCH_BYTES };
+    reader.read_jsonl_stream(name, &mut &data[..], false);
+    reader.loaded
+}
+
 /// JSONL lines are parsed in parallel batches of about this many bytes.
 const BATCH_BYTES: usize = 4 << 20;
 

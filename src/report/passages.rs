@@ -27,6 +27,7 @@ use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthChar;
 
+use super::terminal::is_unsafe;
 use super::Report;
 use crate::align::{EditOp, Explain, Passage, Stop};
 use crate::Span;
@@ -122,11 +123,6 @@ pub fn clean(s: &str) -> String {
         }
     }
     out
-}
-
-/// Control characters, and the characters that reorder text on screen.
-fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
 }
 
 /// The text of `span` in `text`, or nothing if the span does not fall on

@@ -1,21 +1,40 @@
 //! The readable table of a [`Report`] (`--format text`).
 //!
 //! Ids are passed through [`escape`] so that no control character from a
-//! document (an ANSI escape, a carriage return) reaches the terminal.
+//! document (an ANSI escape, a carriage return, a bell) and no character
+//! that reorders text on screen (bidirectional overrides and isolates)
+//! reaches the terminal.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
 
 use super::Report;
 
-/// Replaces control characters with `\u{..}` escapes.
+/// Whether `c` must not reach a terminal raw: a control character (C0, DEL,
+/// C1), a bidirectional embedding, override, isolate or mark, or a line or
+/// paragraph separator.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// Replaces every character that [`is_unsafe`] with a `\u{..}` escape.
 pub fn escape(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(is_unsafe) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if c.is_control() {
+        if is_unsafe(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
@@ -102,5 +121,13 @@ mod tests {
     fn escapes_control_characters() {
         assert_eq!(escape("plain"), "plain");
         assert_eq!(escape("a\x1b[31mb\r"), "a\\u{1b}[31mb\\u{d}");
+        assert_eq!(escape("bell\x07 del\x7f csi\u{9b}"), "bell\\u{7} del\\u{7f} csi\\u{9b}");
+        assert_eq!(escape("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
+        assert_eq!(
+            escape("\u{2066}x\u{2069}\u{200f}\u{61c}\u{2028}"),
+            "\\u{2066}x\\u{2069}\\u{200f}\\u{61c}\\u{2028}"
+        );
+        // Ordinary non-ASCII text is left alone.
+        assert_eq!(escape("café 漢字 עברית"), "café 漢字 עברית");
     }
 }
