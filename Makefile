@@ -1,8 +1,8 @@
 # The same checks CI runs (.ci/run calls `make ci`).
 
-.PHONY: ci fmt clippy doc test browser bench measure
+.PHONY: ci fmt clippy doc test browser fuzz-build bench measure
 
-ci: fmt clippy doc test
+ci: fmt clippy doc test fuzz-build
 
 fmt:
 	cargo fmt --all -- --check
@@ -20,6 +20,10 @@ test:
 
 browser:
 	bash tests/browser/run.sh
+
+# Builds the fuzz targets (installs cargo-fuzz if missing); does not fuzz.
+fuzz-build:
+	bash fuzz/build.sh
 
 bench:
 	cargo bench --bench stages
