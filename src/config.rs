@@ -195,7 +195,7 @@ impl Config {
             return bad("min-words must be at least 1".into());
         }
         if self.mode.reuse() && !self.passages {
-            return bad("the partial-reuse path needs passages (alignment) turned on".into());
+            return bad("the partial-reuse path needs passages: use --mode near to scan without them".into());
         }
         if self.max_bucket < 2 {
             return bad(format!("max bucket {} is below 2", self.max_bucket));

@@ -85,7 +85,7 @@ fn create(path: &Path) -> Result<BufWriter<File>, Error> {
 }
 
 fn run_scan(args: ScanArgs) -> Result<u8, Error> {
-    let config = args.params.config();
+    let config = reprint::Config { passages: !args.no_passages, ..args.params.config() };
     config.validate()?;
     let bar = cli::progress::Bar::new(args.params.quiet);
     bar.message("reading");

@@ -248,3 +248,26 @@ fn dedup_keeps_one_record_per_cluster_byte_for_byte() {
     assert_eq!(map[1], serde_json::json!({"id": "unique", "cluster": null, "kept": true}));
     assert_eq!(map[2], serde_json::json!({"id": "copy", "cluster": 0, "kept": false}));
 }
+
+#[test]
+fn no_passages_gives_the_same_pairs_without_passages() {
+    let args = ["scan", "fixtures/seeds", "fixtures/republished", "--mode", "near", "--format", "json"];
+    let (_, with, _) = run_json(&args);
+    let (code, without, _) = run_json(&[&args[..], &["--no-passages"]].concat());
+    assert_eq!(code, 0);
+    let strip = |r: &serde_json::Value| -> Vec<(String, String, String)> {
+        r["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["a"].to_string(), p["b"].to_string(), p["jaccard"].to_string()))
+            .collect()
+    };
+    assert_eq!(strip(&with), strip(&without));
+    assert!(without["pairs"][0]["passages"].as_array().unwrap().is_empty());
+    assert!(!with["pairs"][0]["passages"].as_array().unwrap().is_empty());
+    // Partial reuse needs its passages.
+    let out = run(&["scan", "fixtures/seeds", "--no-passages"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--mode near"));
+}

@@ -140,6 +140,10 @@ pub struct ScanArgs {
     /// otherwise byte-identical from run to run).
     #[arg(long)]
     pub timings: bool,
+    /// Report scores only, without aligning passages (faster; needs
+    /// `--mode near`, since partial reuse is confirmed by its passages).
+    #[arg(long)]
+    pub no_passages: bool,
 }
 
 #[derive(Debug, Args)]
