@@ -545,11 +545,16 @@ fn expand_exact_copies(found: Vec<Pair>, exact_pairs: &[(u32, u32)], max_group: 
 /// Fills the passages of every pair (parallel over pairs).
 fn align_pairs(docs: &[Document], pairs: &mut [Pair], config: &AlignConfig, progress: &dyn Progress) {
     progress.stage("align", pairs.len() as u64);
+    // Pairs are sorted by `a`, and each worker takes a run of them: keep the
+    // tokens of the last `a` so that its run tokenises it once.
     pairs.par_iter_mut().for_each_init(
-        || (Tokenizer::new(), Vec::new(), Vec::new()),
-        |(tokenizer, ta, tb), pair| {
+        || (Tokenizer::new(), None, Vec::new(), Vec::new()),
+        |(tokenizer, last_a, ta, tb), pair| {
             let (a, b) = (&docs[pair.a.index()].text, &docs[pair.b.index()].text);
-            tokenizer.tokenize(a, ta);
+            if *last_a != Some(pair.a) {
+                tokenizer.tokenize(a, ta);
+                *last_a = Some(pair.a);
+            }
             tokenizer.tokenize(b, tb);
             let alignment = align::align(a, ta, b, tb, config);
             pair.passages = alignment.passages;
