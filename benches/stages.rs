@@ -9,7 +9,7 @@ use std::process::Command;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
-use reprint::config::MinHashAlgorithm;
+use reprint::config::{MinHashAlgorithm, Mode};
 use reprint::lsh::{self, LshParams};
 use reprint::minhash::MinHasher;
 use reprint::source::{self, Document, ReadOptions};
@@ -112,7 +112,8 @@ fn stages(c: &mut Criterion) {
         hasher.sign(s, out);
     }
     let members: Vec<u32> = (0..docs.len() as u32).filter(|&i| !shingles[i as usize].is_empty()).collect();
-    let params = LshParams::optimal(0.5, k, 0.5, 0.5);
+    let w = config.false_negative_weight;
+    let params = LshParams::optimal(config.threshold, k, 1.0 - w, w);
     let candidates = |sigs: &[u32]| {
         let mut pairs: Vec<(u32, u32)> = (0..params.bands)
             .flat_map(|band| lsh::band_pairs(sigs, k, &members, params, band, 64).pairs)
@@ -139,23 +140,29 @@ fn stages(c: &mut Criterion) {
 
 fn end_to_end(c: &mut Criterion) {
     let (path, docs, bytes) = load();
-    let config = Config::default();
-    let expected = pipeline::scan(&docs, &config).expect("scan").pairs.len();
+    let near = Config { mode: Mode::Near, ..Config::default() };
+    let all = Config::default();
+    let expected_near = pipeline::scan(&docs, &near).expect("scan").pairs.len();
+    let expected_all = pipeline::scan(&docs, &all).expect("scan").pairs.len();
+    assert!(expected_all > expected_near && expected_near > 0);
     drop(docs);
     let mut g = c.benchmark_group("end_to_end");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes));
-    for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
-        g.bench_function(BenchmarkId::new("read+scan", threads), |b| {
-            b.iter(|| {
-                pool.install(|| {
-                    let loaded = source::read_inputs(std::slice::from_ref(&path), &ReadOptions::default());
-                    let scan = pipeline::scan(&loaded.documents, &config).expect("scan");
-                    assert_eq!(scan.pairs.len(), expected);
+    for (name, config, expected) in [("near", &near, expected_near), ("all", &all, expected_all)] {
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+            g.bench_function(BenchmarkId::new(format!("read+scan/{name}"), threads), |b| {
+                b.iter(|| {
+                    pool.install(|| {
+                        let loaded =
+                            source::read_inputs(std::slice::from_ref(&path), &ReadOptions::default());
+                        let scan = pipeline::scan(&loaded.documents, config).expect("scan");
+                        assert_eq!(scan.pairs.len(), expected);
+                    })
                 })
-            })
-        });
+            });
+        }
     }
     g.finish();
 }
