@@ -39,7 +39,7 @@ The pair's kind is exact (the same words), near-duplicate (Jaccard at or above
 Without colour, changed words are marked in brackets: [-deleted-] (only in
 a), {+inserted+} (only in b), [~replaced~] in a and {~replacement~} in b.
 
-Exit codes: 0 at least one passage; 1 no passage; 2 an error.")]
+Exit codes: 0 the two overlap (exact, near-duplicate or reuse); 1 kind none; 2 an error.")]
 pub struct CompareArgs {
     /// The first document: a text file, or with --jsonl the id of a record.
     #[arg(value_name = "A")]
