@@ -25,10 +25,32 @@
 //!   16 bits, one row per non-empty bucket, keyed `segment << 16 | bucket`,
 //!   holding 12 bytes per entry. A lookup reads one row per segment and
 //!   binary-searches it.
-//! - `segments` (segment -> level, documents): when [`FANOUT`] segments of
-//!   one level exist they are merged into one of the next level (dropping
-//!   the entries of removed documents), so a query reads O(log n) rows per
-//!   term, as in a log-structured merge tree.
+//! - `segments` (segment -> level, documents): [`Index::compact`] merges
+//!   [`FANOUT`] segments of one level into one of the next (dropping the
+//!   entries of removed documents) while a level holds that many, so a
+//!   query reads O(log n) rows per term, as in a log-structured merge tree.
+//!   An add merges only while more than [`MAX_SEGMENTS`] segments exist
+//!   ([`Index::compact_over`]): merging rewrites every posting it touches,
+//!   which cost a quarter of the add time on 100,000 documents when done
+//!   after every batch, while reading a few more segments costs a query
+//!   little.
+//!
+//! # Queries
+//!
+//! A query looks up its band keys and fingerprints in every segment and
+//! ranks the candidates (any band hit, or at least `min_shared`
+//! fingerprints of document frequency up to `max_df`) by the larger of the
+//! share of its fingerprints they share (about the containment of the
+//! query in them) and the share of its bands they hit (rising with
+//! Jaccard). Only the best [`DEFAULT_LIMIT`] (or the caller's limit) are
+//! read, scored exactly and aligned: on a collection full of reuse a
+//! news article has ~100 candidates, and scoring them all cost more than
+//! everything else. Candidates with byte-identical texts (copies) are
+//! aligned once. [`QueryResult::timings`] times each stage. The
+//! database is read through a memory map (up to SQLite's compile-time cap,
+//! raised to 1 TB in `.cargo/config.toml`): the lookup reads a row per term
+//! and segment from all over the file, and a system call per page halved
+//! its speed.
 //!
 //! Why segments instead of one row per `(term, document)`: fingerprints are
 //! random, so inserting a batch's entries into one B-tree touches every leaf
@@ -710,11 +732,24 @@ impl Index {
             .collect();
         result.timings.verify = clock.elapsed();
         let clock = Instant::now();
-        let mut matches: Vec<Match> = verified
+        // Indexed copies with the same text get the same passages: align
+        // each distinct text once.
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        let distinct: Vec<usize> = (0..verified.len())
+            .filter(|&v| *first.entry(loaded[verified[v].0].2.as_str()).or_insert(v) == v)
+            .collect();
+        let aligned: HashMap<usize, align::Alignment> = distinct
             .par_iter()
-            .map(|(i, kind, j, ca, cb, tb)| {
+            .map(|&v| {
+                let (i, tb) = (verified[v].0, &verified[v].5);
+                (v, align::align(text, &tokens, &loaded[i].2, tb, align_config))
+            })
+            .collect();
+        let mut matches: Vec<Match> = verified
+            .iter()
+            .filter_map(|(i, kind, j, ca, cb, tb)| {
                 let (id, _, other) = &loaded[*i];
-                let alignment = align::align(text, &tokens, other, tb, align_config);
+                let alignment = &aligned[&first[other.as_str()]];
                 if *kind == PairKind::Reuse && alignment.passages.is_empty() {
                     return None;
                 }
@@ -726,11 +761,10 @@ impl Index {
                     jaccard: *j,
                     containment_a: *ca,
                     containment_b: *cb,
-                    passages: alignment.passages,
+                    passages: alignment.passages.clone(),
                     budget_exhausted: alignment.budget_exhausted,
                 })
             })
-            .flatten()
             .collect();
         result.timings.align = clock.elapsed();
         matches.sort_by(|x, y| {
@@ -751,11 +785,15 @@ fn connect(file: &Path, flags: OpenFlags) -> Result<Connection, Error> {
     // In WAL mode, NORMAL syncs at checkpoints: a committed transaction
     // survives a crash of the process; a power loss may lose the last
     // commits but never corrupts the database.
-    // Reads through a memory map (up to SQLite's 2 GB cap) instead of a
-    // system call per page missing from the cache: most of a query's time
-    // is posting rows read from all over the file.
-    conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA mmap_size=2147418112;")
-        .map_err(|e| db_error(file, e))?;
+    // Reads through a memory map instead of a system call per page missing
+    // from the cache: most of a query's time is posting rows read from all
+    // over the file. SQLite clamps the size to its compile-time
+    // SQLITE_MAX_MMAP_SIZE: 2 GB by default, 1 TB as this repository builds
+    // the bundled SQLite (.cargo/config.toml); past the map, pages are read.
+    conn.execute_batch(
+        "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA mmap_size=1099511627776;",
+    )
+    .map_err(|e| db_error(file, e))?;
     Ok(conn)
 }
 

@@ -33,10 +33,13 @@ Examples:
   reprint index query --index refs/ today/ --format json
   reprint index stats --index refs/
   reprint index remove --index refs/ doc17 doc42
+  reprint index compact --index refs/
 
 The index is one SQLite file, DIR/index.sqlite. Each batch of an add is one
 transaction: a crash loses at most the batch in flight. Queries may run while
-an add is in progress; they see the batches committed so far.")]
+an add is in progress; they see the batches committed so far. An add merges
+posting segments only once more than 16 exist; `compact` merges them so that
+queries read fewer.")]
 pub struct IndexArgs {
     #[command(subcommand)]
     pub command: IndexCommand,
