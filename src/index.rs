@@ -25,10 +25,32 @@
 //!   16 bits, one row per non-empty bucket, keyed `segment << 16 | bucket`,
 //!   holding 12 bytes per entry. A lookup reads one row per segment and
 //!   binary-searches it.
-//! - `segments` (segment -> level, documents): when [`FANOUT`] segments of
-//!   one level exist they are merged into one of the next level (dropping
-//!   the entries of removed documents), so a query reads O(log n) rows per
-//!   term, as in a log-structured merge tree.
+//! - `segments` (segment -> level, documents): [`Index::compact`] merges
+//!   [`FANOUT`] segments of one level into one of the next (dropping the
+//!   entries of removed documents) while a level holds that many, so a
+//!   query reads O(log n) rows per term, as in a log-structured merge tree.
+//!   An add merges only while more than [`MAX_SEGMENTS`] segments exist
+//!   ([`Index::compact_over`]): merging rewrites every posting it touches,
+//!   which cost a quarter of the add time on 100,000 documents when done
+//!   after every batch, while reading a few more segments costs a query
+//!   little.
+//!
+//! # Queries
+//!
+//! A query looks up its band keys and fingerprints in every segment and
+//! ranks the candidates (any band hit, or at least `min_shared`
+//! fingerprints of document frequency up to `max_df`) by the larger of the
+//! share of its fingerprints they share (about the containment of the
+//! query in them) and the share of its bands they hit (rising with
+//! Jaccard). Only the best [`DEFAULT_LIMIT`] (or the caller's limit) are
+//! read, scored exactly and aligned: on a collection full of reuse a
+//! news article has ~100 candidates, and scoring them all cost more than
+//! everything else. Candidates with byte-identical texts (copies) are
+//! aligned once. [`QueryResult::timings`] times each stage. The
+//! database is read through a memory map (up to SQLite's compile-time cap,
+//! raised to 1 TB in `.cargo/config.toml`): the lookup reads a row per term
+//! and segment from all over the file, and a system call per page halved
+//! its speed.
 //!
 //! Why segments instead of one row per `(term, document)`: fingerprints are
 //! random, so inserting a batch's entries into one B-tree touches every leaf
@@ -58,7 +80,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
@@ -85,6 +107,12 @@ pub const FORMAT: &str = "reprint-index/1";
 
 /// Segments of one level merged into one of the next.
 pub const FANOUT: usize = 4;
+
+/// Candidates a query scores and aligns unless told otherwise.
+pub const DEFAULT_LIMIT: usize = 20;
+
+/// Segments an add leaves before it merges ([`Index::compact_over`]).
+pub const MAX_SEGMENTS: usize = 16;
 
 /// How long a writer waits for another writer before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -168,11 +196,30 @@ impl Match {
 pub struct QueryResult {
     /// Words of the queried document.
     pub words: usize,
-    /// Distinct candidates looked at.
+    /// Distinct candidates found by the lookup.
     pub candidates: usize,
+    /// Candidates scored exactly and aligned: at most the limit.
+    pub scored: usize,
     /// Matches, most reused first: by containment of the queried document,
     /// then passage words, then id.
     pub matches: Vec<Match>,
+    /// Where the time went.
+    pub timings: QueryTimings,
+}
+
+/// Wall-clock time of each stage of one query.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct QueryTimings {
+    /// Tokenising, shingling, signing and winnowing the query.
+    pub sketch: Duration,
+    /// Reading the postings and ranking the candidates.
+    pub lookup: Duration,
+    /// Reading the texts of the candidates to score.
+    pub load: Duration,
+    /// Tokenising them and computing exact Jaccard and containments.
+    pub verify: Duration,
+    /// Aligning the passages of those that pass.
+    pub align: Duration,
 }
 
 /// The sketch of one document: what an add stores and a query looks up.
@@ -463,11 +510,23 @@ impl Index {
     /// Merges segments while [`FANOUT`] of one level exist, each merge one
     /// transaction. Returns the number of merges.
     pub fn compact(&mut self) -> Result<usize, Error> {
+        self.compact_over(0)
+    }
+
+    /// As [`Index::compact`], but only while more than `max_segments`
+    /// segments exist: what an add does after each batch with
+    /// [`MAX_SEGMENTS`], so that merging stays off the add path until the
+    /// number of segments a query reads grows past the bound.
+    pub fn compact_over(&mut self, max_segments: usize) -> Result<usize, Error> {
         let mut merges = 0;
         loop {
             let dir = self.dir.clone();
             let db = |e| db_error(&dir, e);
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let count: i64 = tx.query_row("SELECT count(*) FROM segments", [], |r| r.get(0)).map_err(db)?;
+            if count as usize <= max_segments {
+                return Ok(merges);
+            }
             let full: Option<i64> = tx
                 .query_row(
                     "SELECT level FROM segments GROUP BY level HAVING count(*) >= ?1 ORDER BY level LIMIT 1",
@@ -555,9 +614,20 @@ impl Index {
     /// The indexed documents that `text` near-duplicates or reuses, with
     /// their scores and passages. `config` supplies the query-time settings
     /// (alignment, `min_containment`); its index parameters must match
-    /// ([`Index::check`]). Reads one consistent snapshot.
+    /// ([`Index::check`]). Reads one consistent snapshot. Scores and aligns
+    /// the [`DEFAULT_LIMIT`] best-ranked candidates ([`Index::query_limit`]).
     pub fn query(&self, text: &str, config: &Config) -> Result<QueryResult, Error> {
+        self.query_limit(text, config, DEFAULT_LIMIT)
+    }
+
+    /// As [`Index::query`], scoring and aligning only the `limit` candidates
+    /// (0: all) with the most evidence: the larger of the share of the
+    /// query's fingerprints they share and the share of its LSH bands they
+    /// hit. Candidates past the limit are counted in
+    /// [`QueryResult::candidates`] but not looked at.
+    pub fn query_limit(&self, text: &str, config: &Config, limit: usize) -> Result<QueryResult, Error> {
         self.check(config)?;
+        let clock = Instant::now();
         let db = self.db();
         let mut scratch = Scratch::default();
         let sk = sketch(&mut scratch, text, &self.config, &self.hasher);
@@ -572,37 +642,53 @@ impl Index {
             s
         };
         let tokens = std::mem::take(&mut scratch.tokens);
+        result.timings.sketch = clock.elapsed();
+        let clock = Instant::now();
         let tx = self.conn.unchecked_transaction().map_err(&db)?;
         let segments: Vec<i64> = {
             let mut stmt = tx.prepare_cached("SELECT segment FROM segments ORDER BY segment").map_err(&db)?;
             let rows = stmt.query_map([], |r| r.get(0)).map_err(&db)?;
             rows.collect::<Result<_, _>>().map_err(&db)?
         };
-        let mut candidates: Vec<u32> = Vec::new();
+        // Evidence per candidate: LSH bands hit, fingerprints shared.
+        let mut evidence: HashMap<u32, (u32, u32)> = HashMap::new();
         for posting in lookup(&tx, "lsh", &segments, &sk.terms.0).map_err(&db)? {
-            candidates.extend(posting);
+            for d in posting {
+                evidence.entry(d).or_default().0 += 1;
+            }
         }
-        let mut shared: Vec<u32> = Vec::new();
         for posting in lookup(&tx, "fingerprints", &segments, &sk.terms.1).map_err(&db)? {
             if posting.len() <= self.config.max_df {
-                shared.extend(posting);
+                for d in posting {
+                    evidence.entry(d).or_default().1 += 1;
+                }
             }
         }
-        shared.sort_unstable();
-        for run in shared.chunk_by(|x, y| x == y) {
-            if run.len() >= self.config.min_shared {
-                candidates.push(run[0]);
-            }
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
-        result.candidates = candidates.len();
+        let bands = sk.terms.0.len().max(1) as f64;
+        let fingerprints = sk.terms.1.len().max(1) as f64;
+        let min_shared = self.config.min_shared as u32;
+        // Ranked by estimated reuse: the larger of the share of the query's
+        // fingerprints shared (about its containment) and the share of its
+        // bands hit (rising with Jaccard), then by document number.
+        let mut ranked: Vec<(f64, u32)> = evidence
+            .into_iter()
+            .filter(|&(_, (hits, shared))| hits > 0 || shared >= min_shared)
+            .map(|(d, (hits, shared))| ((f64::from(hits) / bands).max(f64::from(shared) / fingerprints), d))
+            .collect();
+        ranked.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        result.candidates = ranked.len();
+        let limit = if limit == 0 { usize::MAX } else { limit };
+        result.timings.lookup = clock.elapsed();
+        let clock = Instant::now();
 
-        let mut loaded: Vec<(String, [u8; 16], String)> = Vec::with_capacity(candidates.len());
+        let mut loaded: Vec<(String, [u8; 16], String)> = Vec::with_capacity(ranked.len().min(limit));
         {
             let mut get =
                 tx.prepare_cached("SELECT id, content, text FROM docs WHERE doc = ?1").map_err(&db)?;
-            for &d in &candidates {
+            for &(_, d) in &ranked {
+                if loaded.len() == limit {
+                    break;
+                }
                 let row: Option<(String, Vec<u8>, String)> = get
                     .query_row([i64::from(d)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                     .optional()
@@ -614,47 +700,73 @@ impl Index {
             }
         }
         drop(tx);
+        result.scored = loaded.len();
+        result.timings.load = clock.elapsed();
+        let clock = Instant::now();
         let own_content = sk.content.to_le_bytes();
         let n = self.config.shingle_size;
         let threshold = self.config.threshold;
         let min_containment = config.min_containment;
         let align_config = &config.align;
-        let mut matches: Vec<Match> = loaded
+        // Exact scores first, then alignment of the pairs that pass.
+        let verified: Vec<(usize, PairKind, f64, f64, f64, Vec<Token>)> = loaded
             .par_iter()
-            .map_init(
-                || (Tokenizer::new(), Vec::new()),
-                |(tokenizer, tb), (id, content, other)| {
-                    tokenizer.tokenize(other, tb);
-                    let exact = *content == own_content;
-                    let o = Overlap::of(&query_set, &shingle::shingle_set(tb, n));
-                    let (kind, j, ca, cb) = if exact {
-                        (PairKind::Exact, 1.0, 1.0, 1.0)
-                    } else if o.jaccard() >= threshold {
-                        (PairKind::NearDuplicate, o.jaccard(), o.containment_a(), o.containment_b())
-                    } else if o.containment_a().max(o.containment_b()) >= min_containment && o.shared > 0 {
-                        (PairKind::Reuse, o.jaccard(), o.containment_a(), o.containment_b())
-                    } else {
-                        return None;
-                    };
-                    let alignment = align::align(text, &tokens, other, tb, align_config);
-                    if kind == PairKind::Reuse && alignment.passages.is_empty() {
-                        return None;
-                    }
-                    Some(Match {
-                        id: id.clone(),
-                        words: tb.len(),
-                        bytes: other.len(),
-                        kind,
-                        jaccard: j,
-                        containment_a: ca,
-                        containment_b: cb,
-                        passages: alignment.passages,
-                        budget_exhausted: alignment.budget_exhausted,
-                    })
-                },
-            )
+            .enumerate()
+            .map_init(Tokenizer::new, |tokenizer, (i, (_, content, other))| {
+                let mut tb = Vec::new();
+                tokenizer.tokenize(other, &mut tb);
+                let exact = *content == own_content;
+                let o = Overlap::of(&query_set, &shingle::shingle_set(&tb, n));
+                let (kind, j, ca, cb) = if exact {
+                    (PairKind::Exact, 1.0, 1.0, 1.0)
+                } else if o.jaccard() >= threshold {
+                    (PairKind::NearDuplicate, o.jaccard(), o.containment_a(), o.containment_b())
+                } else if o.containment_a().max(o.containment_b()) >= min_containment && o.shared > 0 {
+                    (PairKind::Reuse, o.jaccard(), o.containment_a(), o.containment_b())
+                } else {
+                    return None;
+                };
+                Some((i, kind, j, ca, cb, tb))
+            })
             .flatten()
             .collect();
+        result.timings.verify = clock.elapsed();
+        let clock = Instant::now();
+        // Indexed copies with the same text get the same passages: align
+        // each distinct text once.
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        let distinct: Vec<usize> = (0..verified.len())
+            .filter(|&v| *first.entry(loaded[verified[v].0].2.as_str()).or_insert(v) == v)
+            .collect();
+        let aligned: HashMap<usize, align::Alignment> = distinct
+            .par_iter()
+            .map(|&v| {
+                let (i, tb) = (verified[v].0, &verified[v].5);
+                (v, align::align(text, &tokens, &loaded[i].2, tb, align_config))
+            })
+            .collect();
+        let mut matches: Vec<Match> = verified
+            .iter()
+            .filter_map(|(i, kind, j, ca, cb, tb)| {
+                let (id, _, other) = &loaded[*i];
+                let alignment = &aligned[&first[other.as_str()]];
+                if *kind == PairKind::Reuse && alignment.passages.is_empty() {
+                    return None;
+                }
+                Some(Match {
+                    id: id.clone(),
+                    words: tb.len(),
+                    bytes: other.len(),
+                    kind: *kind,
+                    jaccard: *j,
+                    containment_a: *ca,
+                    containment_b: *cb,
+                    passages: alignment.passages.clone(),
+                    budget_exhausted: alignment.budget_exhausted,
+                })
+            })
+            .collect();
+        result.timings.align = clock.elapsed();
         matches.sort_by(|x, y| {
             y.containment_a
                 .total_cmp(&x.containment_a)
@@ -673,8 +785,15 @@ fn connect(file: &Path, flags: OpenFlags) -> Result<Connection, Error> {
     // In WAL mode, NORMAL syncs at checkpoints: a committed transaction
     // survives a crash of the process; a power loss may lose the last
     // commits but never corrupts the database.
-    conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;")
-        .map_err(|e| db_error(file, e))?;
+    // Reads through a memory map instead of a system call per page missing
+    // from the cache: most of a query's time is posting rows read from all
+    // over the file. SQLite clamps the size to its compile-time
+    // SQLITE_MAX_MMAP_SIZE: 2 GB by default, 1 TB as this repository builds
+    // the bundled SQLite (.cargo/config.toml); past the map, pages are read.
+    conn.execute_batch(
+        "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA mmap_size=1099511627776;",
+    )
+    .map_err(|e| db_error(file, e))?;
     Ok(conn)
 }
 
@@ -750,14 +869,15 @@ fn lookup(
     for &segment in segments {
         for group in order.chunk_by(|&x, &y| bucket_of(terms[x]) == bucket_of(terms[y])) {
             let key = row_key(segment, bucket_of(terms[group[0]]));
-            let blob: Option<Vec<u8>> = get.query_row([key], |r| r.get(0)).optional()?;
-            let Some(blob) = blob else { continue };
+            let mut rows = get.query([key])?;
+            let Some(row) = rows.next()? else { continue };
+            let blob = row.get_ref(0)?.as_blob()?;
             let n = blob.len() / ENTRY;
             for &i in group {
                 let term = terms[i];
-                let mut at = partition(n, |k| entry_at(&blob, k).0 < term);
+                let mut at = partition(n, |k| entry_at(blob, k).0 < term);
                 while at < n {
-                    let (t, d) = entry_at(&blob, at);
+                    let (t, d) = entry_at(blob, at);
                     if t != term {
                         break;
                     }

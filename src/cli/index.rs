@@ -12,7 +12,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use reprint::align::AlignConfig;
 use reprint::config::MinHashAlgorithm;
-use reprint::index::{AddStats, Index, QueryResult};
+use reprint::index::{AddStats, Index, QueryResult, DEFAULT_LIMIT, MAX_SEGMENTS};
 use reprint::pipeline::{Params, Stats};
 use reprint::report::{self, DocumentEntry, PairEntry, Report, ReportStats, SCHEMA};
 use reprint::{Config, Error};
@@ -33,10 +33,13 @@ Examples:
   reprint index query --index refs/ today/ --format json
   reprint index stats --index refs/
   reprint index remove --index refs/ doc17 doc42
+  reprint index compact --index refs/
 
 The index is one SQLite file, DIR/index.sqlite. Each batch of an add is one
 transaction: a crash loses at most the batch in flight. Queries may run while
-an add is in progress; they see the batches committed so far.")]
+an add is in progress; they see the batches committed so far. An add merges
+posting segments only once more than 16 exist; `compact` merges them so that
+queries read fewer.")]
 pub struct IndexArgs {
     #[command(subcommand)]
     pub command: IndexCommand,
@@ -56,6 +59,15 @@ pub enum IndexCommand {
     Stats(StatsArgs),
     /// Remove documents by id.
     Remove(RemoveArgs),
+    /// Merge posting segments (an add merges only past 16 segments), so
+    /// that queries read fewer; drops the postings of removed documents.
+    Compact(CompactArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    #[command(flatten)]
+    pub dir: IndexDir,
 }
 
 #[derive(Debug, Args)]
@@ -180,6 +192,10 @@ pub struct QueryArgs {
     /// Least matched words of a reported passage.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub min_words: usize,
+    /// Candidates scored exactly and aligned per queried document: those
+    /// sharing the largest share of its fingerprints or LSH bands (0: all).
+    #[arg(long, default_value_t = DEFAULT_LIMIT, value_name = "N")]
+    pub limit: usize,
     /// Output format (html is not offered: it needs both texts).
     #[arg(long, value_enum, default_value_t = QueryFormat::Text)]
     pub format: QueryFormat,
@@ -229,6 +245,7 @@ pub fn run(args: IndexArgs) -> Result<u8, Error> {
         IndexCommand::Query(a) => query(a),
         IndexCommand::Stats(a) => stats(a),
         IndexCommand::Remove(a) => remove(a),
+        IndexCommand::Compact(a) => compact(a),
     }
 }
 
@@ -263,7 +280,7 @@ fn add(args: AddArgs) -> Result<u8, Error> {
                 eprintln!("reprint: replaced {} (its text changed)", report::terminal::escape(id));
             }
             total.merge(done);
-            index.compact()?;
+            index.compact_over(MAX_SEGMENTS)?;
         }
         Ok((index, total))
     })??;
@@ -293,10 +310,13 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
     let params = Params::resolve(&config)?;
     let (loaded, skipped, warnings) = crate::read(&args.input, args.threads, false)?;
     let docs = loaded.documents;
-    let (docs_ref, config_ref) = (&docs, &config);
+    let (docs_ref, config_ref, limit) = (&docs, &config, args.limit);
     // The connection is not shared between threads: move it to the pool.
     let results: Vec<QueryResult> = crate::with_pool(args.threads, move || {
-        docs_ref.iter().map(|d| index.query(&d.text, config_ref)).collect::<Result<Vec<_>, Error>>()
+        docs_ref
+            .iter()
+            .map(|d| index.query_limit(&d.text, config_ref, limit))
+            .collect::<Result<Vec<_>, Error>>()
     })??;
 
     let mut stats = Stats { documents: docs.len(), ..Stats::default() };
@@ -391,4 +411,17 @@ fn remove(args: RemoveArgs) -> Result<u8, Error> {
     }
     eprintln!("reprint: removed {} of {} ids", args.ids.len() - missing.len(), args.ids.len());
     Ok(if missing.is_empty() { FOUND } else { NONE })
+}
+
+fn compact(args: CompactArgs) -> Result<u8, Error> {
+    let mut index = Index::open(&args.dir.index)?;
+    let before = index.stats()?.segments;
+    let clock = std::time::Instant::now();
+    let merges = index.compact()?;
+    let after = index.stats()?.segments;
+    eprintln!(
+        "reprint: {merges} merges in {:.1} s: {before} segments before, {after} after",
+        clock.elapsed().as_secs_f64()
+    );
+    Ok(FOUND)
 }
