@@ -53,7 +53,8 @@ for name in "${corpora[@]}"; do
         spark/reprint_spark.py --input "$input" --output "$work/$name.out" --reprint "$reprint" \
         2>"$work/$name.spark.log"
     end=$(date +%s.%N)
-    printf '%s: scan %.1f s, spark %.1f s\n' "$name" "$(echo "$middle - $start" | bc)" "$(echo "$end - $middle" | bc)"
+    python3 -c 'import sys; n, a, b, c = sys.argv[1:]; print("%s: scan %.1f s, spark %.1f s" % (n, float(b) - float(a), float(c) - float(b)))' \
+        "$name" "$start" "$middle" "$end"
     set +e
     result=$(python3 spark/compare.py "$name" "$work/$name.scan.json" "$work/$name.out")
     set -e
