@@ -230,17 +230,20 @@ def main(argv):
     )
 
     # 5. reuse: shared fingerprints held by 2..max_df documents.
-    fp_groups = (
-        firsts.select("idx", F.explode("fingerprints").alias("fp"))
-        .groupBy("fp")
-        .agg(F.collect_list("idx").alias("docs"))
-        .where((F.size("docs") >= 2) & (F.size("docs") <= max_df))
+    # Pairs are made by a self-join in Spark SQL (in the JVM), not in Python.
+    fps = firsts.select("idx", F.explode("fingerprints").alias("fp"))
+    kept_fps = (
+        fps.groupBy("fp")
+        .agg(F.count("*").alias("df"))
+        .where((F.col("df") >= 2) & (F.col("df") <= max_df))
+        .select("fp")
     )
+    held = fps.join(kept_fps, "fp")
+    x, y = held.alias("x"), held.alias("y")
     shared = (
-        fp_groups.rdd.flatMap(lambda r: all_pairs(r.docs))
-        .reduceByKey(lambda x, y: x + y)
-        .map(lambda kv: (kv[0][0], kv[0][1], kv[1]))
-        .toDF("a long, b long, shared long")
+        x.join(y, (F.col("x.fp") == F.col("y.fp")) & (F.col("x.idx") < F.col("y.idx")))
+        .groupBy(F.col("x.idx").alias("a"), F.col("y.idx").alias("b"))
+        .agg(F.count("*").alias("shared"))
         .where(F.col("shared") >= min_shared)
     )
     if fraction > 0:
