@@ -40,6 +40,7 @@
 pub mod align;
 pub mod cluster;
 pub mod config;
+pub mod distributed;
 pub mod error;
 pub mod eval;
 pub mod index;

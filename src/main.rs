@@ -31,6 +31,8 @@ fn main() -> ExitCode {
         Command::Compare(args) => cli::compare::run(args),
         Command::Eval(args) => cli::eval::run(args),
         Command::Index(args) => cli::index::run(args),
+        Command::Sketch(args) => cli::distributed::run_sketch(args),
+        Command::AlignPairs(args) => cli::distributed::run_align_pairs(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

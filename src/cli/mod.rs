@@ -2,6 +2,7 @@
 //! library's validated [`reprint::Config`] and [`reprint::source::ReadOptions`].
 
 pub mod compare;
+pub mod distributed;
 pub mod eval;
 pub mod index;
 pub mod progress;
@@ -43,6 +44,11 @@ pub enum Command {
     /// A persistent index: add documents over time, then ask which indexed
     /// documents a new one near-duplicates or reuses.
     Index(index::IndexArgs),
+    /// Per document (JSONL on stdin), its candidate keys: LSH band keys and
+    /// winnowed fingerprints, for engines that group them (e.g. Spark).
+    Sketch(distributed::SketchArgs),
+    /// Score and align candidate pairs (JSONL on stdin) as scan does.
+    AlignPairs(distributed::AlignPairsArgs),
 }
 
 #[derive(Debug, Args)]

@@ -1,0 +1,219 @@
+//! `reprint sketch` and `reprint align-pairs`: the per-document and
+//! per-pair steps of a scan ([`reprint::distributed`]) as JSONL filters on
+//! stdin/stdout, for engines (Spark's `RDD.pipe`) that do the grouping.
+//!
+//! Both read one JSON object a line and write one a line, streaming. A
+//! line that cannot be used is reported on stderr with its number and
+//! skipped, and the exit code is then 2. A record made with other
+//! parameters is an error that stops the run.
+
+use std::io::{self, BufRead, BufWriter, Write};
+use std::path::Path;
+
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use reprint::distributed::{self, Sketcher};
+use reprint::pipeline::Params;
+use reprint::report::{terminal::escape, PairEntry};
+use reprint::text::Tokenizer;
+use reprint::Error;
+
+use super::ScanParams;
+
+const OK: u8 = 0;
+const ERROR: u8 = 2;
+
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Input: JSONL documents on stdin, {\"id\": ..., \"text\": ...} (see --id-field,
+--text-field). Output: one line a document:
+  {\"id\", \"words\", \"content\", \"shingles\", \"bands\", \"fingerprints\", \"params\"}
+`bands` are the LSH band keys in band order (group by band number and key),
+`fingerprints` the winnowed shingle fingerprints of the reuse path, and
+`params` a hash of every setting: give the same flags to align-pairs.")]
+pub struct SketchArgs {
+    #[command(flatten)]
+    pub params: ScanParams,
+    /// JSONL field holding the document id (a string or a number).
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_field: String,
+    /// JSONL field holding the document text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_field: String,
+    /// Refuse to run unless the settings hash to HASH (as another stage
+    /// reported it).
+    #[arg(long, value_name = "HASH")]
+    pub expect_params: Option<String>,
+    /// Print the settings and their hash as one JSON line, and exit.
+    #[arg(long)]
+    pub show_params: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Input: one candidate pair a line, `a` before `b` in input order:
+  {\"a\": {\"id\": ..., \"text\": ...}, \"b\": {\"id\": ..., \"text\": ...}, \"params\": HASH}
+(`params`, from reprint sketch, is optional and checked when given).
+Output: the pairs `reprint scan --format jsonl` would report, one a line
+({\"type\": \"pair\", \"a\", \"b\", \"kind\", \"jaccard\", ...}, schema reprint/1); a
+pair that is neither exact, a near-duplicate, nor reuse with a passage is
+left out.")]
+pub struct AlignPairsArgs {
+    #[command(flatten)]
+    pub params: ScanParams,
+    /// Refuse to run unless the settings hash to HASH.
+    #[arg(long, value_name = "HASH")]
+    pub expect_params: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Side {
+    id: Value,
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct PairLine {
+    a: Side,
+    b: Side,
+    #[serde(default)]
+    params: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Tagged<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    pair: PairEntry<'a>,
+}
+
+#[derive(Serialize)]
+struct ParamsLine<'a> {
+    params: &'a str,
+    resolved: &'a Params,
+}
+
+fn stdout_err(e: io::Error) -> Error {
+    Error::io(Path::new("<stdout>"), e)
+}
+
+fn stdin_err(e: io::Error) -> Error {
+    Error::io(Path::new("<stdin>"), e)
+}
+
+/// An id as text: a string as is, anything else as its JSON text (as
+/// `scan` reads JSONL ids).
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
+        other => Some(other.to_string()),
+    }
+}
+
+fn skip(line: usize, message: &str) {
+    eprintln!("reprint: <stdin>:{line}: {}, skipped", escape(message));
+}
+
+pub fn run_sketch(args: SketchArgs) -> Result<u8, Error> {
+    let config = args.params.config();
+    let mut sketcher = Sketcher::new(&config)?;
+    if let Some(want) = &args.expect_params {
+        distributed::check_params(sketcher.params(), want)?;
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    if args.show_params {
+        let line = ParamsLine { params: sketcher.params_hash(), resolved: sketcher.params() };
+        serde_json::to_writer(&mut out, &line).map_err(|e| stdout_err(e.into()))?;
+        out.write_all(b"\n").and_then(|()| out.flush()).map_err(stdout_err)?;
+        return Ok(OK);
+    }
+    let mut skipped = 0;
+    let stdin = io::stdin().lock();
+    for (i, line) in stdin.split(b'\n').enumerate() {
+        let line = line.map_err(stdin_err)?;
+        let n = i + 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let value: Value = match serde_json::from_slice(&line) {
+            Ok(v) => v,
+            Err(e) => {
+                skip(n, &format!("not JSON: {e}"));
+                skipped += 1;
+                continue;
+            }
+        };
+        let Some(id) = value.get(&args.id_field).and_then(id_text) else {
+            skip(n, &format!("no usable \"{}\" field", args.id_field));
+            skipped += 1;
+            continue;
+        };
+        let Some(text) = value.get(&args.text_field).and_then(Value::as_str) else {
+            skip(n, &format!("no string \"{}\" field", args.text_field));
+            skipped += 1;
+            continue;
+        };
+        let record = sketcher.sketch(&id, text);
+        serde_json::to_writer(&mut out, &record).map_err(|e| stdout_err(e.into()))?;
+        out.write_all(b"\n").map_err(stdout_err)?;
+    }
+    out.flush().map_err(stdout_err)?;
+    Ok(if skipped > 0 { ERROR } else { OK })
+}
+
+pub fn run_align_pairs(args: AlignPairsArgs) -> Result<u8, Error> {
+    let config = args.params.config();
+    let params = Params::resolve(&config)?;
+    if let Some(want) = &args.expect_params {
+        distributed::check_params(&params, want)?;
+    }
+    let mut tokenizer = Tokenizer::new();
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut skipped = 0;
+    let stdin = io::stdin().lock();
+    for (i, line) in stdin.split(b'\n').enumerate() {
+        let line = line.map_err(stdin_err)?;
+        let n = i + 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let pair: PairLine = match serde_json::from_slice(&line) {
+            Ok(p) => p,
+            Err(e) => {
+                skip(n, &format!("not a pair {{\"a\": {{\"id\", \"text\"}}, \"b\": {{...}}}}: {e}"));
+                skipped += 1;
+                continue;
+            }
+        };
+        if let Some(got) = &pair.params {
+            distributed::check_params(&params, got).map_err(|e| Error::Other(format!("<stdin>:{n}: {e}")))?;
+        }
+        let (Some(a_id), Some(b_id)) = (id_text(&pair.a.id), id_text(&pair.b.id)) else {
+            skip(n, "an id is not a string or a number");
+            skipped += 1;
+            continue;
+        };
+        let Some(p) = distributed::score_pair(&pair.a.text, &pair.b.text, &config, &mut tokenizer) else {
+            continue;
+        };
+        let entry = PairEntry {
+            a: &a_id,
+            b: &b_id,
+            kind: p.kind.name(),
+            jaccard: p.jaccard,
+            containment_a: p.containment_a,
+            containment_b: p.containment_b,
+            passages: &p.passages,
+            budget_exhausted: p.budget_exhausted,
+        };
+        serde_json::to_writer(&mut out, &Tagged { kind: "pair", pair: entry })
+            .map_err(|e| stdout_err(e.into()))?;
+        out.write_all(b"\n").map_err(stdout_err)?;
+    }
+    out.flush().map_err(stdout_err)?;
+    Ok(if skipped > 0 { ERROR } else { OK })
+}

@@ -1,0 +1,223 @@
+//! `reprint sketch` + a naive grouping done here + `reprint align-pairs`
+//! give what `reprint scan` gives: the contract an engine such as Spark
+//! relies on.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use common::{corpus, root, seed};
+use serde_json::{json, Value};
+
+/// Runs `reprint ARGS` with `stdin`, writing it from a thread: these
+/// commands stream, so their output can fill the pipe before input ends.
+fn run_with_stdin(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reprint"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("reprint starts");
+    let mut input = child.stdin.take().expect("stdin");
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        // A command that refuses its input may close stdin early.
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("reprint finishes");
+    writer.join().expect("writer thread");
+    out
+}
+
+const MAX_BUCKET: usize = 64;
+const MAX_DF: usize = 50;
+const MIN_SHARED: usize = 3;
+
+fn jsonl(docs: &[(String, String)]) -> Vec<u8> {
+    docs.iter()
+        .map(|(id, text)| json!({"id": id, "text": text}).to_string() + "\n")
+        .collect::<String>()
+        .into()
+}
+
+fn lines(out: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(out).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
+}
+
+/// Candidate pairs (document numbers, `a < b`) from sketch records, grouped
+/// the way the documentation of `reprint::distributed` says an engine must.
+fn naive_pairs(records: &[Value]) -> BTreeSet<(usize, usize)> {
+    // Exact copies: only the first of each content goes on.
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, r) in records.iter().enumerate() {
+        if r["words"].as_u64() != Some(0) {
+            groups.entry(r["content"].as_str().unwrap()).or_default().push(i);
+        }
+    }
+    let firsts: Vec<usize> = groups.values().map(|g| g[0]).collect();
+    let mut found = BTreeSet::new();
+    // LSH buckets, keyed by band number and key.
+    let mut buckets: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
+    for &d in &firsts {
+        for (band, key) in records[d]["bands"].as_array().unwrap().iter().enumerate() {
+            buckets.entry((band, key.as_str().unwrap())).or_default().push(d);
+        }
+    }
+    for mut bucket in buckets.into_values() {
+        bucket.sort_unstable();
+        if bucket.len() <= MAX_BUCKET {
+            for (x, &i) in bucket.iter().enumerate() {
+                found.extend(bucket[x + 1..].iter().map(|&j| (i, j)));
+            }
+        } else {
+            for w in bucket.windows(2) {
+                found.insert((bucket[0], w[1]));
+                found.insert((w[0], w[1]));
+            }
+        }
+    }
+    // Fingerprints held by 2..=MAX_DF documents, counted per pair.
+    let mut holders: HashMap<u64, Vec<usize>> = HashMap::new();
+    for &d in &firsts {
+        for f in records[d]["fingerprints"].as_array().unwrap() {
+            holders.entry(f.as_u64().unwrap()).or_default().push(d);
+        }
+    }
+    let mut shared: HashMap<(usize, usize), usize> = HashMap::new();
+    for mut docs in holders.into_values().filter(|h| h.len() >= 2 && h.len() <= MAX_DF) {
+        docs.sort_unstable();
+        for (x, &i) in docs.iter().enumerate() {
+            for &j in &docs[x + 1..] {
+                *shared.entry((i, j)).or_default() += 1;
+            }
+        }
+    }
+    found.extend(shared.into_iter().filter(|&(_, n)| n >= MIN_SHARED).map(|(p, _)| p));
+    found.retain(|&(a, b)| a != b);
+    // Copies stand for their first (all groups here are small).
+    let members: HashMap<usize, &Vec<usize>> = groups.values().map(|g| (g[0], g)).collect();
+    let mut out = BTreeSet::new();
+    for (a, b) in found {
+        for &x in members[&a] {
+            for &y in members[&b] {
+                out.insert((x.min(y), x.max(y)));
+            }
+        }
+    }
+    for g in groups.values() {
+        for (x, &i) in g.iter().enumerate() {
+            out.extend(g[x + 1..].iter().map(|&j| (i, j)));
+        }
+    }
+    out
+}
+
+/// Runs sketch, the naive grouping and align-pairs; returns the pairs.
+fn distributed(docs: &[(String, String)], extra: &[&str]) -> Vec<Value> {
+    let sketch = run_with_stdin(&[&["sketch"], extra].concat(), &jsonl(docs));
+    assert_eq!(sketch.status.code(), Some(0), "{}", String::from_utf8_lossy(&sketch.stderr));
+    let records = lines(&sketch.stdout);
+    assert_eq!(records.len(), docs.len());
+    let params = records[0]["params"].as_str().unwrap().to_string();
+    let mut input = String::new();
+    for (a, b) in naive_pairs(&records) {
+        let side = |i: usize| json!({"id": docs[i].0, "text": docs[i].1});
+        input += &json!({"a": side(a), "b": side(b), "params": params}).to_string();
+        input.push('\n');
+    }
+    let aligned = run_with_stdin(&[&["align-pairs"], extra].concat(), input.as_bytes());
+    assert_eq!(aligned.status.code(), Some(0), "{}", String::from_utf8_lossy(&aligned.stderr));
+    lines(&aligned.stdout)
+        .into_iter()
+        .map(|mut p| {
+            assert_eq!(p["type"], "pair");
+            p.as_object_mut().unwrap().remove("type");
+            p
+        })
+        .collect()
+}
+
+fn scan_pairs(docs: &[(String, String)], extra: &[&str]) -> Vec<Value> {
+    let out = run_with_stdin(&[&["scan", "-", "--format", "json", "-q"], extra].concat(), &jsonl(docs));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("scan JSON");
+    report["pairs"].as_array().unwrap().clone()
+}
+
+fn seeds_with_copies() -> Vec<(String, String)> {
+    let mut docs: Vec<(String, String)> = (0..5).map(|i| (format!("seed{i}"), seed(i))).collect();
+    docs.push(("copy-of-2".into(), seed(2).to_uppercase()));
+    docs.push(("empty".into(), " ... ".into()));
+    docs.push(("copy-of-2-again".into(), seed(2)));
+    docs
+}
+
+#[test]
+fn seeds_give_the_same_pairs_as_scan() {
+    let docs = seeds_with_copies();
+    let want = scan_pairs(&docs, &[]);
+    assert!(want.iter().any(|p| p["kind"] == "reuse"));
+    assert!(want.iter().any(|p| p["kind"] == "exact"));
+    let mut got = distributed(&docs, &[]);
+    // Pairs come in the order they were given, which is (a, b) order here.
+    got.sort_by_key(|p| {
+        let idx = |v: &Value| docs.iter().position(|(id, _)| v == id).unwrap();
+        (idx(&p["a"]), idx(&p["b"]))
+    });
+    assert_eq!(got, want);
+}
+
+#[test]
+fn generated_corpus_gives_the_same_pairs_as_scan() {
+    let docs = corpus(300, 9);
+    for extra in [&[][..], &["--mode", "near", "--threshold", "0.7"][..]] {
+        let want = scan_pairs(&docs, extra);
+        assert!(want.iter().filter(|p| p["kind"] == "near-duplicate").count() > 10);
+        let mut got = distributed(&docs, extra);
+        got.sort_by_key(|p| (p["a"].as_str().unwrap().to_string(), p["b"].as_str().unwrap().to_string()));
+        assert_eq!(got.len(), want.len(), "{extra:?}");
+        assert_eq!(got, want, "{extra:?}");
+    }
+}
+
+#[test]
+fn mismatched_parameters_are_refused() {
+    let docs = seeds_with_copies();
+    let sketch = run_with_stdin(&["sketch"], &jsonl(&docs[..1]));
+    let params = lines(&sketch.stdout)[0]["params"].as_str().unwrap().to_string();
+    let pair =
+        json!({"a": {"id": "x", "text": seed(0)}, "b": {"id": "y", "text": seed(0)}, "params": params});
+    let input = pair.to_string() + "\n";
+    let ok = run_with_stdin(&["align-pairs"], input.as_bytes());
+    assert_eq!(ok.status.code(), Some(0));
+    let refused = run_with_stdin(&["align-pairs", "--threshold", "0.6"], input.as_bytes());
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("parameters differ"));
+    assert!(refused.stdout.is_empty());
+    let refused =
+        run_with_stdin(&["sketch", "--max-df", "7", "--expect-params", &params], &jsonl(&docs[..1]));
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("parameters differ"));
+    let shown = run_with_stdin(&["sketch", "--show-params"], b"");
+    assert_eq!(lines(&shown.stdout)[0]["params"], params);
+}
+
+#[test]
+fn bad_lines_are_skipped_with_exit_code_2() {
+    let input =
+        b"not json\n{\"id\": 3, \"text\": \"one two three four five six\"}\n{\"id\": [1], \"text\": \"x\"}\n\
+                  {\"id\": \"t\", \"text\": 5}\n\n";
+    let out = run_with_stdin(&["sketch"], input);
+    assert_eq!(out.status.code(), Some(2));
+    let records = lines(&out.stdout);
+    assert_eq!(records.len(), 1);
+    assert_eq!((records[0]["id"].as_str(), records[0]["words"].as_u64()), (Some("3"), Some(6)));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).matches("skipped").count(), 3);
+    let pairs = b"{\"a\": 1}\n{\"a\": {\"id\": \"x\", \"text\": \"\"}, \"b\": {\"id\": \"y\", \"text\": \"\"}}\n\xff\n";
+    let out = run_with_stdin(&["align-pairs"], pairs);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
