@@ -119,13 +119,19 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     if !args.params.quiet && (target.is_some() || !matches!(args.format, cli::FormatArg::Text)) {
         eprintln!("reprint: {}", report::terminal::summary(&report));
     }
-    Ok(if skipped > 0 {
+    Ok(exit_code(skipped, !report.pairs.is_empty()))
+}
+
+/// The exit code of a run that skipped `skipped` inputs and found pairs or
+/// not: 2 if anything was skipped, else 0 when found, 1 when not.
+fn exit_code(skipped: usize, found: bool) -> u8 {
+    if skipped > 0 {
         ERROR
-    } else if report.pairs.is_empty() {
-        NONE
-    } else {
+    } else if found {
         FOUND
-    })
+    } else {
+        NONE
+    }
 }
 
 /// From this many documents on, a scan says its plan before it starts.

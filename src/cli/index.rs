@@ -370,13 +370,7 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
     if !args.quiet && !matches!(args.format, QueryFormat::Text) {
         eprintln!("reprint: {}", report::terminal::summary(&report));
     }
-    Ok(if skipped > 0 {
-        ERROR
-    } else if report.pairs.is_empty() {
-        NONE
-    } else {
-        FOUND
-    })
+    Ok(crate::exit_code(skipped, !report.pairs.is_empty()))
 }
 
 fn stats(args: StatsArgs) -> Result<u8, Error> {
