@@ -6,32 +6,8 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use common::{corpus, root, seed};
+use common::{corpus, run_with_stdin, seed};
 use serde_json::{json, Value};
-
-/// Runs `reprint ARGS` with `stdin`, writing it from a thread: these
-/// commands stream, so their output can fill the pipe before input ends.
-fn run_with_stdin(args: &[&str], stdin: &[u8]) -> std::process::Output {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reprint"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("reprint starts");
-    let mut input = child.stdin.take().expect("stdin");
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        // A command that refuses its input may close stdin early.
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("reprint finishes");
-    writer.join().expect("writer thread");
-    out
-}
 
 const MAX_BUCKET: usize = 64;
 const MAX_DF: usize = 50;

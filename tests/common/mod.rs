@@ -12,7 +12,9 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs `reprint ARGS` in the repository root with `stdin` as input.
+/// Runs `reprint ARGS` in the repository root with `stdin` as input,
+/// written from a thread: streaming commands can fill the output pipe
+/// before their input ends.
 pub fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_reprint"))
         .args(args)
@@ -22,8 +24,15 @@ pub fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("reprint starts");
-    child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
-    child.wait_with_output().expect("reprint finishes")
+    let mut input = child.stdin.take().expect("stdin");
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        // A command that refuses its input may close stdin early.
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("reprint finishes");
+    writer.join().expect("writer thread");
+    out
 }
 
 /// Runs `reprint ARGS` in the repository root.
