@@ -26,7 +26,7 @@
 //! different settings or binaries refuse to mix.
 
 use serde::Serialize;
-use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
+use xxhash_rust::xxh3::xxh3_64;
 
 use crate::align;
 use crate::config::Config;
@@ -89,8 +89,7 @@ pub struct Sketcher {
     hash: String,
     hasher: MinHasher,
     tokenizer: Tokenizer,
-    tokens: Vec<Token>,
-    hash_bytes: Vec<u8>,
+    hashes: Vec<u64>,
     shingles: Vec<u64>,
     signature: Vec<u32>,
 }
@@ -106,8 +105,7 @@ impl Sketcher {
             params,
             config: config.clone(),
             tokenizer: Tokenizer::new(),
-            tokens: Vec::new(),
-            hash_bytes: Vec::new(),
+            hashes: Vec::new(),
             shingles: Vec::new(),
         })
     }
@@ -125,10 +123,9 @@ impl Sketcher {
     /// The record of one document (the same computation as the sketch
     /// stage of [`scan`](crate::pipeline::scan)).
     pub fn sketch(&mut self, id: &str, text: &str) -> SketchRecord {
-        self.tokenizer.tokenize(text, &mut self.tokens);
-        shingle::token_hash_bytes(&self.tokens, &mut self.hash_bytes);
-        shingle::shingles_of(&self.hash_bytes, self.params.shingle_size, &mut self.shingles);
-        let words = self.tokens.len();
+        self.tokenizer.token_hashes(text, &mut self.hashes);
+        shingle::shingles_of(&self.hashes, self.params.shingle_size, &mut self.shingles);
+        let words = self.hashes.len();
         let mut bands = Vec::new();
         let mut fingerprints = Vec::new();
         if words > 0 {
@@ -142,7 +139,7 @@ impl Sketcher {
                 reuse::winnow(&self.shingles, self.params.winnow_window, &mut fingerprints);
             }
         }
-        let content = format!("{:032x}", xxh3_128(&self.hash_bytes));
+        let content = format!("{:032x}", shingle::content_hash(&self.hashes));
         self.shingles.sort_unstable();
         self.shingles.dedup();
         SketchRecord {
@@ -171,10 +168,8 @@ pub fn score_pair(a: &str, b: &str, config: &Config, tokenizer: &mut Tokenizer) 
     if ta.is_empty() || tb.is_empty() {
         return None;
     }
-    let (mut ha, mut hb) = (Vec::new(), Vec::new());
-    shingle::token_hash_bytes(&ta, &mut ha);
-    shingle::token_hash_bytes(&tb, &mut hb);
-    let mut pair = if xxh3_128(&ha) == xxh3_128(&hb) {
+    let hashes = |tokens: &[Token]| tokens.iter().map(|t| t.hash).collect::<Vec<u64>>();
+    let mut pair = if shingle::content_hash(&hashes(&ta)) == shingle::content_hash(&hashes(&tb)) {
         Pair::new(0, 1, PairKind::Exact, 1.0, 1.0, 1.0)
     } else {
         let o = Overlap::of(&shingle::shingle_set(&ta, n), &shingle::shingle_set(&tb, n));

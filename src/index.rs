@@ -85,7 +85,6 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
-use xxhash_rust::xxh3::xxh3_128;
 
 use crate::align::{self, Passage};
 use crate::config::{Config, MinHashAlgorithm};
@@ -235,7 +234,7 @@ struct Sketch {
 struct Scratch {
     tokenizer: Tokenizer,
     tokens: Vec<Token>,
-    hash_bytes: Vec<u8>,
+    hashes: Vec<u64>,
     shingles: Vec<u64>,
     signature: Vec<u32>,
     fingerprints: Vec<u32>,
@@ -971,12 +970,13 @@ fn merge_segments(
 /// and its shingles (in text order) in `s.shingles`.
 fn sketch(s: &mut Scratch, text: &str, config: &Config, hasher: &MinHasher) -> Sketch {
     s.tokenizer.tokenize(text, &mut s.tokens);
-    shingle::token_hash_bytes(&s.tokens, &mut s.hash_bytes);
-    let content = xxh3_128(&s.hash_bytes);
+    s.hashes.clear();
+    s.hashes.extend(s.tokens.iter().map(|t| t.hash));
+    let content = shingle::content_hash(&s.hashes);
     if s.tokens.is_empty() {
         return Sketch { words: 0, content, terms: (Vec::new(), Vec::new()) };
     }
-    shingle::shingles_of(&s.hash_bytes, config.shingle_size, &mut s.shingles);
+    shingle::shingles_of(&s.hashes, config.shingle_size, &mut s.shingles);
     s.signature.resize(config.num_perm, 0);
     hasher.sign(&s.shingles, &mut s.signature);
     let (bands, rows) = (config.bands.unwrap_or(1), config.rows.unwrap_or(1));

@@ -22,8 +22,6 @@
 //! The estimate of Jaccard similarity is the share of positions at which
 //! two signatures agree ([`estimate_jaccard`]).
 
-use bitvec::prelude::*;
-
 use crate::config::MinHashAlgorithm;
 
 /// Version of the signature algorithms. Bump it whenever signatures or
@@ -112,28 +110,30 @@ impl MinHasher {
 
     fn sign_oph(&self, shingles: &[u64], out: &mut [u32]) {
         let k = self.k;
-        let mut filled = bitvec![0; k];
+        let mut filled = vec![0u64; k.div_ceil(64)];
         for &s in shingles {
             let x = mix64(s ^ self.seed);
             let bin = reduce((x >> 32) as u32, k);
-            let v = x as u32;
-            if v <= out[bin] {
-                out[bin] = v;
-            }
-            filled.set(bin, true);
+            let slot = &mut out[bin];
+            *slot = (*slot).min(x as u32);
+            filled[bin / 64] |= 1 << (bin % 64);
         }
-        if filled.all() {
+        let is_filled = |j: usize| filled[j / 64] & (1 << (j % 64)) != 0;
+        if filled.iter().map(|w| w.count_ones() as usize).sum::<usize>() == k {
             return;
         }
         // Optimal densification: every empty bin probes bins with its own
         // seeded sequence until it meets one that was filled by a shingle.
-        for bin in filled.iter_zeros() {
+        for bin in 0..k {
+            if is_filled(bin) {
+                continue;
+            }
             let mut attempt: u64 = 0;
             loop {
                 let key = ((bin as u64) << 32) | attempt;
                 let probe = mix64(self.seed ^ key.wrapping_mul(0x9e37_79b9_7f4a_7c15));
                 let j = reduce((probe >> 32) as u32, k);
-                if filled[j] {
+                if is_filled(j) {
                     out[bin] = out[j];
                     break;
                 }

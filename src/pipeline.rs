@@ -37,7 +37,6 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use xxhash_rust::xxh3::xxh3_128;
 
 use crate::align::{self, AlignConfig, Passage};
 use crate::cluster::{self, Cluster};
@@ -292,7 +291,7 @@ impl Progress for NoProgress {
 struct Scratch {
     tokenizer: Tokenizer,
     tokens: Vec<Token>,
-    hash_bytes: Vec<u8>,
+    hashes: Vec<u64>,
     shingles: Vec<u64>,
 }
 
@@ -481,9 +480,8 @@ fn sketch_one(
     hasher: &MinHasher,
     sig: &mut [u32],
 ) -> (DocSketch, Vec<u32>) {
-    s.tokenizer.tokenize(text, &mut s.tokens);
-    shingle::token_hash_bytes(&s.tokens, &mut s.hash_bytes);
-    shingle::shingles_of(&s.hash_bytes, config.shingle_size, &mut s.shingles);
+    s.tokenizer.token_hashes(text, &mut s.hashes);
+    shingle::shingles_of(&s.hashes, config.shingle_size, &mut s.shingles);
     if !sig.is_empty() {
         hasher.sign(&s.shingles, sig);
     }
@@ -491,7 +489,7 @@ fn sketch_one(
     if config.mode.reuse() {
         reuse::winnow(&s.shingles, config.winnow_window, &mut fingerprints);
     }
-    (DocSketch { words: s.tokens.len(), content: xxh3_128(&s.hash_bytes) }, fingerprints)
+    (DocSketch { words: s.hashes.len(), content: shingle::content_hash(&s.hashes) }, fingerprints)
 }
 
 /// Adds the pairs of exact copies. Only the first of a group of identical

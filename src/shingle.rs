@@ -11,6 +11,8 @@
 //! at least one) tokens has one shingle made of all its tokens, so short
 //! texts still compare.
 
+use xxhash_rust::xxh3::Xxh3;
+
 use crate::minhash::mix64;
 
 use crate::text::Token;
@@ -18,44 +20,42 @@ use crate::text::Token;
 /// The largest shingle size supported.
 pub const MAX_SHINGLE_SIZE: usize = 32;
 
-/// Writes the token hashes of `tokens` as consecutive little-endian bytes
-/// into `out` (cleared first): the input of [`shingles_of`], and of a hash of
-/// the whole normalised token sequence.
-pub fn token_hash_bytes(tokens: &[Token], out: &mut Vec<u8>) {
-    out.clear();
-    out.reserve(8 * tokens.len());
-    for t in tokens {
-        out.extend_from_slice(&t.hash.to_le_bytes());
+/// A hash of a whole normalised token sequence: xxh3-128 of the token
+/// hashes as consecutive little-endian bytes. Two documents with the same
+/// words (after normalisation) have the same content hash.
+pub fn content_hash(hashes: &[u64]) -> u128 {
+    let mut hasher = Xxh3::new();
+    let mut buf = [0u8; 8 * 256];
+    for chunk in hashes.chunks(256) {
+        for (out, h) in buf.chunks_exact_mut(8).zip(chunk) {
+            out.copy_from_slice(&h.to_le_bytes());
+        }
+        hasher.update(&buf[..8 * chunk.len()]);
     }
+    hasher.digest128()
 }
 
-/// Appends the fingerprint of every `n`-token window to `out` (cleared
-/// first), in text order, repeats included. `hash_bytes` holds the token
-/// hashes as [`token_hash_bytes`] writes them.
+/// Appends the fingerprint of every `n`-token window of the token hashes
+/// `hashes` to `out` (cleared first), in text order, repeats included.
 ///
 /// # Panics
 ///
 /// If `n` is 0 or above [`MAX_SHINGLE_SIZE`] (the config rejects both).
-pub fn shingles_of(hash_bytes: &[u8], n: usize, out: &mut Vec<u64>) {
+pub fn shingles_of(hashes: &[u64], n: usize, out: &mut Vec<u64>) {
     assert!((1..=MAX_SHINGLE_SIZE).contains(&n), "shingle size {n} out of range");
     out.clear();
-    let tokens = hash_bytes.len() / 8;
+    let tokens = hashes.len();
     if tokens == 0 {
         return;
     }
     let width = n.min(tokens);
-    let t = |i: usize| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&hash_bytes[8 * i..8 * i + 8]);
-        u64::from_le_bytes(b)
-    };
     // P^(width - 1): the weight of the token that leaves the window.
     let top = (1..width).fold(1u64, |acc, _| acc.wrapping_mul(P));
-    let mut h = (0..width).fold(0u64, |acc, i| acc.wrapping_mul(P).wrapping_add(t(i)));
+    let mut h = hashes[..width].iter().fold(0u64, |acc, &t| acc.wrapping_mul(P).wrapping_add(t));
     out.reserve(tokens - width + 1);
     out.push(mix64(h));
-    for i in width..tokens {
-        h = h.wrapping_sub(t(i - width).wrapping_mul(top)).wrapping_mul(P).wrapping_add(t(i));
+    for (&leaving, &entering) in hashes.iter().zip(&hashes[width..]) {
+        h = h.wrapping_sub(leaving.wrapping_mul(top)).wrapping_mul(P).wrapping_add(entering);
         out.push(mix64(h));
     }
 }
@@ -65,9 +65,8 @@ const P: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// [`shingles_of`] the hashes of `tokens`.
 pub fn shingles(tokens: &[Token], n: usize, out: &mut Vec<u64>) {
-    let mut bytes = Vec::new();
-    token_hash_bytes(tokens, &mut bytes);
-    shingles_of(&bytes, n, out);
+    let hashes: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
+    shingles_of(&hashes, n, out);
 }
 
 /// The set of shingle fingerprints of `tokens`: sorted, without repeats.
@@ -109,6 +108,15 @@ mod tests {
                 .map(|w| mix64(w.iter().fold(0u64, |acc, t| acc.wrapping_mul(P).wrapping_add(t.hash))))
                 .collect();
             assert_eq!(rolled, fresh, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn content_hash_is_xxh3_128_of_the_hash_bytes() {
+        for n in [0, 1, 255, 256, 257, 1000] {
+            let hashes: Vec<u64> = (0..n as u64).map(|i| mix64(i + 1)).collect();
+            let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
+            assert_eq!(content_hash(&hashes), xxhash_rust::xxh3::xxh3_128(&bytes), "n = {n}");
         }
     }
 
