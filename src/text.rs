@@ -13,10 +13,18 @@
 //! Thai, Lao, Khmer, Myanmar) fall back to one token per character, so their
 //! shingles are character n-grams instead of one giant token.
 //!
-//! ASCII is the common case and has a fast path: a chunk of text between
-//! white space that is pure ASCII is segmented by a direct implementation of
-//! the UAX #29 rules for ASCII (tested against `unicode-segmentation`); any
-//! other chunk goes through `unicode-segmentation` itself.
+//! Two fast paths implement the UAX #29 rules directly, and tests hold
+//! them to `unicode-segmentation`'s words:
+//! - ASCII: every byte is classified 64 at a time into bit masks (SSE2 on
+//!   x86-64), words are the runs of word bytes, and only the punctuation that
+//!   may join two words (`U.S`, `people's`, `3,000.5`) is looked at one by
+//!   one.
+//! - A chunk of text between white space that holds non-ASCII characters,
+//!   all of them Latin, Greek or Cyrillic letters or common typographic
+//!   punctuation (`’ “ ” — …`), goes through the same rules a character at a
+//!   time.
+//!
+//! Any other chunk goes through `unicode-segmentation` itself.
 
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 use unicode_segmentation::UnicodeSegmentation;
