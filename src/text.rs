@@ -98,7 +98,7 @@ impl Tokenizer {
             self.unicode_chunks.push((start, end));
             from = end;
         }
-        let (word_mask, special) = (&m.word, &m.special);
+        let (word_mask, under, lower) = (&m.word, &m.under, &m.lower);
         let mut chunks = self.unicode_chunks.iter().copied();
         let mut next_chunk = chunks.next();
         let blocks = word_mask.len();
@@ -119,12 +119,11 @@ impl Tokenizer {
                 mixed_chunk(&mut self.chars, &mut self.scratch, text, s, e, &mut emit);
                 next_chunk = chunks.next();
             }
-            let word = &bytes[start..end];
-            if !any_in_range(special, start, end) {
-                emit(start, end, xxh3_64(word));
-            } else if word.iter().any(u8::is_ascii_alphanumeric) {
-                // (A run of `_` alone is not a word: it holds no letter or digit.)
-                emit(start, end, hash_ascii_lower(word));
+            // A run of `_` alone is not a word (it holds no letter or digit);
+            // any other byte of a run is a letter or digit, or punctuation
+            // between two of them.
+            if !any_in_range(under, start, end) || bytes[start..end].iter().any(|&b| b != b'_') {
+                emit(start, end, xxh3_64(&lower[start..end]));
             }
             k = end / 64;
             if k >= blocks {
@@ -258,6 +257,7 @@ fn mixed_chunk(
             for c in text[s..e].chars() {
                 match c {
                     '\u{2018}' | '\u{2019}' => scratch.push('\''),
+                    c if c.is_ascii() => scratch.push(c.to_ascii_lowercase()),
                     c => scratch.extend(c.to_lowercase()),
                 }
             }
@@ -336,9 +336,9 @@ pub fn normalise_word(word: &str) -> String {
 fn hash_ascii_lower(word: &[u8]) -> u64 {
     let mut buf = [0u8; 32];
     if word.len() <= buf.len() {
-        for (d, &b) in buf.iter_mut().zip(word) {
-            *d = b.to_ascii_lowercase();
-        }
+        buf[..word.len()].copy_from_slice(word);
+        // All 32 bytes: a fixed-length loop the compiler vectorises.
+        buf.make_ascii_lowercase();
         xxh3_64(&buf[..word.len()])
     } else {
         xxh3_64(&word.to_ascii_lowercase())
@@ -352,35 +352,46 @@ struct Masks {
     /// Word bytes: `A-Z`, `a-z`, `0-9`, `_`; after [`Masks::join_words`],
     /// also the punctuation that joins two words.
     word: Vec<u64>,
-    /// Bytes that take a word off the fastest path: `A-Z` (the word is
-    /// lower-cased before hashing) and `_` (a word of `_` alone is none).
-    special: Vec<u64>,
+    /// `_` (a run of `_` alone is no word).
+    under: Vec<u64>,
     /// Punctuation that may join words: `:` `.` `'` `,` `;`.
     mid: Vec<u64>,
     /// ASCII white space (a word boundary whatever surrounds it).
     space: Vec<u64>,
     /// Bytes of multi-byte characters.
     high: Vec<u64>,
+    /// The text with `A-Z` lower-cased (and padded to whole blocks): words
+    /// hash from here.
+    lower: Vec<u8>,
 }
 
-/// The masks of one 64-byte block.
-#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+/// The masks of one 64-byte block, and its bytes lower-cased.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Block {
     word: u64,
-    special: u64,
+    under: u64,
     mid: u64,
     space: u64,
     high: u64,
+    lower: [u8; 64],
+}
+
+impl Default for Block {
+    fn default() -> Block {
+        Block { word: 0, under: 0, mid: 0, space: 0, high: 0, lower: [0; 64] }
+    }
 }
 
 impl Masks {
     /// Classifies every byte of `bytes`.
     fn classify(&mut self, bytes: &[u8]) {
         let blocks = bytes.len().div_ceil(64);
-        for v in [&mut self.word, &mut self.special, &mut self.mid, &mut self.space, &mut self.high] {
+        for v in [&mut self.word, &mut self.under, &mut self.mid, &mut self.space, &mut self.high] {
             v.clear();
             v.reserve(blocks);
         }
+        self.lower.clear();
+        self.lower.reserve(64 * blocks);
         let mut chunks = bytes.chunks_exact(64);
         for chunk in &mut chunks {
             self.push(classify_block(chunk.try_into().expect("64 bytes")));
@@ -395,7 +406,8 @@ impl Masks {
 
     fn push(&mut self, b: Block) {
         self.word.push(b.word);
-        self.special.push(b.special);
+        self.under.push(b.under);
+        self.lower.extend_from_slice(&b.lower);
         self.mid.push(b.mid);
         self.space.push(b.space);
         self.high.push(b.high);
@@ -466,7 +478,12 @@ fn classify_block_sse2(block: &[u8; 64]) -> Block {
         let digit = range(v, b'0', 10);
         let under = eq(b'_');
         out.word |= bits(_mm_or_si128(_mm_or_si128(letter, digit), under));
-        out.special |= bits(_mm_or_si128(under, range(v, b'A', 26)));
+        out.under |= bits(under);
+        let upper = range(v, b'A', 26);
+        let lower = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+        // SAFETY: the 16 bytes written lie inside `out.lower`, and `storeu`
+        // takes unaligned addresses.
+        unsafe { _mm_storeu_si128(out.lower.as_mut_ptr().add(16 * q).cast::<__m128i>(), lower) };
         out.mid |= bits(_mm_or_si128(
             _mm_or_si128(_mm_or_si128(eq(b':'), eq(b'.')), _mm_or_si128(eq(b'\''), eq(b','))),
             eq(b';'),
@@ -498,7 +515,8 @@ fn classify_block_scalar(block: &[u8; 64]) -> Block {
         let bit = 1u64 << i;
         let set = |mask: &mut u64, yes: bool| *mask |= if yes { bit } else { 0 };
         set(&mut out.word, b.is_ascii_alphanumeric() || b == b'_');
-        set(&mut out.special, b == b'_' || b.is_ascii_uppercase());
+        set(&mut out.under, b == b'_');
+        out.lower[i] = b.to_ascii_lowercase();
         set(&mut out.mid, matches!(b, b':' | b'.' | b'\'' | b',' | b';'));
         set(&mut out.space, matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c));
         set(&mut out.high, b >= 0x80);
