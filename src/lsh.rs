@@ -39,14 +39,29 @@ impl LshParams {
     /// `fp_weight * FP + fn_weight * FN`, where FP is the area under the
     /// S-curve below `threshold` and FN the area above it left uncovered.
     pub fn optimal(threshold: f64, k: usize, fp_weight: f64, fn_weight: f64) -> LshParams {
+        // Both areas by the trapezoid rule on fixed points. For one `rows`,
+        // `1 - P(s) = (1 - s^rows)^bands` is one more factor per band, so the
+        // whole table costs a multiplication per point and (bands, rows).
+        let below = trapezoid(0.0, threshold);
+        let above = trapezoid(threshold, 1.0);
         let mut best = (f64::INFINITY, LshParams { bands: 1, rows: k.max(1) });
-        for bands in 1..=k {
-            for rows in 1..=k / bands {
-                let p = LshParams { bands, rows };
-                let fp = integrate(|s| p.probability(s), 0.0, threshold);
-                let fnr = integrate(|s| 1.0 - p.probability(s), threshold, 1.0);
+        for rows in 1..=k {
+            let base = |points: &[(f64, f64)]| -> Vec<f64> {
+                points.iter().map(|&(s, _)| 1.0 - s.powi(rows as i32)).collect()
+            };
+            let (base_below, base_above) = (base(&below), base(&above));
+            let (mut miss_below, mut miss_above) = (base_below.clone(), base_above.clone());
+            for bands in 1..=k / rows {
+                if bands > 1 {
+                    miss_below.iter_mut().zip(&base_below).for_each(|(m, b)| *m *= b);
+                    miss_above.iter_mut().zip(&base_above).for_each(|(m, b)| *m *= b);
+                }
+                let fp: f64 = below.iter().zip(&miss_below).map(|(&(_, w), m)| w * (1.0 - m)).sum();
+                let fnr: f64 = above.iter().zip(&miss_above).map(|(&(_, w), m)| w * m).sum();
                 let err = fp_weight * fp + fn_weight * fnr;
-                if err < best.0 {
+                // Ties go to fewer bands, then fewer rows.
+                let p = LshParams { bands, rows };
+                if err < best.0 || (err == best.0 && (bands, rows) < (best.1.bands, best.1.rows)) {
                     best = (err, p);
                 }
             }
@@ -55,18 +70,20 @@ impl LshParams {
     }
 }
 
-/// Trapezoid rule with enough steps for the smooth S-curve.
-fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+/// The points and weights of the trapezoid rule on `[a, b]`, with enough
+/// steps for the smooth S-curve (none when `b <= a`).
+fn trapezoid(a: f64, b: f64) -> Vec<(f64, f64)> {
     const STEPS: usize = 200;
     if b <= a {
-        return 0.0;
+        return Vec::new();
     }
     let h = (b - a) / STEPS as f64;
-    let mut sum = 0.5 * (f(a) + f(b));
-    for i in 1..STEPS {
-        sum += f(a + i as f64 * h);
-    }
-    sum * h
+    (0..=STEPS)
+        .map(|i| {
+            let s = if i == STEPS { b } else { a + i as f64 * h };
+            (s, if i == 0 || i == STEPS { 0.5 * h } else { h })
+        })
+        .collect()
 }
 
 /// The key of band `band` of a signature: xxh3 of its `rows` values,
@@ -151,6 +168,42 @@ mod tests {
         // Values datasketch's _optimal_param gives for k = 128, equal weights.
         for &(t, b, r) in &[(0.5, 25, 5), (0.7, 14, 9), (0.8, 9, 13), (0.9, 5, 25)] {
             assert_eq!(LshParams::optimal(t, 128, 0.5, 0.5), LshParams { bands: b, rows: r }, "t={t}");
+        }
+    }
+
+    /// The areas by the trapezoid rule over `probability`, computed
+    /// directly for every `(bands, rows)`: the oracle of `optimal`.
+    fn optimal_directly(threshold: f64, k: usize, fp_weight: f64, fn_weight: f64) -> LshParams {
+        let integrate = |f: &dyn Fn(f64) -> f64, a: f64, b: f64| -> f64 {
+            trapezoid(a, b).iter().map(|&(s, w)| w * f(s)).sum()
+        };
+        let mut best = (f64::INFINITY, LshParams { bands: 1, rows: k });
+        for bands in 1..=k {
+            for rows in 1..=k / bands {
+                let p = LshParams { bands, rows };
+                let fp = integrate(&|s| p.probability(s), 0.0, threshold);
+                let fnr = integrate(&|s| 1.0 - p.probability(s), threshold, 1.0);
+                let err = fp_weight * fp + fn_weight * fnr;
+                if err < best.0 {
+                    best = (err, p);
+                }
+            }
+        }
+        best.1
+    }
+
+    #[test]
+    fn optimal_params_match_the_direct_computation() {
+        for k in [16, 64, 128, 200] {
+            for t in (1..20).map(|i| i as f64 * 0.05) {
+                for w in [0.5, 0.8, 0.95] {
+                    assert_eq!(
+                        LshParams::optimal(t, k, 1.0 - w, w),
+                        optimal_directly(t, k, 1.0 - w, w),
+                        "k={k} t={t} w={w}"
+                    );
+                }
+            }
         }
     }
 
