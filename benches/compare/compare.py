@@ -222,18 +222,21 @@ def cmd_bench(args):
         jobs = []
         for tool in tools:
             if tool == "datasketch":
-                jobs.append((tool, 1, None))
+                jobs.append((tool, 1, None, False))
             elif tool in ("rensa", "gaoya"):
-                jobs += [(tool, n, None) for n in threads]
+                jobs += [(tool, n, None, False) for n in threads]
             elif tool == "reprint":
-                jobs += [(tool, n, None) for n in threads]
-                jobs.append((tool, max(threads), bands))
+                jobs += [(tool, n, None, False) for n in threads]
+                # Scores only, like the peers: no passages aligned.
+                jobs += [(tool, n, None, True) for n in threads]
+                jobs.append((tool, max(threads), bands, False))
         default_banding = None
-        for tool, n, rb in jobs:
+        for tool, n, rb, scores_only in jobs:
             if rb is not None and default_banding == f"{rb}x{NUM_PERM // rb}":
                 continue  # reprint already chose the peers' banding
             name = f"{tool}" if rb is None else f"{tool} ({rb}x{NUM_PERM // rb})"
-            tag = f"{tool}-{T}-{n}" + ("" if rb is None else f"-b{rb}")
+            name += " --no-passages" if scores_only else ""
+            tag = f"{tool}-{T}-{n}" + ("" if rb is None else f"-b{rb}") + ("-np" if scores_only else "")
             pairs_file = os.path.join(out, tag + (".jsonl" if tool == "reprint" else ".tsv"))
             stages_file = os.path.join(out, tag + ".stages.json")
             env = dict(os.environ, RAYON_NUM_THREADS=str(n), OMP_NUM_THREADS=str(n),
@@ -243,6 +246,8 @@ def cmd_bench(args):
                        "--format", "jsonl", "--threads", str(n), "--timings", "-q", "-o", pairs_file]
                 if rb is not None:
                     cmd += ["--bands", str(rb), "--rows", str(NUM_PERM // rb)]
+                if scores_only:
+                    cmd.append("--no-passages")
             else:
                 cmd = [args.python, os.path.abspath(__file__), "run", tool, "--corpus", corpus,
                        "--threshold", str(T), "--bands", str(bands), "--out", pairs_file,
@@ -271,7 +276,7 @@ def cmd_bench(args):
             if best is None:
                 runs.append(dict(tool=name, T=T, threads=n, failed=True))
                 continue
-            if tool == "reprint" and rb is None:
+            if tool == "reprint" and rb is None and not scores_only:
                 default_banding = banding
             runs.append(dict(tool=name, T=T, threads=n, secs=best[0], kb=best[1], pairs_file=pairs_file,
                              stages=stages, banding=banding, failed=False))
