@@ -96,26 +96,45 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     if !args.params.quiet && docs.len() >= LONG_RUN_DOCUMENTS {
         bar.suspend(|| eprintln!("reprint: {}", plan(&docs, &config)));
     }
+    let format = args.format.format();
+    let target = args.output.as_deref();
+    let name = target.unwrap_or(Path::new("<stdout>"));
+    // JSON, JSONL and CSV are written as the pairs come, so memory holds one
+    // batch of pairs however many there are.
+    let (mut file, mut stdout);
+    let out: &mut (dyn Write + Send) = match target {
+        Some(path) => {
+            file = create(path)?;
+            &mut file
+        }
+        None => {
+            stdout = BufWriter::new(io::stdout());
+            &mut stdout
+        }
+    };
+    if let Some(mut streamer) = report::Streamer::new(&docs, format, out, name.to_path_buf()) {
+        let mut scan = with_pool(args.params.threads, || {
+            pipeline::scan_streaming(&docs, &config, &bar, &mut streamer)
+        })??;
+        bar.finish();
+        if !args.timings {
+            scan.stats.seconds = None;
+        }
+        let summary = streamer.finish(&scan, skipped, warnings)?;
+        if !args.params.quiet {
+            eprintln!("reprint: {summary}");
+        }
+        return Ok(exit_code(skipped, scan.stats.pairs > 0));
+    }
     let mut scan = with_pool(args.params.threads, || pipeline::scan_with_progress(&docs, &config, &bar))??;
     bar.finish();
     if !args.timings {
         scan.stats.seconds = None;
     }
     let report = Report::new(&docs, &scan, skipped, warnings);
-    let target = args.output.as_deref();
-    let written = match target {
-        Some(path) => {
-            let mut out = create(path)?;
-            report::write_with_documents(&report, &docs, args.format.format(), &mut out)
-                .and_then(|()| out.flush())
-        }
-        None => {
-            let mut out = io::stdout().lock();
-            report::write_with_documents(&report, &docs, args.format.format(), &mut out)
-                .and_then(|()| out.flush())
-        }
-    };
-    written.map_err(|e| Error::io(target.unwrap_or(Path::new("<stdout>")), e))?;
+    report::write_with_documents(&report, &docs, format, out)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io(name, e))?;
     if !args.params.quiet && (target.is_some() || !matches!(args.format, cli::FormatArg::Text)) {
         eprintln!("reprint: {}", report::terminal::summary(&report));
     }

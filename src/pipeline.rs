@@ -46,7 +46,7 @@ use crate::minhash::{self, MinHasher};
 use crate::reuse;
 use crate::shingle;
 use crate::source::Document;
-use crate::text::{Token, Tokenizer};
+use crate::text::Tokenizer;
 use crate::verify::Overlap;
 use crate::{DocId, Error};
 
@@ -290,10 +290,28 @@ impl Progress for NoProgress {
 #[derive(Default)]
 struct Scratch {
     tokenizer: Tokenizer,
-    tokens: Vec<Token>,
     hashes: Vec<u64>,
     shingles: Vec<u64>,
 }
+
+/// What a streamed scan returns once every pair went to its sink: a
+/// [`Scan`] without the pairs.
+#[derive(Clone, Debug)]
+pub struct ScanSummary {
+    /// Resolved settings.
+    pub params: Params,
+    /// One sketch per input document, in input order.
+    pub sketches: Vec<DocSketch>,
+    /// Clusters of the reported pairs, ordered by first member.
+    pub clusters: Vec<Cluster>,
+    /// Counts and timings.
+    pub stats: Stats,
+}
+
+/// Candidate pairs are verified and aligned this many at a time, and
+/// handed on before the next batch starts: memory holds one batch of
+/// pairs, however many the corpus has.
+const PAIR_BATCH: usize = 16_384;
 
 /// Scans `docs` for near-duplicate and partial-reuse pairs with `config`.
 pub fn scan(docs: &[Document], config: &Config) -> Result<Scan, Error> {
@@ -306,6 +324,41 @@ pub fn scan_with_progress(
     config: &Config,
     progress: &dyn Progress,
 ) -> Result<Scan, Error> {
+    struct Collect(Vec<Pair>);
+    impl PairSink for Collect {
+        fn begin(&mut self, _: &Params, _: &[DocSketch]) -> Result<(), Error> {
+            Ok(())
+        }
+        fn pairs(&mut self, batch: Vec<Pair>) -> Result<(), Error> {
+            self.0.extend(batch);
+            Ok(())
+        }
+    }
+    let mut pairs = Collect(Vec::new());
+    let ScanSummary { params, sketches, clusters, stats } =
+        scan_streaming(docs, config, progress, &mut pairs)?;
+    Ok(Scan { params, sketches, pairs: pairs.0, clusters, stats })
+}
+
+/// Where [`scan_streaming`] sends what it finds, as it finds it.
+pub trait PairSink {
+    /// Called once, after sketching and before any pair: the settings and
+    /// every document's sketch, for what a report writes before its pairs.
+    fn begin(&mut self, params: &Params, sketches: &[DocSketch]) -> Result<(), Error>;
+    /// The next batch of reported pairs, in `(a, b)` order.
+    fn pairs(&mut self, batch: Vec<Pair>) -> Result<(), Error>;
+}
+
+/// [`scan_with_progress`] that hands the reported pairs to `sink` in
+/// batches, in `(a, b)` order, as they are verified and aligned, instead of
+/// holding them all: memory stays bounded by the documents and one batch.
+/// An error from `sink` stops the scan and is returned.
+pub fn scan_streaming(
+    docs: &[Document],
+    config: &Config,
+    progress: &dyn Progress,
+    sink: &mut dyn PairSink,
+) -> Result<ScanSummary, Error> {
     let params = Params::resolve(config)?;
     if docs.len() >= u32::MAX as usize {
         return Err(Error::Other(format!("{} documents is more than one run can hold", docs.len())));
@@ -339,6 +392,7 @@ pub fn scan_with_progress(
     }
     let (sketches, fingerprints): (Vec<DocSketch>, Vec<Vec<u32>>) = sketched.into_iter().unzip();
     timings.sketch = clock.elapsed().as_secs_f64();
+    sink.begin(&params, &sketches)?;
 
     // 2. exact duplicates
     let clock = Instant::now();
@@ -425,40 +479,51 @@ pub fn scan_with_progress(
     stats.candidates = candidates.len();
     timings.reuse = clock.elapsed().as_secs_f64();
 
-    // 4. verify
-    let clock = Instant::now();
-    let overlaps = verify_pairs(docs, &candidates, params.shingle_size, progress);
-    let mut pairs: Vec<Pair> = candidates
-        .iter()
-        .zip(overlaps)
-        .filter_map(|(&(a, b), o)| {
-            let kind = if o.jaccard() >= params.threshold {
-                PairKind::NearDuplicate
-            } else if mode.reuse() && o.containment_a().max(o.containment_b()) >= config.min_containment {
-                // Kept only if the alignment finds a passage.
-                PairKind::Reuse
-            } else {
-                return None;
-            };
-            Some(Pair::new(a, b, kind, o.jaccard(), o.containment_a(), o.containment_b()))
-        })
-        .collect();
-    pairs = expand_exact_copies(pairs, &exact_pairs, params.max_bucket);
-    pairs.sort_by_key(|p| (p.a, p.b));
-    timings.verify = clock.elapsed().as_secs_f64();
-
-    // 5. align
-    let clock = Instant::now();
-    if config.passages {
-        align_pairs(docs, &mut pairs, &config.align, progress);
-        pairs.retain(|p| p.kind != PairKind::Reuse || !p.passages.is_empty());
+    // 4 and 5. verify and align, a batch of pairs at a time, in (a, b)
+    // order; exact copies stand in for the first of their group.
+    let pairs_to_do = expand_exact_copies(&candidates, &exact_pairs, params.max_bucket);
+    drop(candidates);
+    progress.stage("verify and align", pairs_to_do.len() as u64);
+    let mut duplicates: Vec<(DocId, DocId)> = Vec::new();
+    for batch in pairs_to_do.chunks(PAIR_BATCH) {
+        let clock = Instant::now();
+        let to_verify: Vec<(u32, u32)> = batch.iter().filter(|p| !p.exact).map(|p| (p.a, p.b)).collect();
+        let mut overlaps = verify_pairs(docs, &to_verify, params.shingle_size).into_iter();
+        let mut pairs: Vec<Pair> = batch
+            .iter()
+            .filter_map(|&ToDo { a, b, exact }| {
+                if exact {
+                    return Some(Pair::new(a, b, PairKind::Exact, 1.0, 1.0, 1.0));
+                }
+                let o = overlaps.next().expect("one overlap per pair verified");
+                let kind = if o.jaccard() >= params.threshold {
+                    PairKind::NearDuplicate
+                } else if mode.reuse() && o.containment_a().max(o.containment_b()) >= config.min_containment {
+                    // Kept only if the alignment finds a passage.
+                    PairKind::Reuse
+                } else {
+                    return None;
+                };
+                Some(Pair::new(a, b, kind, o.jaccard(), o.containment_a(), o.containment_b()))
+            })
+            .collect();
+        timings.verify += clock.elapsed().as_secs_f64();
+        let clock = Instant::now();
+        if config.passages {
+            align_pairs(docs, &mut pairs, &config.align);
+            pairs.retain(|p| p.kind != PairKind::Reuse || !p.passages.is_empty());
+        }
+        timings.align += clock.elapsed().as_secs_f64();
+        progress.advance(batch.len() as u64);
+        duplicates.extend(pairs.iter().filter(|p| p.kind != PairKind::Reuse).map(|p| (p.a, p.b)));
+        stats.pairs += pairs.len();
+        stats.budget_exhausted += pairs.iter().filter(|p| p.budget_exhausted).count();
+        sink.pairs(pairs)?;
     }
-    timings.align = clock.elapsed().as_secs_f64();
 
     // 6. cluster: duplicates only; partial reuse does not make a cluster.
     let clock = Instant::now();
     let words: Vec<usize> = sketches.iter().map(|s| s.words).collect();
-    let duplicates = pairs.iter().filter(|p| p.kind != PairKind::Reuse).map(|p| (p.a, p.b));
     let clusters = cluster::clusters(docs.len(), duplicates, &words, config.keep);
     timings.cluster = clock.elapsed().as_secs_f64();
 
@@ -466,11 +531,17 @@ pub fn scan_with_progress(
     stats.bytes = docs.iter().map(|d| d.text.len()).sum();
     stats.words = words.iter().sum();
     stats.exact_duplicates = exact_pairs.len();
-    stats.pairs = pairs.len();
     stats.clusters = clusters.len();
-    stats.budget_exhausted = pairs.iter().filter(|p| p.budget_exhausted).count();
     stats.seconds = Some(timings);
-    Ok(Scan { params, sketches, pairs, clusters, stats })
+    Ok(ScanSummary { params, sketches, clusters, stats })
+}
+
+/// A pair to verify and align: `a < b`, or an exact copy (scores known).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct ToDo {
+    a: u32,
+    b: u32,
+    exact: bool,
 }
 
 fn sketch_one(
@@ -492,13 +563,14 @@ fn sketch_one(
     (DocSketch { words: s.hashes.len(), content: shingle::content_hash(&s.hashes) }, fingerprints)
 }
 
-/// Adds the pairs of exact copies. Only the first of a group of identical
-/// documents went through LSH and the index; its copies have the same
-/// shingles, so every pair found for the first holds, with the same scores,
-/// for each copy, and the copies pair with each other. A group of more than
-/// `max_group` documents is only linked to its first document (a star),
-/// like an oversized LSH bucket: ten thousand copies stay linear.
-fn expand_exact_copies(found: Vec<Pair>, exact_pairs: &[(u32, u32)], max_group: usize) -> Vec<Pair> {
+/// The pairs to verify and align, sorted: every candidate, and the pairs
+/// of exact copies. Only the first of a group of identical documents went
+/// through LSH and the index; its copies have the same shingles, so every
+/// candidate found for the first is one for each copy too, and the copies
+/// pair with each other (exactly). A group of more than `max_group`
+/// documents is only linked to its first document (a star), like an
+/// oversized LSH bucket: ten thousand copies stay linear.
+fn expand_exact_copies(candidates: &[(u32, u32)], exact_pairs: &[(u32, u32)], max_group: usize) -> Vec<ToDo> {
     let mut copies: HashMap<u32, Vec<u32>> = HashMap::new();
     for &(first, copy) in exact_pairs {
         copies.entry(first).or_default().push(copy);
@@ -512,37 +584,29 @@ fn expand_exact_copies(found: Vec<Pair>, exact_pairs: &[(u32, u32)], max_group: 
         }
         m
     };
-    let mut out = Vec::with_capacity(found.len() + exact_pairs.len());
-    for p in found {
-        let (ma, mb) = (members(p.a.0), members(p.b.0));
+    let mut out = Vec::with_capacity(candidates.len() + exact_pairs.len());
+    for &(a, b) in candidates {
+        let (ma, mb) = (members(a), members(b));
         for &x in &ma {
             for &y in &mb {
-                let q = if x < y {
-                    Pair::new(x, y, p.kind, p.jaccard, p.containment_a, p.containment_b)
-                } else {
-                    Pair::new(y, x, p.kind, p.jaccard, p.containment_b, p.containment_a)
-                };
-                out.push(q);
+                out.push(ToDo { a: x.min(y), b: x.max(y), exact: false });
             }
         }
     }
-    let mut firsts: Vec<&u32> = copies.keys().collect();
-    firsts.sort_unstable();
-    for &first in firsts {
-        let group = &copies[&first];
-        out.extend(group.iter().map(|&c| Pair::new(first, c, PairKind::Exact, 1.0, 1.0, 1.0)));
+    for (&first, group) in &copies {
+        out.extend(group.iter().map(|&c| ToDo { a: first, b: c, exact: true }));
         if small(first) {
             for (i, &x) in group.iter().enumerate() {
-                out.extend(group[i + 1..].iter().map(|&y| Pair::new(x, y, PairKind::Exact, 1.0, 1.0, 1.0)));
+                out.extend(group[i + 1..].iter().map(|&y| ToDo { a: x, b: y, exact: true }));
             }
         }
     }
+    out.par_sort_unstable();
     out
 }
 
 /// Fills the passages of every pair (parallel over pairs).
-fn align_pairs(docs: &[Document], pairs: &mut [Pair], config: &AlignConfig, progress: &dyn Progress) {
-    progress.stage("align", pairs.len() as u64);
+fn align_pairs(docs: &[Document], pairs: &mut [Pair], config: &AlignConfig) {
     // Pairs are sorted by `a`, and each worker takes a run of them: keep the
     // tokens of the last `a` so that its run tokenises it once.
     pairs.par_iter_mut().for_each_init(
@@ -557,24 +621,25 @@ fn align_pairs(docs: &[Document], pairs: &mut [Pair], config: &AlignConfig, prog
             let alignment = align::align(a, ta, b, tb, config);
             pair.passages = alignment.passages;
             pair.budget_exhausted = alignment.budget_exhausted;
-            progress.advance(1);
         },
     );
 }
 
-/// Exact overlaps of `pairs` (sorted), in order. The shingle sets of the
-/// documents involved are rebuilt from their text once each.
-fn verify_pairs(docs: &[Document], pairs: &[(u32, u32)], n: usize, progress: &dyn Progress) -> Vec<Overlap> {
+/// Exact overlaps of `pairs`, in order. The shingle sets of the documents
+/// involved are rebuilt from their text once each.
+fn verify_pairs(docs: &[Document], pairs: &[(u32, u32)], n: usize) -> Vec<Overlap> {
     let mut needed: Vec<u32> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
     needed.par_sort_unstable();
     needed.dedup();
-    progress.stage("verify", (needed.len() + pairs.len()) as u64);
     let sets: Vec<Vec<u64>> = needed
         .par_iter()
         .map_init(Scratch::default, |s, &d| {
-            s.tokenizer.tokenize(&docs[d as usize].text, &mut s.tokens);
-            progress.advance(1);
-            shingle::shingle_set(&s.tokens, n)
+            s.tokenizer.token_hashes(&docs[d as usize].text, &mut s.hashes);
+            let mut set = Vec::new();
+            shingle::shingles_of(&s.hashes, n, &mut set);
+            set.sort_unstable();
+            set.dedup();
+            set
         })
         .collect();
     let set_of = |d: u32| -> &[u64] {
@@ -582,13 +647,7 @@ fn verify_pairs(docs: &[Document], pairs: &[(u32, u32)], n: usize, progress: &dy
             needed.binary_search(&d).unwrap_or_else(|_| unreachable!("document {d} was collected above"));
         &sets[at]
     };
-    pairs
-        .par_iter()
-        .map(|&(a, b)| {
-            progress.advance(1);
-            Overlap::of(set_of(a), set_of(b))
-        })
-        .collect()
+    pairs.par_iter().map(|&(a, b)| Overlap::of(set_of(a), set_of(b))).collect()
 }
 
 #[cfg(test)]

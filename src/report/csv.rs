@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use super::Report;
+use super::{PairEntry, Report};
 
 /// The header row.
 pub const COLUMNS: [&str; 8] =
@@ -14,9 +14,21 @@ pub const COLUMNS: [&str; 8] =
 
 /// Writes the pairs as CSV with a header row.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(out);
+    header(out)?;
+    rows(&report.pairs, out)
+}
+
+/// The header row alone.
+pub(super) fn header(out: &mut dyn Write) -> io::Result<()> {
+    let mut w = writer(out);
     w.write_record(COLUMNS)?;
-    for p in &report.pairs {
+    w.flush()
+}
+
+/// One row per pair, no header.
+pub(super) fn rows(pairs: &[PairEntry<'_>], out: &mut dyn Write) -> io::Result<()> {
+    let mut w = writer(out);
+    for p in pairs {
         let longest = p.passages.iter().map(|x| x.words).max().unwrap_or(0);
         w.write_record([
             p.a,
@@ -30,4 +42,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         ])?;
     }
     w.flush()
+}
+
+fn writer(out: &mut dyn Write) -> ::csv::Writer<&mut dyn Write> {
+    ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(out)
 }

@@ -51,3 +51,58 @@ pub fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     }
     line(out, "stats", &report.stats)
 }
+
+/// `value` pretty-printed as serde_json does, nested `depth` levels deep
+/// (every line after the first indented by two spaces per level). A JSON
+/// string never holds a raw line break, so indenting lines is safe.
+fn nested<T: Serialize>(value: &T, depth: usize) -> io::Result<String> {
+    let text = serde_json::to_string_pretty(value)?;
+    Ok(text.replace('\n', &format!("\n{}", "  ".repeat(depth))))
+}
+
+/// The start of a JSON report whose pairs follow one by one: the
+/// schema, params and documents, and the opening of `pairs`.
+pub(super) fn begin<P: Serialize, D: Serialize>(
+    out: &mut dyn Write,
+    params: &P,
+    documents: &D,
+) -> io::Result<()> {
+    write!(
+        out,
+        "{{\n  \"schema\": \"{SCHEMA}\",\n  \"params\": {},\n  \"documents\": {},\n  \"pairs\": [",
+        nested(params, 1)?,
+        nested(documents, 1)?
+    )
+}
+
+/// One pair of a report begun with [`begin`]; `first` for the first.
+pub(super) fn pair<T: Serialize>(out: &mut dyn Write, first: bool, pair: &T) -> io::Result<()> {
+    let sep = if first { "" } else { "," };
+    write!(out, "{sep}\n    {}", nested(pair, 2)?)
+}
+
+/// The end of a report begun with [`begin`], after `pairs` pairs.
+pub(super) fn end<C: Serialize, S: Serialize>(
+    out: &mut dyn Write,
+    pairs: usize,
+    clusters: &C,
+    stats: &S,
+) -> io::Result<()> {
+    let close = if pairs == 0 { "]" } else { "\n  ]" };
+    writeln!(
+        out,
+        "{close},\n  \"clusters\": {},\n  \"stats\": {}\n}}",
+        nested(clusters, 1)?,
+        nested(stats, 1)?
+    )
+}
+
+/// One JSONL line of `kind`.
+pub(super) fn write_line<T: Serialize>(out: &mut dyn Write, kind: &'static str, inner: &T) -> io::Result<()> {
+    line(out, kind, inner)
+}
+
+/// The params line of a JSONL report.
+pub(super) fn params_line<P: Serialize>(out: &mut dyn Write, params: &P) -> io::Result<()> {
+    line(out, "params", &ParamsLine { schema: SCHEMA, params })
+}

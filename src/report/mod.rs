@@ -24,8 +24,13 @@ pub mod terminal;
 
 use serde::Serialize;
 
+use std::io::Write;
+use std::path::PathBuf;
+
 use crate::align::Passage;
-use crate::pipeline::{Params, Scan, Stats};
+use crate::cluster::Cluster;
+use crate::error::Error;
+use crate::pipeline::{DocSketch, Pair, PairSink, Params, Scan, ScanSummary, Stats};
 use crate::source::Document;
 
 /// The schema name written into every JSON report.
@@ -111,47 +116,48 @@ impl<'a> Report<'a> {
     /// Builds the report of `scan` over `docs`. `skipped` and `warnings`
     /// count input problems.
     pub fn new(docs: &'a [Document], scan: &'a Scan, skipped: usize, warnings: usize) -> Report<'a> {
-        let id = |d: crate::DocId| docs[d.index()].id.as_str();
         Report {
             schema: SCHEMA,
             params: &scan.params,
-            documents: docs
-                .iter()
-                .zip(&scan.sketches)
-                .map(|(d, s)| DocumentEntry {
-                    id: &d.id,
-                    source: &d.origin,
-                    bytes: d.text.len(),
-                    words: s.words,
-                })
-                .collect(),
-            pairs: scan
-                .pairs
-                .iter()
-                .map(|p| PairEntry {
-                    a: id(p.a),
-                    b: id(p.b),
-                    kind: p.kind.name(),
-                    jaccard: p.jaccard,
-                    containment_a: p.containment_a,
-                    containment_b: p.containment_b,
-                    passages: &p.passages,
-                    budget_exhausted: p.budget_exhausted,
-                })
-                .collect(),
-            clusters: scan
-                .clusters
-                .iter()
-                .enumerate()
-                .map(|(i, c)| ClusterEntry {
-                    id: i,
-                    representative: id(c.representative),
-                    members: c.members.iter().map(|&m| id(m)).collect(),
-                })
-                .collect(),
+            documents: document_entries(docs, &scan.sketches),
+            pairs: scan.pairs.iter().map(|p| pair_entry(docs, p)).collect(),
+            clusters: cluster_entries(docs, &scan.clusters),
             stats: ReportStats { skipped, warnings, scan: &scan.stats },
         }
     }
+}
+
+fn document_entries<'a>(docs: &'a [Document], sketches: &[DocSketch]) -> Vec<DocumentEntry<'a>> {
+    docs.iter()
+        .zip(sketches)
+        .map(|(d, s)| DocumentEntry { id: &d.id, source: &d.origin, bytes: d.text.len(), words: s.words })
+        .collect()
+}
+
+fn pair_entry<'a>(docs: &'a [Document], p: &'a Pair) -> PairEntry<'a> {
+    PairEntry {
+        a: &docs[p.a.index()].id,
+        b: &docs[p.b.index()].id,
+        kind: p.kind.name(),
+        jaccard: p.jaccard,
+        containment_a: p.containment_a,
+        containment_b: p.containment_b,
+        passages: &p.passages,
+        budget_exhausted: p.budget_exhausted,
+    }
+}
+
+fn cluster_entries<'a>(docs: &'a [Document], clusters: &[Cluster]) -> Vec<ClusterEntry<'a>> {
+    let id = |d: crate::DocId| docs[d.index()].id.as_str();
+    clusters
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ClusterEntry {
+            id: i,
+            representative: id(c.representative),
+            members: c.members.iter().map(|&m| id(m)).collect(),
+        })
+        .collect()
 }
 
 impl<'a> Report<'a> {
@@ -214,5 +220,180 @@ pub fn write_with_documents(
         Format::Jsonl => json::write_lines(report, out),
         Format::Csv => csv::write(report, out),
         Format::Html => html::write(report, docs, out),
+    }
+}
+
+/// Writes a scan's report as its pairs arrive ([`PairSink`] of
+/// [`scan_streaming`](crate::pipeline::scan_streaming)), for the formats
+/// that allow it: JSON, JSONL and CSV. The bytes are those [`write`] gives
+/// for the whole scan.
+pub struct Streamer<'a> {
+    docs: &'a [Document],
+    format: Format,
+    out: &'a mut (dyn Write + Send),
+    /// Named in errors.
+    path: PathBuf,
+    kinds: terminal::KindCounts,
+}
+
+impl<'a> Streamer<'a> {
+    /// A writer of `format` into `out` (named `path` in errors), or `None`
+    /// for a format that needs every pair first (text, HTML).
+    pub fn new(
+        docs: &'a [Document],
+        format: Format,
+        out: &'a mut (dyn Write + Send),
+        path: PathBuf,
+    ) -> Option<Streamer<'a>> {
+        matches!(format, Format::Json | Format::Jsonl | Format::Csv).then_some(Streamer {
+            docs,
+            format,
+            out,
+            path,
+            kinds: terminal::KindCounts::default(),
+        })
+    }
+
+    fn io(&self, e: std::io::Error) -> Error {
+        Error::io(&self.path, e)
+    }
+
+    /// Writes what follows the pairs and flushes; returns the one-line
+    /// summary of the run (as [`terminal::summary`] gives it).
+    pub fn finish(self, scan: &ScanSummary, skipped: usize, warnings: usize) -> Result<String, Error> {
+        let clusters = cluster_entries(self.docs, &scan.clusters);
+        let stats = ReportStats { skipped, warnings, scan: &scan.stats };
+        let written = match self.format {
+            Format::Json => json::end(self.out, self.kinds.total(), &clusters, &stats),
+            Format::Jsonl => clusters
+                .iter()
+                .try_for_each(|c| json::write_line(self.out, "cluster", c))
+                .and_then(|()| json::write_line(self.out, "stats", &stats)),
+            _ => Ok(()),
+        };
+        written.and_then(|()| self.out.flush()).map_err(|e| Error::io(&self.path, e))?;
+        Ok(terminal::summary_of(&stats, &self.kinds, clusters.len()))
+    }
+}
+
+impl PairSink for Streamer<'_> {
+    fn begin(&mut self, params: &Params, sketches: &[DocSketch]) -> Result<(), Error> {
+        let documents = document_entries(self.docs, sketches);
+        let written = match self.format {
+            Format::Json => json::begin(self.out, params, &documents),
+            Format::Jsonl => json::params_line(self.out, params)
+                .and_then(|()| documents.iter().try_for_each(|d| json::write_line(self.out, "document", d))),
+            _ => csv::header(self.out),
+        };
+        written.map_err(|e| self.io(e))
+    }
+
+    fn pairs(&mut self, batch: Vec<Pair>) -> Result<(), Error> {
+        let entries: Vec<PairEntry<'_>> = batch.iter().map(|p| pair_entry(self.docs, p)).collect();
+        let mut written = Ok(());
+        match self.format {
+            Format::Json => {
+                for e in &entries {
+                    let first = self.kinds.total() == 0;
+                    self.kinds.add(e.kind);
+                    written = written.and_then(|()| json::pair(self.out, first, e));
+                }
+            }
+            Format::Jsonl => {
+                for e in &entries {
+                    self.kinds.add(e.kind);
+                    written = written.and_then(|()| json::write_line(self.out, "pair", e));
+                }
+            }
+            _ => {
+                entries.iter().for_each(|e| self.kinds.add(e.kind));
+                written = csv::rows(&entries, self.out);
+            }
+        }
+        written.map_err(|e| self.io(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline;
+
+    /// A few documents with an exact copy, a near-duplicate and an excerpt.
+    fn docs() -> Vec<Document> {
+        let words = |seed: u64, n: usize| -> String {
+            let mut x = seed;
+            (0..n)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    format!("w{}", (x >> 40) % 5000)
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let base = words(1, 300);
+        let mut near = base.clone();
+        near.push_str(" and a few more words at the end");
+        let excerpt = format!("{} {} {}", words(2, 200), &base[..600], words(3, 200));
+        vec![
+            Document::new("base", base.clone()),
+            Document::new("other", words(4, 250)),
+            Document::new("copy", base),
+            Document::new("near \"quoted\"", near),
+            Document::new("excerpt", excerpt),
+        ]
+    }
+
+    /// Streaming gives the bytes of the whole report, whatever the batches.
+    #[test]
+    fn streamed_reports_equal_whole_ones() {
+        let docs = docs();
+        let config = crate::Config::default();
+        let scan = pipeline::scan(&docs, &config).unwrap();
+        assert!(scan.pairs.len() >= 3, "{:?}", scan.pairs);
+        for format in [Format::Json, Format::Jsonl, Format::Csv] {
+            let mut whole = Vec::new();
+            write(&Report::new(&docs, &scan, 1, 2), format, &mut whole).unwrap();
+            for batch in [1, 2, 100] {
+                let mut streamed = Vec::new();
+                let mut s = Streamer::new(&docs, format, &mut streamed, "out".into()).unwrap();
+                s.begin(&scan.params, &scan.sketches).unwrap();
+                for chunk in scan.pairs.chunks(batch) {
+                    s.pairs(chunk.to_vec()).unwrap();
+                }
+                let summary = ScanSummary {
+                    params: scan.params.clone(),
+                    sketches: scan.sketches.clone(),
+                    clusters: scan.clusters.clone(),
+                    stats: scan.stats.clone(),
+                };
+                let line = s.finish(&summary, 1, 2).unwrap();
+                assert_eq!(line, terminal::summary(&Report::new(&docs, &scan, 1, 2)));
+                assert_eq!(String::from_utf8(streamed).unwrap(), String::from_utf8(whole.clone()).unwrap());
+            }
+        }
+        // Text and HTML need every pair first.
+        assert!(Streamer::new(&docs, Format::Text, &mut Vec::new(), "out".into()).is_none());
+    }
+
+    /// With no pair at all the JSON still matches.
+    #[test]
+    fn streamed_json_without_pairs() {
+        let docs = vec![Document::new("a", "one two three four five six"), Document::new("b", "")];
+        let scan = pipeline::scan(&docs, &crate::Config::default()).unwrap();
+        assert!(scan.pairs.is_empty());
+        let mut whole = Vec::new();
+        write(&Report::new(&docs, &scan, 0, 0), Format::Json, &mut whole).unwrap();
+        let mut streamed = Vec::new();
+        let mut s = Streamer::new(&docs, Format::Json, &mut streamed, "out".into()).unwrap();
+        s.begin(&scan.params, &scan.sketches).unwrap();
+        let summary = ScanSummary {
+            params: scan.params.clone(),
+            sketches: scan.sketches.clone(),
+            clusters: scan.clusters.clone(),
+            stats: scan.stats.clone(),
+        };
+        s.finish(&summary, 0, 0).unwrap();
+        assert_eq!(String::from_utf8(streamed).unwrap(), String::from_utf8(whole).unwrap());
     }
 }

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use super::Report;
+use super::{Report, ReportStats};
 
 /// Whether `c` must not reach a terminal raw: a control character (C0, DEL,
 /// C1), a bidirectional embedding, override, isolate or mark, or a line or
@@ -45,30 +45,48 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 
 /// A one-line summary of the run, as printed at the end.
 pub fn summary(report: &Report<'_>) -> String {
-    let s = &report.stats;
-    let mut kinds: Vec<(&str, usize)> = Vec::new();
-    for p in &report.pairs {
-        match kinds.iter_mut().find(|(k, _)| *k == p.kind) {
+    let mut kinds = KindCounts::default();
+    report.pairs.iter().for_each(|p| kinds.add(p.kind));
+    summary_of(&report.stats, &kinds, report.clusters.len())
+}
+
+/// How many pairs of each kind, in order of first appearance.
+#[derive(Clone, Debug, Default)]
+pub struct KindCounts(Vec<(&'static str, usize)>);
+
+impl KindCounts {
+    /// Counts one pair of `kind`.
+    pub fn add(&mut self, kind: &'static str) {
+        match self.0.iter_mut().find(|(k, _)| *k == kind) {
             Some((_, n)) => *n += 1,
-            None => kinds.push((p.kind, 1)),
+            None => self.0.push((kind, 1)),
         }
     }
-    let kinds = if kinds.is_empty() {
+
+    /// Pairs counted.
+    pub fn total(&self) -> usize {
+        self.0.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// [`summary`] from the counts alone (for a report written as it went).
+pub fn summary_of(stats: &ReportStats<'_>, kinds: &KindCounts, clusters: usize) -> String {
+    let detail = if kinds.0.is_empty() {
         String::new()
     } else {
-        let parts: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let parts: Vec<String> = kinds.0.iter().map(|(k, n)| format!("{n} {k}")).collect();
         format!(" ({})", parts.join(", "))
     };
     format!(
         "{} documents ({} bytes, {} words, {} empty, {} skipped): {} pairs{}, {} clusters",
-        s.scan.documents,
-        s.scan.bytes,
-        s.scan.words,
-        s.scan.empty_documents,
-        s.skipped,
-        report.pairs.len(),
-        kinds,
-        report.clusters.len()
+        stats.scan.documents,
+        stats.scan.bytes,
+        stats.scan.words,
+        stats.scan.empty_documents,
+        stats.skipped,
+        kinds.total(),
+        detail,
+        clusters
     )
 }
 
