@@ -76,6 +76,17 @@ fn stages(c: &mut Criterion) {
             assert_eq!(n, total_tokens);
         })
     });
+    g.bench_function("tokenize/hashes", |b| {
+        let mut out = Vec::new();
+        b.iter(|| {
+            let mut n = 0;
+            for d in &docs {
+                tokenizer.token_hashes(&d.text, &mut out);
+                n += out.len();
+            }
+            assert_eq!(n, total_tokens);
+        })
+    });
     g.bench_function("shingle", |b| {
         let mut out = Vec::new();
         b.iter(|| {
@@ -141,15 +152,21 @@ fn stages(c: &mut Criterion) {
 fn end_to_end(c: &mut Criterion) {
     let (path, docs, bytes) = load();
     let near = Config { mode: Mode::Near, ..Config::default() };
+    // Scores only, as issue #2 specifies the near-duplicate scan and as the
+    // peers of benches/compare report.
+    let scores = Config { passages: false, ..near.clone() };
     let all = Config::default();
     let expected_near = pipeline::scan(&docs, &near).expect("scan").pairs.len();
     let expected_all = pipeline::scan(&docs, &all).expect("scan").pairs.len();
     assert!(expected_all > expected_near && expected_near > 0);
+    assert_eq!(pipeline::scan(&docs, &scores).expect("scan").pairs.len(), expected_near);
     drop(docs);
     let mut g = c.benchmark_group("end_to_end");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes));
-    for (name, config, expected) in [("near", &near, expected_near), ("all", &all, expected_all)] {
+    for (name, config, expected) in
+        [("near-scores", &scores, expected_near), ("near", &near, expected_near), ("all", &all, expected_all)]
+    {
         for threads in [1, 2] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
             g.bench_function(BenchmarkId::new(format!("read+scan/{name}"), threads), |b| {
