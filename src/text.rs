@@ -365,21 +365,14 @@ struct Masks {
     lower: Vec<u8>,
 }
 
-/// The masks of one 64-byte block, and its bytes lower-cased.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The masks of one 64-byte block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Block {
     word: u64,
     under: u64,
     mid: u64,
     space: u64,
     high: u64,
-    lower: [u8; 64],
-}
-
-impl Default for Block {
-    fn default() -> Block {
-        Block { word: 0, under: 0, mid: 0, space: 0, high: 0, lower: [0; 64] }
-    }
 }
 
 impl Masks {
@@ -390,24 +383,32 @@ impl Masks {
             v.clear();
             v.reserve(blocks);
         }
-        self.lower.clear();
-        self.lower.reserve(64 * blocks);
+        // `lower` keeps its length between texts (only its first blocks are
+        // read), so it is written once per byte, never cleared.
+        let mut lower_buf = std::mem::take(&mut self.lower);
+        if lower_buf.len() < 64 * blocks {
+            lower_buf.resize(64 * blocks, 0);
+        }
+        let mut lower = lower_buf.chunks_exact_mut(64);
         let mut chunks = bytes.chunks_exact(64);
-        for chunk in &mut chunks {
-            self.push(classify_block(chunk.try_into().expect("64 bytes")));
+        for (chunk, lower) in (&mut chunks).zip(&mut lower) {
+            let b = classify_block(chunk.try_into().expect("64 bytes"), lower.try_into().expect("64 bytes"));
+            self.push(b);
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
             let mut last = [0u8; 64];
             last[..rest.len()].copy_from_slice(rest);
-            self.push(classify_block(&last));
+            let lower = lower.next().expect("a block for the rest").try_into().expect("64 bytes");
+            let b = classify_block(&last, lower);
+            self.push(b);
         }
+        self.lower = lower_buf;
     }
 
     fn push(&mut self, b: Block) {
         self.word.push(b.word);
         self.under.push(b.under);
-        self.lower.extend_from_slice(&b.lower);
         self.mid.push(b.mid);
         self.space.push(b.space);
         self.high.push(b.high);
@@ -456,16 +457,17 @@ impl Masks {
     }
 }
 
-/// Classifies a block of 64 bytes with SSE2.
+/// Classifies a block of 64 bytes with SSE2, and writes it lower-cased
+/// into `lower`.
 #[cfg(target_arch = "x86_64")]
-fn classify_block(block: &[u8; 64]) -> Block {
+fn classify_block(block: &[u8; 64], lower: &mut [u8; 64]) -> Block {
     // SAFETY: SSE2 is part of x86-64: every CPU this code runs on has it.
-    unsafe { classify_block_sse2(block) }
+    unsafe { classify_block_sse2(block, lower) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-fn classify_block_sse2(block: &[u8; 64]) -> Block {
+fn classify_block_sse2(block: &[u8; 64], lower_out: &mut [u8; 64]) -> Block {
     use std::arch::x86_64::*;
     let mut out = Block::default();
     for q in 0..4 {
@@ -481,9 +483,9 @@ fn classify_block_sse2(block: &[u8; 64]) -> Block {
         out.under |= bits(under);
         let upper = range(v, b'A', 26);
         let lower = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
-        // SAFETY: the 16 bytes written lie inside `out.lower`, and `storeu`
+        // SAFETY: the 16 bytes written lie inside `lower_out`, and `storeu`
         // takes unaligned addresses.
-        unsafe { _mm_storeu_si128(out.lower.as_mut_ptr().add(16 * q).cast::<__m128i>(), lower) };
+        unsafe { _mm_storeu_si128(lower_out.as_mut_ptr().add(16 * q).cast::<__m128i>(), lower) };
         out.mid |= bits(_mm_or_si128(
             _mm_or_si128(_mm_or_si128(eq(b':'), eq(b'.')), _mm_or_si128(eq(b'\''), eq(b','))),
             eq(b';'),
@@ -509,14 +511,14 @@ fn range(v: std::arch::x86_64::__m128i, lo: u8, len: u8) -> std::arch::x86_64::_
 
 /// Classifies a block of 64 bytes, a byte at a time.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn classify_block_scalar(block: &[u8; 64]) -> Block {
+fn classify_block_scalar(block: &[u8; 64], lower: &mut [u8; 64]) -> Block {
     let mut out = Block::default();
     for (i, &b) in block.iter().enumerate() {
         let bit = 1u64 << i;
         let set = |mask: &mut u64, yes: bool| *mask |= if yes { bit } else { 0 };
         set(&mut out.word, b.is_ascii_alphanumeric() || b == b'_');
         set(&mut out.under, b == b'_');
-        out.lower[i] = b.to_ascii_lowercase();
+        lower[i] = b.to_ascii_lowercase();
         set(&mut out.mid, matches!(b, b':' | b'.' | b'\'' | b',' | b';'));
         set(&mut out.space, matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c));
         set(&mut out.high, b >= 0x80);
@@ -525,8 +527,8 @@ fn classify_block_scalar(block: &[u8; 64]) -> Block {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn classify_block(block: &[u8; 64]) -> Block {
-    classify_block_scalar(block)
+fn classify_block(block: &[u8; 64], lower: &mut [u8; 64]) -> Block {
+    classify_block_scalar(block, lower)
 }
 
 /// The first set bit at or after `from`.
@@ -753,7 +755,9 @@ mod tests {
             let mut bytes = [0u8; 64];
             bytes[..32].copy_from_slice(&block);
             bytes[32..].copy_from_slice(&other);
-            prop_assert_eq!(classify_block(&bytes), classify_block_scalar(&bytes));
+            let (mut lower, mut lower_scalar) = ([0u8; 64], [1u8; 64]);
+            prop_assert_eq!(classify_block(&bytes, &mut lower), classify_block_scalar(&bytes, &mut lower_scalar));
+            prop_assert_eq!(lower, lower_scalar);
         }
 
         /// Spans are in bounds, on character boundaries, ordered, and cover
