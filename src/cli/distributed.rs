@@ -200,16 +200,7 @@ pub fn run_align_pairs(args: AlignPairsArgs) -> Result<u8, Error> {
         let Some(p) = distributed::score_pair(&pair.a.text, &pair.b.text, &config, &mut tokenizer) else {
             continue;
         };
-        let entry = PairEntry {
-            a: &a_id,
-            b: &b_id,
-            kind: p.kind.name(),
-            jaccard: p.jaccard,
-            containment_a: p.containment_a,
-            containment_b: p.containment_b,
-            passages: &p.passages,
-            budget_exhausted: p.budget_exhausted,
-        };
+        let entry = PairEntry::new(&a_id, &b_id, &p);
         serde_json::to_writer(&mut out, &Tagged { kind: "pair", pair: entry })
             .map_err(|e| stdout_err(e.into()))?;
         out.write_all(b"\n").map_err(stdout_err)?;

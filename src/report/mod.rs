@@ -135,15 +135,22 @@ fn document_entries<'a>(docs: &'a [Document], sketches: &[DocSketch]) -> Vec<Doc
 }
 
 fn pair_entry<'a>(docs: &'a [Document], p: &'a Pair) -> PairEntry<'a> {
-    PairEntry {
-        a: &docs[p.a.index()].id,
-        b: &docs[p.b.index()].id,
-        kind: p.kind.name(),
-        jaccard: p.jaccard,
-        containment_a: p.containment_a,
-        containment_b: p.containment_b,
-        passages: &p.passages,
-        budget_exhausted: p.budget_exhausted,
+    PairEntry::new(&docs[p.a.index()].id, &docs[p.b.index()].id, p)
+}
+
+impl<'a> PairEntry<'a> {
+    /// The entry of `pair`, whose documents have ids `a` and `b`.
+    pub fn new(a: &'a str, b: &'a str, pair: &'a Pair) -> PairEntry<'a> {
+        PairEntry {
+            a,
+            b,
+            kind: pair.kind.name(),
+            jaccard: pair.jaccard,
+            containment_a: pair.containment_a,
+            containment_b: pair.containment_b,
+            passages: &pair.passages,
+            budget_exhausted: pair.budget_exhausted,
+        }
     }
 }
 
