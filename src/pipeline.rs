@@ -483,7 +483,7 @@ pub fn scan_streaming(
     // order; exact copies stand in for the first of their group.
     let pairs_to_do = expand_exact_copies(&candidates, &exact_pairs, params.max_bucket);
     drop(candidates);
-    progress.stage("verify and align", pairs_to_do.len() as u64);
+    progress.stage("pairs", pairs_to_do.len() as u64);
     let mut duplicates: Vec<(DocId, DocId)> = Vec::new();
     for batch in pairs_to_do.chunks(PAIR_BATCH) {
         let clock = Instant::now();
