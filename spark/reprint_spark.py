@@ -68,6 +68,28 @@ LINE_MASK = (1 << FILE_SHIFT) - 1
 BROADCAST_ROWS = 2_000_000
 
 
+# The pairs of one LSH bucket `m` (document numbers, sorted), as
+# lsh::band_pairs makes them: all pairs up to max_bucket members, else the
+# first member with each other and each member with its neighbour.
+# (Spark SQL: m[i] counts from 0, slice() from 1.)
+BUCKET_PAIRS = """
+CASE WHEN size(m) <= %(max_bucket)d THEN
+  flatten(transform(sequence(0, size(m) - 2),
+    i -> transform(slice(m, i + 2, size(m) - i - 1), y -> named_struct('a', m[i], 'b', y))))
+ELSE concat(
+  transform(slice(m, 2, size(m) - 1), y -> named_struct('a', m[0], 'b', y)),
+  transform(filter(sequence(1, size(m) - 1), x -> x >= 2), x -> named_struct('a', m[x - 1], 'b', m[x])))
+END
+"""
+# All pairs of the holders `m` of one fingerprint (structs idx, nfp sorted
+# by idx), each with the smaller fingerprint count of the two.
+HOLDER_PAIRS = """
+flatten(transform(sequence(0, size(m) - 2),
+  i -> transform(slice(m, i + 2, size(m) - i - 1),
+    y -> named_struct('a', m[i].idx, 'b', y.idx, 'n', least(m[i].nfp, y.nfp)))))
+"""
+
+
 class InputError(Exception):
     """Bad input: the message names the file."""
 
@@ -409,11 +431,20 @@ def main(argv):
     parser.add_argument("--partitions", type=int, default=0, help="partitions of the documents")
     parser.add_argument("--parquet", action="store_true", help="also write Parquet")
     parser.add_argument("--keep", choices=["first", "longest"], default="first")
+    parser.add_argument("--explain", action="store_true", help="print the physical plans of the candidate and align steps")
     parser.add_argument("--log-level", default="WARN", help="Spark's log level once started (INFO shows every stage)")
     parser.add_argument("reprint_args", nargs="*", help="reprint scan flags (after --)")
     args = parser.parse_args(argv)
     flags = list(args.reprint_args)
-    if args.keep == "longest":
+    # --keep may come before or after `--`; the clusters here honour either.
+    for i, flag in enumerate(flags):
+        if flag == "--keep" and i + 1 < len(flags):
+            args.keep = flags[i + 1]
+        elif flag.startswith("--keep="):
+            args.keep = flag.split("=", 1)[1]
+    if args.keep not in ("first", "longest"):
+        parser.error("--keep must be first or longest, not %r" % args.keep)
+    if args.keep == "longest" and "--keep" not in flags and "--keep=longest" not in flags:
         flags += ["--keep", "longest"]
 
     # The settings, and the hash every record must carry (before Spark
@@ -540,44 +571,40 @@ def main(argv):
         F.col("x.idx").alias("a"), F.col("y.idx").alias("b")
     )
 
-    # 4. LSH buckets, in Spark SQL.
+    # 4. LSH buckets, in Spark SQL: a window counts each (band, key) bucket,
+    # and each bucket of two or more is collected, sorted, and turned into
+    # pairs by BUCKET_PAIRS (no self-join, one shuffle of the keys).
     step("candidates")
     keys = firsts.select("idx", F.posexplode("bands").alias("band", "key"))
-    bucket = Window.partitionBy("band", "key")
-    sized = keys.withColumn("size", F.count("*").over(bucket)).where("size >= 2")
-    small = sized.where("size <= %d" % max_bucket).select("band", "key", "idx")
-    x, y = small.alias("x"), small.alias("y")
-    lsh_small = x.join(
-        y, (F.col("x.band") == F.col("y.band")) & (F.col("x.key") == F.col("y.key")) & (F.col("x.idx") < F.col("y.idx"))
-    ).select(F.col("x.idx").alias("a"), F.col("y.idx").alias("b"))
-    big = (
-        sized.where("size > %d" % max_bucket)
-        .withColumn("first", F.min("idx").over(bucket))
-        .withColumn("prev", F.lag("idx").over(bucket.orderBy("idx")))
+    buckets = (
+        keys.withColumn("size", F.count("*").over(Window.partitionBy("band", "key")))
+        .where("size >= 2")
+        .groupBy("band", "key")
+        .agg(F.array_sort(F.collect_list("idx")).alias("m"))
     )
-    lsh_star = big.where("idx != first").select(F.col("first").alias("a"), F.col("idx").alias("b"))
-    lsh_chain = big.where("prev is not null and prev != first").select(F.col("prev").alias("a"), F.col("idx").alias("b"))
+    lsh = buckets.select(F.explode(F.expr(BUCKET_PAIRS % {"max_bucket": max_bucket})).alias("p")).select("p.a", "p.b")
 
-    # 5. reuse: shared fingerprints held by 2..max_df documents.
-    fps = firsts.select("idx", F.explode("fingerprints").alias("fp"))
-    by_fp = Window.partitionBy("fp")
-    held = fps.withColumn("df", F.count("*").over(by_fp)).where((F.col("df") >= 2) & (F.col("df") <= max_df))
-    held = held.select("fp", "idx")
-    x, y = held.alias("x"), held.alias("y")
+    # 5. reuse: shared fingerprints held by 2..max_df documents; each pair
+    # carries the smaller fingerprint count of its two documents, for the
+    # min_containment cut.
+    fps = firsts.select("idx", "nfp", F.explode("fingerprints").alias("fp"))
+    held = (
+        fps.withColumn("df", F.count("*").over(Window.partitionBy("fp")))
+        .where((F.col("df") >= 2) & (F.col("df") <= max_df))
+        .groupBy("fp")
+        .agg(F.array_sort(F.collect_list(F.struct("idx", "nfp"))).alias("m"))
+    )
     shared = (
-        x.join(y, (F.col("x.fp") == F.col("y.fp")) & (F.col("x.idx") < F.col("y.idx")))
-        .groupBy(F.col("x.idx").alias("a"), F.col("y.idx").alias("b"))
+        held.select(F.explode(F.expr(HOLDER_PAIRS)).alias("p"))
+        .groupBy("p.a", "p.b", "p.n")
         .agg(F.count("*").alias("shared"))
         .where(F.col("shared") >= min_shared)
     )
     if fraction > 0:
-        counts = firsts.select("idx", "nfp")
-        shared = (
-            shared.join(counts.withColumnRenamed("idx", "a").withColumnRenamed("nfp", "na"), "a")
-            .join(counts.withColumnRenamed("idx", "b").withColumnRenamed("nfp", "nb"), "b")
-            .where(F.col("shared") >= F.ceil(F.lit(fraction) * F.least("na", "nb")))
-        )
-    candidates = lsh_small.union(lsh_star).union(lsh_chain).union(shared.select("a", "b")).distinct().cache()
+        shared = shared.where(F.col("shared") >= F.ceil(F.lit(fraction) * F.col("n")))
+    candidates = lsh.union(shared.select("a", "b")).distinct().cache()
+    if args.explain:
+        candidates.explain()
     n_candidates = candidates.count()
 
     # 6. copies inherit the pairs of their first; exact pairs are added;
@@ -607,6 +634,8 @@ def main(argv):
         for (a, b), p, line in filter_partition(align_cmd, items, lambda out: (out["a"], out["b"])):
             yield (a, b, p["kind"], line)
 
+    if args.explain:
+        joined.explain()
     found = spark.createDataFrame(
         joined.rdd.mapPartitions(align_partition), "a long, b long, kind string, line string"
     ).cache()

@@ -10,6 +10,7 @@
 #   copies         the seeds plus exact copies (a group under max_bucket and
 #                  one over it) and near-duplicates that overfill LSH buckets;
 #   gen            a generated corpus of SPARK_GEN_DOCS documents;
+#   gen-contained  the same with --min-containment 0.2 --keep longest;
 # and that a missing input file and a missing column are clear errors.
 # Prints `spark: N passed, M failed`; exits 1 on any failure.
 #
@@ -103,7 +104,7 @@ if [ "$docs" -gt 0 ]; then
         python3 benches/gen_corpus.py --docs "$docs" --seed 1 --out "$work/gen$docs" >/dev/null
     fi
     cp "$work/gen$docs/corpus.jsonl" "$work/gen.jsonl"
-    corpora+=(gen)
+    corpora+=(gen gen-contained)
 fi
 
 passed=0
@@ -120,22 +121,31 @@ submit() { # LOG ARGS...: runs the job, its output (the driver's and Spark's) to
 
 for name in "${corpora[@]}"; do
     input=$work/$name.jsonl
+    scan_input=$input # scan reads the JSONL form of every corpus
     job_args=()
+    flags=() # scan flags, given to both
     want_code=0
     case $name in
         seeds) job_args=(--parquet) ;;
-        seeds-parquet) input=$work/seeds.parquet; job_args=(--id-field doc_id --text-field body) ;;
+        seeds-parquet)
+            input=$work/seeds.parquet
+            scan_input=$work/seeds.jsonl
+            job_args=(--id-field doc_id --text-field body)
+            ;;
         bad) want_code=2 ;;
+        gen-contained)
+            input=$work/gen.jsonl
+            scan_input=$input
+            flags=(--min-containment 0.2 --keep longest)
+            ;;
     esac
-    # scan reads the JSONL form of every corpus.
-    scan_input=$input
-    [ "$name" = seeds-parquet ] && scan_input=$work/seeds.jsonl
     start=$(date +%s.%N)
     set +e
-    "$reprint" scan "$scan_input" --format jsonl -q -o "$work/$name.scan.jsonl" 2>"$work/$name.scan.log"
+    "$reprint" scan "$scan_input" --format jsonl -q -o "$work/$name.scan.jsonl" "${flags[@]}" 2>"$work/$name.scan.log"
     scan_code=$?
     middle=$(date +%s.%N)
-    submit "$work/$name.spark.log" --input "$input" --output "$work/$name.out" --reprint "$reprint" "${job_args[@]}"
+    submit "$work/$name.spark.log" --input "$input" --output "$work/$name.out" --reprint "$reprint" \
+        "${job_args[@]}" -- "${flags[@]}"
     spark_code=$?
     set -e
     end=$(date +%s.%N)
