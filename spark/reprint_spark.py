@@ -616,9 +616,18 @@ def main(argv):
         .select(F.least("ma", "mb").alias("a"), F.greatest("ma", "mb").alias("b"))
     )
     pairs = expanded.union(exact_star).union(exact_within).distinct() if n_copies else candidates
+    pairs = pairs.cache()
+    # Only the texts of documents in a pair are shuffled: when their numbers
+    # are few enough, they are broadcast to filter the texts where they are
+    # read.
+    in_pairs = pairs.select(F.col("a").alias("idx")).union(pairs.select(F.col("b").alias("idx"))).distinct()
+    n_in_pairs = in_pairs.count()
+    needed = texts
+    if n_in_pairs <= BROADCAST_ROWS:
+        needed = texts.join(F.broadcast(in_pairs), "idx", "left_semi")
     joined = pairs.join(
-        texts.select(F.col("idx").alias("a"), F.col("id").alias("a_id"), F.col("text").alias("ta")), "a"
-    ).join(texts.select(F.col("idx").alias("b"), F.col("id").alias("b_id"), F.col("text").alias("tb")), "b")
+        needed.select(F.col("idx").alias("a"), F.col("id").alias("a_id"), F.col("text").alias("ta")), "a"
+    ).join(needed.select(F.col("idx").alias("b"), F.col("id").alias("b_id"), F.col("text").alias("tb")), "b")
 
     # 7. align-pairs in each partition; its output lines are kept as they are.
     def align_partition(rows):
@@ -641,6 +650,7 @@ def main(argv):
     ).cache()
     n_pairs = found.count()
     candidates.unpersist()
+    pairs.unpersist()
 
     # 8. clusters of exact and near-duplicate pairs.
     step("cluster")
