@@ -428,7 +428,8 @@ def main(argv):
     parser.add_argument("--id-field", default="id", help="JSONL field or Parquet column of the id")
     parser.add_argument("--text-field", default="text", help="JSONL field or Parquet column of the text")
     parser.add_argument("--reprint", default="reprint", help="the reprint binary on the workers")
-    parser.add_argument("--partitions", type=int, default=0, help="partitions of the documents")
+    parser.add_argument("--partitions", type=int, default=0,
+                        help="least partitions of JSONL input (Parquet input splits by spark.sql.files.maxPartitionBytes)")
     parser.add_argument("--parquet", action="store_true", help="also write Parquet")
     parser.add_argument("--keep", choices=["first", "longest"], default="first")
     parser.add_argument("--explain", action="store_true", help="print the physical plans of the candidate and align steps")
