@@ -50,6 +50,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import threading
@@ -313,7 +314,11 @@ def filter_partition(cmd, items, match_of):
     the line) for the item whose `match` equals match_of(out). Items with no
     output line (pairs align-pairs leaves out) are passed over. Raises,
     with the end of the filter's stderr, if it fails."""
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cmd = [resolve_binary(cmd[0]), *cmd[1:]]
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as e:
+        raise RuntimeError("cannot run %s on this worker: %s (ship it with --files or install it)" % (cmd[0], e))
     pending = collections.deque()
     errors = collections.deque(maxlen=20)
     failures = []
@@ -374,6 +379,31 @@ def write_file(spark, path, content):
         out.write(bytearray(content.encode("utf-8")))
     finally:
         out.close()
+
+
+def resolve_binary(name):
+    """The reprint binary: `name` if it is a path that exists or a command
+    on PATH, else the file of that name shipped with spark-submit --files
+    (made executable if it lost the bit)."""
+    if os.sep in name and os.path.exists(name):
+        return name
+    found = shutil.which(name)
+    if found:
+        return found
+    try:
+        from pyspark import SparkFiles
+
+        shipped = SparkFiles.get(os.path.basename(name))
+    except Exception:  # noqa: BLE001 - no SparkContext or no such file
+        return name
+    if os.path.exists(shipped):
+        if not os.access(shipped, os.X_OK):
+            try:
+                os.chmod(shipped, os.stat(shipped).st_mode | 0o755)
+            except OSError:
+                pass
+        return shipped
+    return name
 
 
 def signed64(hex_key):
@@ -448,15 +478,21 @@ def main(argv):
     if args.keep == "longest" and "--keep" not in flags and "--keep=longest" not in flags:
         flags += ["--keep", "longest"]
 
-    # The settings, and the hash every record must carry (before Spark
-    # starts, so that a bad flag or binary fails fast).
+    spark = SparkSession.builder.appName("reprint").getOrCreate()
+    sc = spark.sparkContext
+    sc.setLogLevel(args.log_level)
+
+    # The settings, and the hash every record must carry.
+    binary = resolve_binary(args.reprint)
     try:
         shown = subprocess.run(
-            [args.reprint, "sketch", "--show-params", *flags], capture_output=True, text=True, check=False
+            [binary, "sketch", "--show-params", *flags], capture_output=True, text=True, check=False
         )
     except OSError as e:
-        fail("cannot run %s: %s" % (args.reprint, e))
+        spark.stop()
+        fail("cannot run %s: %s (give --reprint, or ship it with spark-submit --files)" % (args.reprint, e))
     if shown.returncode != 0:
+        spark.stop()
         fail("reprint sketch --show-params failed: " + shown.stderr.strip())
     info = json.loads(shown.stdout)
     params_hash, params = info["params"], info["resolved"]
@@ -466,9 +502,6 @@ def main(argv):
     sketch_cmd = [args.reprint, "sketch", *stage_flags]
     align_cmd = [args.reprint, "align-pairs", *stage_flags]
 
-    spark = SparkSession.builder.appName("reprint").getOrCreate()
-    sc = spark.sparkContext
-    sc.setLogLevel(args.log_level)
     times = {}
     clock = time.time()
 
