@@ -4,11 +4,13 @@
 # counts), on:
 #   seeds          the seeds as JSONL (also writing Parquet output, checked
 #                  against the JSONL output);
-#   seeds-parquet  a Parquet copy of the seeds, with other column names;
+#   seeds-parquet  a Parquet copy of the seeds, with other column names, as
+#                  a directory of two part files;
 #   bad            the seeds plus bad lines and a repeated id: both skip the
 #                  same records (the job names FILE:LINE) and exit 2;
-#   copies         the seeds plus exact copies (a group under max_bucket and
-#                  one over it) and near-duplicates that overfill LSH buckets;
+#   copies         a directory of two JSONL files: the seeds plus exact
+#                  copies (a group under max_bucket and one over it) and
+#                  near-duplicates that overfill LSH buckets;
 #   gen            a generated corpus of SPARK_GEN_DOCS documents;
 #   gen-contained  the same with --min-containment 0.2 --keep longest;
 # and that a missing input file and a missing column are clear errors.
@@ -59,7 +61,7 @@ export PYSPARK_PYTHON="$py"
 # The seeds as JSONL and as Parquet (columns doc_id, body); the seeds with
 # bad records; a generated corpus.
 "$py" - "$work" fixtures/seeds/*.txt <<'PY'
-import json, os, sys
+import json, os, shutil, sys
 import pyarrow as pa, pyarrow.parquet as pq
 work, paths = sys.argv[1], sys.argv[2:]
 docs = []
@@ -69,9 +71,15 @@ for path in paths:
 with open(os.path.join(work, "seeds.jsonl"), "w", encoding="utf-8") as out:
     for d in docs:
         out.write(json.dumps(d) + "\n")
-# Two row groups, so that row order across them is exercised.
-table = pa.table({"doc_id": [d["id"] for d in docs], "body": [d["text"] for d in docs]})
-pq.write_table(table, os.path.join(work, "seeds.parquet"), row_group_size=3)
+# A directory as Spark writes one: two part files (the first in two row
+# groups) and a _SUCCESS marker, which is not input.
+pq_dir = os.path.join(work, "seeds.parquet")
+shutil.rmtree(pq_dir, ignore_errors=True)
+os.makedirs(pq_dir)
+for n, part in ((0, docs[:3]), (1, docs[3:])):
+    table = pa.table({"doc_id": [d["id"] for d in part], "body": [d["text"] for d in part]})
+    pq.write_table(table, os.path.join(pq_dir, "part-%05d.parquet" % n), row_group_size=2)
+open(os.path.join(pq_dir, "_SUCCESS"), "w").close()
 with open(os.path.join(work, "bad.jsonl"), "w", encoding="utf-8") as out:
     out.write(json.dumps(docs[0]) + "\n")
     out.write("{not json\n")
@@ -87,16 +95,23 @@ with open(os.path.join(work, "bad.jsonl"), "w", encoding="utf-8") as out:
 # and 70 near-duplicates of one seed, each one word changed, which fill LSH
 # buckets past max_bucket.
 words = docs[0]["text"].split(" ")
-with open(os.path.join(work, "copies.jsonl"), "w", encoding="utf-8") as out:
-    for i, d in enumerate(docs):
-        out.write(json.dumps(d) + "\n")
-        copies = {1: 3, 2: 70}.get(i, 0)
-        for c in range(copies):
-            out.write(json.dumps({"id": "copy-%d-%d" % (i, c), "text": d["text"]}) + "\n")
-    for v in range(70):
-        changed = list(words)
-        changed[10 + 3 * v] = "variant%d" % v
-        out.write(json.dumps({"id": "variant-%d" % v, "text": " ".join(changed)}) + "\n")
+# A directory of two JSONL files, read in name order.
+records = []
+for i, d in enumerate(docs):
+    records.append(d)
+    for c in range({1: 3, 2: 70}.get(i, 0)):
+        records.append({"id": "copy-%d-%d" % (i, c), "text": d["text"]})
+for v in range(70):
+    changed = list(words)
+    changed[10 + 3 * v] = "variant%d" % v
+    records.append({"id": "variant-%d" % v, "text": " ".join(changed)})
+copies_dir = os.path.join(work, "copies")
+shutil.rmtree(copies_dir, ignore_errors=True)
+os.makedirs(copies_dir)
+for name, part in (("b.jsonl", records[80:]), ("a.jsonl", records[:80])):
+    with open(os.path.join(copies_dir, name), "w", encoding="utf-8") as out:
+        for r in part:
+            out.write(json.dumps(r) + "\n")
 PY
 corpora=(seeds seeds-parquet bad copies)
 if [ "$docs" -gt 0 ]; then
@@ -133,6 +148,7 @@ for name in "${corpora[@]}"; do
             job_args=(--id-field doc_id --text-field body)
             ;;
         bad) want_code=2 ;;
+        copies) input=$work/copies; scan_input=$input ;;
         gen-contained)
             input=$work/gen.jsonl
             scan_input=$input
@@ -196,7 +212,7 @@ submit "$work/column.log" --input "$work/seeds.parquet" --id-field doc_id --text
     --reprint "$reprint"
 code=$?
 set -e
-if [ "$code" -eq 2 ] && grep -q 'seeds.parquet: no text column "content"' "$work/column.log"; then
+if [ "$code" -eq 2 ] && grep -q 'seeds.parquet/part-00000.parquet: no text column "content"' "$work/column.log"; then
     pass "a missing Parquet column is an error naming the file and column"
 else
     fail "missing column: exit $code, $(grep reprint_spark "$work/column.log" | head -n 1)"
