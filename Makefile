@@ -1,8 +1,8 @@
 # The same checks CI runs (.ci/run calls `make ci`).
 
-.PHONY: ci fmt clippy doc test browser fuzz-build bench measure
+.PHONY: ci fmt clippy doc test browser fuzz-build spark bench measure
 
-ci: fmt clippy doc test fuzz-build
+ci: fmt clippy doc test fuzz-build spark
 
 fmt:
 	cargo fmt --all -- --check
@@ -24,6 +24,12 @@ browser:
 # Builds the fuzz targets (installs cargo-fuzz if missing); does not fuzz.
 fuzz-build:
 	bash fuzz/build.sh
+
+# The Spark job against `reprint scan` on the seeds (JSONL and Parquet), bad
+# input and a generated corpus, with local[2] (installs PySpark and pyarrow
+# into target/spark-venv, and Java 17 or python3-venv when missing).
+spark:
+	bash spark/run_local.sh
 
 bench:
 	cargo bench --bench stages

@@ -4,95 +4,430 @@ Spark does what it is good at (distribution, grouping by key, joins,
 connected components); the text work is reprint's own, run per partition
 through two streaming subcommands:
 
-  1. documents -> `reprint sketch` (RDD.pipe) -> per document its LSH band
-     keys, winnowed fingerprints, word count and content hash;
-  2. exact copies: group by content hash; only the first document of a
+  1. read: JSONL or Parquet documents, numbered in input order (files in
+     path order, then line or row order); ids, not texts, are cached;
+     bad records and repeated ids are reported and skipped, as scan does;
+  2. sketch: `reprint sketch` in each partition gives per document its
+     LSH band keys, winnowed fingerprints, word count and content hash;
+  3. exact copies: group by content hash; only the first document of a
      group (in input order) takes part in candidate generation;
-  3. LSH: group by (band, key); every pair of a bucket of up to max_bucket
-     documents, else the bucket's first member with each member and each
-     member with its neighbour;
-  4. reuse: group by fingerprint, drop fingerprints held by more than max_df
-     documents, count shared fingerprints per pair, keep >= min_shared;
-  5. union, de-duplicate, give the copies of each first document its pairs,
-     add the pairs of exact copies, join both texts;
-  6. `reprint align-pairs` (RDD.pipe): exact scores and passages, the same
-     pair objects as `reprint scan` (schema reprint/1);
-  7. clusters: connected components of exact and near-duplicate pairs by
+  4. LSH: group by (band, key) in Spark SQL; every pair of a bucket of up
+     to max_bucket documents, else the bucket's first member with each
+     member and each member with its neighbour;
+  5. reuse: group by fingerprint, drop fingerprints held by more than max_df
+     documents, count shared fingerprints per pair (a Spark SQL self-join),
+     keep >= min_shared;
+  6. union, de-duplicate, give the copies of each first document its pairs,
+     add the pairs of exact copies, join both texts (read again from the
+     input, not cached);
+  7. `reprint align-pairs` in each partition: exact scores and passages,
+     the same pair objects as `reprint scan` (schema reprint/1);
+  8. clusters: connected components of exact and near-duplicate pairs by
      iterative minimum-label propagation (no collect of edges);
-  8. write pairs and clusters as JSONL (and Parquet with --parquet).
+  9. write pairs and clusters as JSONL, the `pair` and `cluster` lines of
+     `reprint scan --format jsonl` in the same order (and Parquet with
+     --parquet), and summary.json.
 
 Usage:
   spark-submit spark/reprint_spark.py --input docs.jsonl --output out/ \
-      [--reprint /path/to/reprint] [--parquet] [-- REPRINT SCAN FLAGS...]
+      [--reprint /path/to/reprint] [--format auto|jsonl|parquet] \
+      [--id-field id] [--text-field text] [--parquet] [-- REPRINT SCAN FLAGS...]
 
-Flags after `--` (e.g. --threshold 0.7 --mode near) go to both reprint
-stages; the parameters hash travels with every record and mismatched
-stages refuse to mix.
+--input is a file, a directory (its files, recursively, in path order,
+leaving out names starting with `_` or `.`) or a glob, on any file system
+Spark reads. Flags after `--` (e.g. --threshold 0.7 --mode near) go to both
+reprint stages; the parameters hash travels with every record and
+mismatched stages refuse to mix.
+
+Exit codes as `reprint scan`: 0 pairs found, 1 none, 2 input skipped (a
+bad record or a repeated id; the rest is still processed and written) or
+an error.
 """
 
 import argparse
-import shlex
+import collections
 import json
 import os
+import re
+import shlex
+import shutil
 import subprocess
 import sys
+import threading
 import time
 
-from pyspark.sql import SparkSession, Row
+from pyspark.sql import SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+
+# A document's number is (rank of its file in path order) << FILE_SHIFT |
+# (its line or row in the file): input order without counting lines first.
+FILE_SHIFT = 40
+LINE_MASK = (1 << FILE_SHIFT) - 1
+# Up to this many rows, a set of document numbers is broadcast to a join
+# instead of shuffling the other side.
+BROADCAST_ROWS = 2_000_000
+
+
+# The pairs of one LSH bucket `m` (document numbers, sorted), as
+# lsh::band_pairs makes them: all pairs up to max_bucket members, else the
+# first member with each other and each member with its neighbour.
+# (Spark SQL: m[i] counts from 0, slice() from 1.)
+BUCKET_PAIRS = """
+CASE WHEN size(m) <= %(max_bucket)d THEN
+  flatten(transform(sequence(0, size(m) - 2),
+    i -> transform(slice(m, i + 2, size(m) - i - 1), y -> named_struct('a', m[i], 'b', y))))
+ELSE concat(
+  transform(slice(m, 2, size(m) - 1), y -> named_struct('a', m[0], 'b', y)),
+  transform(filter(sequence(1, size(m) - 1), x -> x >= 2), x -> named_struct('a', m[x - 1], 'b', m[x])))
+END
+"""
+# All pairs of the holders `m` of one fingerprint (structs idx, nfp sorted
+# by idx), each with the smaller fingerprint count of the two.
+HOLDER_PAIRS = """
+flatten(transform(sequence(0, size(m) - 2),
+  i -> transform(slice(m, i + 2, size(m) - i - 1),
+    y -> named_struct('a', m[i].idx, 'b', y.idx, 'n', least(m[i].nfp, y.nfp)))))
+"""
+
+
+class InputError(Exception):
+    """Bad input: the message names the file."""
+
+
+def cause(error):
+    """The telling part of an error, also when it comes back from a Python
+    worker wrapped in Spark's exception: the last `...Error: ...` line and
+    the lines after it up to the JVM stack."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    starts = [i for i, line in enumerate(lines) if re.match(r"^\w*(Error|Exception): ", line)]
+    if not starts:
+        return lines[0]
+    tail = []
+    for line in lines[starts[-1]:starts[-1] + 6]:
+        if re.match(r"^\s+at ", line):
+            break
+        tail.append(line)
+    return "\n".join(tail)
+
+
+def fail(message, code=2):
+    print("reprint_spark: " + message, file=sys.stderr)
+    sys.exit(code)
+
+
+# --------------------------------------------------------------------------
+# input
+# --------------------------------------------------------------------------
+
+
+def list_input(spark, path):
+    """The files of `path` (a file, a directory or a glob), in path order
+    (component by component, as `reprint scan` walks a directory), each as
+    (uri, name shown in messages)."""
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    hpath = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hpath.getFileSystem(conf)
+    statuses = fs.globStatus(hpath)
+    if statuses is None or len(statuses) == 0:
+        raise InputError("%s: no such file or directory" % path)
+    files = []
+
+    def walk(status, shown):
+        name = status.getPath().getName()
+        if status.isDirectory():
+            children = sorted(fs.listStatus(status.getPath()), key=lambda s: s.getPath().getName().encode("utf-8"))
+            for child in children:
+                child_name = child.getPath().getName()
+                if child_name.startswith(("_", ".")):
+                    continue
+                walk(child, shown.rstrip("/") + "/" + child_name)
+        elif name.startswith(("_", ".")) and shown != path:
+            return
+        else:
+            files.append((status.getPath().toString(), shown))
+
+    single = len(statuses) == 1 and not jvm.org.apache.hadoop.fs.GlobPattern(path).hasWildcard()
+    for status in statuses:
+        walk(status, path if single else status.getPath().toString())
+    files.sort(key=lambda f: [c.encode("utf-8") for c in f[1].split("/")])
+    if not files:
+        raise InputError("%s: no files in it" % path)
+    if len(files) >= 1 << (63 - FILE_SHIFT):
+        raise InputError("%s: %d files, more than this job numbers" % (path, len(files)))
+    return files
+
+
+def input_format(files, chosen):
+    if chosen != "auto":
+        return chosen
+    kinds = set()
+    for _, shown in files:
+        name = shown.lower()
+        if name.endswith(".parquet"):
+            kinds.add("parquet")
+        elif name.endswith((".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")):
+            kinds.add("jsonl")
+        else:
+            raise InputError("%s: cannot tell JSONL from Parquet by its name (give --format)" % shown)
+    if len(kinds) > 1:
+        raise InputError("%s and others: a mix of JSONL and Parquet files (give --format)" % files[0][1])
+    return kinds.pop()
 
 
 def id_text(value):
     """An id as `reprint scan` reads it from JSONL: strings as they are,
-    numbers and booleans as their JSON text."""
+    numbers as their JSON text; None when missing or null; False when of
+    another type."""
+    if value is None:
+        return None
     if isinstance(value, str):
         return value
-    if value is None or isinstance(value, (list, dict)):
-        return None
-    return json.dumps(value)
+    if isinstance(value, bool) or isinstance(value, (list, dict)):
+        return False
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
 
 
-def parse_jsonl(indexed_line):
-    line, idx = indexed_line
-    if not line.strip():
-        return []
+def kind_of(value):
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def parse_jsonl(rank, shown, id_field, text_field):
+    """A function from (line, line index) of file number `rank` to
+    (idx, id, text, problem), as `reprint scan` reads a JSONL line."""
+
+    def parse(indexed):
+        line, n = indexed
+        idx = (rank << FILE_SHIFT) | n
+        if not line.strip():
+            return []
+        try:
+            obj = json.loads(line)
+        except ValueError as e:
+            return [(idx, None, None, "invalid JSON: %s, skipped" % e)]
+        if not isinstance(obj, dict):
+            return [(idx, None, None, "invalid JSON: not an object, skipped")]
+        text = obj.get(text_field)
+        if text_field not in obj:
+            return [(idx, None, None, "missing text field %s, skipped" % json.dumps(text_field))]
+        if not isinstance(text, str):
+            return [(idx, None, None, "text field %s is not a string but %s, skipped" % (
+                json.dumps(text_field), kind_of(text)))]
+        doc_id = id_text(obj.get(id_field))
+        if doc_id is False:
+            return [(idx, None, None, "id field %s is not a string or number but %s, skipped" % (
+                json.dumps(id_field), kind_of(obj.get(id_field))))]
+        if doc_id is None:
+            doc_id = "%s:%d" % (shown, n + 1)
+        return [(idx, doc_id, text, None)]
+
+    return parse
+
+
+DOCS_SCHEMA = "idx long, id string, text string, problem string"
+
+
+def read_jsonl(spark, files, args):
+    sc = spark.sparkContext
+    parts = []
+    for rank, (uri, shown) in enumerate(files):
+        lines = sc.textFile(uri, minPartitions=max(1, args.partitions // len(files)) if args.partitions else None)
+        parts.append(lines.zipWithIndex().flatMap(parse_jsonl(rank, shown, args.id_field, args.text_field)))
+    rdd = parts[0] if len(parts) == 1 else sc.union(parts)
+    return spark.createDataFrame(rdd, DOCS_SCHEMA)
+
+
+def read_parquet(spark, files, args):
+    uris = [uri for uri, _ in files]
     try:
-        obj = json.loads(line)
-    except ValueError:
-        return []
-    if not isinstance(obj, dict):
-        return []
-    doc_id = id_text(obj.get("id"))
-    text = obj.get("text")
-    if doc_id is None or not isinstance(text, str):
-        return []
-    return [(idx, doc_id, text)]
+        df = spark.read.parquet(*uris)
+    except Exception as e:  # noqa: BLE001 - Spark raises its own types
+        raise InputError("%s: not readable as Parquet: %s" % (files[0][1], str(e).splitlines()[0]))
+    fields = {f.name: f.dataType for f in df.schema.fields}
+    for role, name in (("id", args.id_field), ("text", args.text_field)):
+        if name not in fields:
+            raise InputError("%s: no %s column %s (columns: %s; see --%s-field)" % (
+                files[0][1], role, json.dumps(name), ", ".join(sorted(fields)), role))
+    if not isinstance(fields[args.text_field], T.StringType):
+        raise InputError("%s: text column %s is %s, not a string" % (
+            files[0][1], json.dumps(args.text_field), fields[args.text_field].simpleString()))
+    id_type = fields[args.id_field]
+    if not isinstance(id_type, (T.StringType, T.IntegralType, T.DecimalType, T.FloatType, T.DoubleType)):
+        raise InputError("%s: id column %s is %s, not a string or number" % (
+            files[0][1], json.dumps(args.id_field), id_type.simpleString()))
+    # Ranks of the files, by the names Spark gives them in _metadata.file_path
+    # (a URI), made comparable to the listing's through Hadoop's Path.
+    jvm = spark.sparkContext._jvm
+
+    def canonical(name):
+        return jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(name)).toString()
+
+    rank_of = {uri: rank for rank, (uri, _) in enumerate(files)}
+    located = [r.file for r in df.select(F.col("_metadata.file_path").alias("file")).distinct().collect()]
+    unknown = [name for name in located if canonical(name) not in rank_of]
+    if unknown:
+        raise RuntimeError("Spark read %s, which is not among the files listed" % unknown[0])
+    ranks = spark.createDataFrame([(name, rank_of[canonical(name)]) for name in located], "file string, rank long")
+    shown_of = {rank: shown for rank, (_, shown) in enumerate(files)}
+    missing_text = F.col("text").isNull()
+    docs = (
+        df.select(
+            F.col("_metadata.file_path").alias("file"),
+            F.col("_metadata.row_index").alias("row"),
+            F.col(args.id_field).cast("string").alias("id"),
+            F.col(args.text_field).alias("text"),
+        )
+        .join(F.broadcast(ranks), "file")
+        .select(
+            (F.shiftleft("rank", FILE_SHIFT) + F.col("row")).alias("idx"),
+            "id",
+            "text",
+            F.when(missing_text, F.lit("text column %s is null, skipped" % json.dumps(args.text_field))).alias(
+                "problem"
+            ),
+        )
+    )
+    return docs, shown_of
 
 
-def bucket_pairs(members, max_bucket):
-    """Pairs of one LSH bucket, as lsh::band_pairs makes them."""
-    members = sorted(members)
-    if len(members) <= max_bucket:
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                yield (members[x], members[y])
-    else:
-        first = members[0]
-        for x in range(1, len(members)):
-            yield (first, members[x])
-            if members[x - 1] != first:
-                yield (members[x - 1], members[x])
+# --------------------------------------------------------------------------
+# running reprint in a partition
+# --------------------------------------------------------------------------
 
 
-def all_pairs(members):
-    members = sorted(members)
-    for x in range(len(members)):
-        for y in range(x + 1, len(members)):
-            yield ((members[x], members[y]), 1)
+def filter_partition(cmd, items, match_of):
+    """Runs `cmd` (a JSONL filter) on one partition. `items` yields (key,
+    match, line); for each output line, parsed as `out`, yields (key, out,
+    the line) for the item whose `match` equals match_of(out). Items with no
+    output line (pairs align-pairs leaves out) are passed over. Raises,
+    with the end of the filter's stderr, if it fails."""
+    cmd = [resolve_binary(cmd[0]), *cmd[1:]]
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as e:
+        raise RuntimeError("cannot run %s on this worker: %s (ship it with --files or install it)" % (cmd[0], e))
+    pending = collections.deque()
+    errors = collections.deque(maxlen=20)
+    failures = []
+
+    def feed():
+        try:
+            for key, match, line in items:
+                pending.append((key, match))
+                proc.stdin.write(line.encode("utf-8"))
+                proc.stdin.write(b"\n")
+        except BrokenPipeError:
+            pass
+        except BaseException as e:  # noqa: BLE001 - re-raised below
+            failures.append(e)
+        finally:
+            try:
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+
+    def drain():
+        for raw in proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            errors.append(line)
+            print(line, file=sys.stderr)
+
+    threads = [threading.Thread(target=feed, daemon=True), threading.Thread(target=drain, daemon=True)]
+    for t in threads:
+        t.start()
+    try:
+        for raw in proc.stdout:
+            out = json.loads(raw)
+            want = match_of(out)
+            while pending and pending[0][1] != want:
+                pending.popleft()
+            if not pending:
+                raise RuntimeError("%s wrote a record for no input: %s" % (cmd[0], raw[:200]))
+            key, _ = pending.popleft()
+            yield key, out, raw.decode("utf-8").rstrip("\n")
+    finally:
+        for t in threads:
+            t.join()
+        code = proc.wait()
+    if failures:
+        raise failures[0]
+    if code != 0:
+        raise RuntimeError(
+            "%s exited with code %d:\n%s" % (shlex.join(cmd), code, "\n".join(errors) or "(nothing on stderr)")
+        )
 
 
-def connected_components(spark, edges, max_iterations=100):
+def write_file(spark, path, content):
+    """Writes a small file on any file system Spark writes to."""
+    jvm = spark.sparkContext._jvm
+    hpath = jvm.org.apache.hadoop.fs.Path(path)
+    out = hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).create(hpath, True)
+    try:
+        out.write(bytearray(content.encode("utf-8")))
+    finally:
+        out.close()
+
+
+def resolve_binary(name):
+    """The reprint binary: `name` if it is a path that exists or a command
+    on PATH, else the file of that name shipped with spark-submit --files
+    (made executable if it lost the bit)."""
+    if os.sep in name and os.path.exists(name):
+        return name
+    found = shutil.which(name)
+    if found:
+        return found
+    try:
+        from pyspark import SparkFiles
+
+        shipped = SparkFiles.get(os.path.basename(name))
+    except Exception:  # noqa: BLE001 - no SparkContext or no such file
+        return name
+    if os.path.exists(shipped):
+        if not os.access(shipped, os.X_OK):
+            try:
+                os.chmod(shipped, os.stat(shipped).st_mode | 0o755)
+            except OSError:
+                pass
+        return shipped
+    return name
+
+
+def signed64(hex_key):
+    v = int(hex_key, 16)
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+# --------------------------------------------------------------------------
+# Spark steps
+# --------------------------------------------------------------------------
+
+
+def without(df, idx_df, n, column="idx"):
+    """`df` less the rows whose `column` is in `idx_df` (n rows); broadcast
+    when small, so that the large side is not shuffled."""
+    if n == 0:
+        return df
+    other = idx_df.select(F.col(idx_df.columns[0]).alias(column))
+    if n <= BROADCAST_ROWS:
+        other = F.broadcast(other)
+    return df.join(other, column, "left_anti")
+
+
+def connected_components(edges, max_iterations=100):
     """Labels every vertex of `edges` (a DataFrame src, dst) with the
     smallest vertex of its component, by iterative minimum propagation:
     each round a vertex takes the smallest label among itself and its
@@ -103,9 +438,7 @@ def connected_components(spark, edges, max_iterations=100):
     labels = labels.localCheckpoint()
     for _ in range(max_iterations):
         proposed = both.join(labels, both.src == labels.v).select(F.col("dst").alias("v"), "label")
-        updated = (
-            labels.union(proposed).groupBy("v").agg(F.min("label").alias("label")).localCheckpoint()
-        )
+        updated = labels.union(proposed).groupBy("v").agg(F.min("label").alias("label")).localCheckpoint()
         changed = updated.join(labels.withColumnRenamed("label", "old"), "v").where("label != old").count()
         labels = updated
         if changed == 0:
@@ -118,35 +451,49 @@ def connected_components(spark, edges, max_iterations=100):
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--input", required=True, help="JSONL documents ({id, text}) or a Parquet path")
+    parser.add_argument("--input", required=True, help="JSONL or Parquet documents: a file, a directory or a glob")
     parser.add_argument("--output", required=True, help="output directory")
+    parser.add_argument("--format", choices=["auto", "jsonl", "parquet"], default="auto",
+                        help="input format (auto: by file name, .parquet or .jsonl/.ndjson/.json[.gz])")
+    parser.add_argument("--id-field", default="id", help="JSONL field or Parquet column of the id")
+    parser.add_argument("--text-field", default="text", help="JSONL field or Parquet column of the text")
     parser.add_argument("--reprint", default="reprint", help="the reprint binary on the workers")
-    parser.add_argument("--partitions", type=int, default=0, help="partitions of the documents")
+    parser.add_argument("--partitions", type=int, default=0,
+                        help="least partitions of JSONL input (Parquet input splits by spark.sql.files.maxPartitionBytes)")
     parser.add_argument("--parquet", action="store_true", help="also write Parquet")
     parser.add_argument("--keep", choices=["first", "longest"], default="first")
+    parser.add_argument("--explain", action="store_true", help="print the physical plans of the candidate and align steps")
+    parser.add_argument("--log-level", default="WARN", help="Spark's log level once started (INFO shows every stage)")
     parser.add_argument("reprint_args", nargs="*", help="reprint scan flags (after --)")
     args = parser.parse_args(argv)
     flags = list(args.reprint_args)
-    if args.keep == "longest":
+    # --keep may come before or after `--`; the clusters here honour either.
+    for i, flag in enumerate(flags):
+        if flag == "--keep" and i + 1 < len(flags):
+            args.keep = flags[i + 1]
+        elif flag.startswith("--keep="):
+            args.keep = flag.split("=", 1)[1]
+    if args.keep not in ("first", "longest"):
+        parser.error("--keep must be first or longest, not %r" % args.keep)
+    if args.keep == "longest" and "--keep" not in flags and "--keep=longest" not in flags:
         flags += ["--keep", "longest"]
 
     spark = SparkSession.builder.appName("reprint").getOrCreate()
     sc = spark.sparkContext
-    times = {}
-    clock = time.time()
-
-    def lap(name):
-        nonlocal clock
-        now = time.time()
-        times[name] = round(now - clock, 3)
-        clock = now
+    sc.setLogLevel(args.log_level)
 
     # The settings, and the hash every record must carry.
-    shown = subprocess.run(
-        [args.reprint, "sketch", "--show-params", *flags], capture_output=True, text=True, check=False
-    )
+    binary = resolve_binary(args.reprint)
+    try:
+        shown = subprocess.run(
+            [binary, "sketch", "--show-params", *flags], capture_output=True, text=True, check=False
+        )
+    except OSError as e:
+        spark.stop()
+        fail("cannot run %s: %s (give --reprint, or ship it with spark-submit --files)" % (args.reprint, e))
     if shown.returncode != 0:
-        sys.exit("reprint sketch --show-params failed: " + shown.stderr.strip())
+        spark.stop()
+        fail("reprint sketch --show-params failed: " + shown.stderr.strip())
     info = json.loads(shown.stdout)
     params_hash, params = info["params"], info["resolved"]
     max_bucket, max_df, min_shared = params["max_bucket"], params["max_df"], params["min_shared"]
@@ -155,146 +502,195 @@ def main(argv):
     sketch_cmd = [args.reprint, "sketch", *stage_flags]
     align_cmd = [args.reprint, "align-pairs", *stage_flags]
 
-    # 1. documents, numbered in input order; a repeated id keeps the first.
-    if args.input.endswith(".parquet") or os.path.isdir(args.input):
-        rows = spark.read.parquet(args.input).select(F.col("id").cast("string"), "text").rdd
-        docs = rows.zipWithIndex().map(lambda r: (r[1], r[0][0], r[0][1])).filter(
-            lambda d: d[1] is not None and d[2] is not None
-        )
-    else:
-        lines = sc.textFile(args.input, minPartitions=args.partitions or sc.defaultParallelism)
-        docs = lines.zipWithIndex().flatMap(parse_jsonl)
-    docs_df = spark.createDataFrame(docs, "idx long, id string, text string")
-    docs_df = (
-        docs_df.groupBy("id").agg(F.min("idx").alias("idx")).join(docs_df, ["id", "idx"]).select("idx", "id", "text")
+    times = {}
+    clock = time.time()
+
+    def step(name):
+        """Ends the running step (its seconds into `times`) and names the
+        Spark jobs of the next one."""
+        nonlocal clock
+        now = time.time()
+        if step.current:
+            times[step.current] = round(now - clock, 3)
+        clock = now
+        step.current = name
+        sc.setJobDescription(name)
+
+    step.current = None
+    step("read")
+
+    # 1. documents: (idx, id, text, problem); only ids are cached.
+    try:
+        files = list_input(spark, args.input)
+        fmt = input_format(files, args.format)
+        if fmt == "parquet":
+            docs, shown_of = read_parquet(spark, files, args)
+        else:
+            docs = read_jsonl(spark, files, args)
+            shown_of = {rank: shown for rank, (_, shown) in enumerate(files)}
+    except InputError as e:
+        spark.stop()
+        fail(str(e))
+
+    def origin(idx):
+        return "%s:%d" % (shown_of.get(idx >> FILE_SHIFT, args.input), (idx & LINE_MASK) + 1)
+
+    all_ids = docs.select("idx", "id", "problem").cache()
+    diagnostics = []
+    bad = all_ids.where("problem is not null")
+    n_bad = bad.count()
+    for r in bad.orderBy("idx").limit(10).collect():
+        diagnostics.append((r.idx, "%s: %s" % (origin(r.idx), r.problem)))
+    by_id = Window.partitionBy("id").orderBy("idx")
+    ranked = (
+        all_ids.where("problem is null")
+        .withColumn("nth", F.row_number().over(by_id))
+        .withColumn("first_idx", F.first("idx").over(by_id))
+        .cache()
     )
-    if args.partitions:
-        docs_df = docs_df.repartition(args.partitions)
-    docs_df = docs_df.cache()
-    n_docs = docs_df.count()
-    lap("read")
+    repeated = ranked.where("nth > 1").select("idx", "id", "first_idx")
+    n_repeated = repeated.count()
+    for r in repeated.orderBy("idx").limit(10).collect():
+        diagnostics.append(
+            (r.idx, "%s: duplicate id %s (first seen at %s), skipped" % (
+                origin(r.idx), json.dumps(r.id), origin(r.first_idx)))
+        )
+    ids = ranked.where("nth = 1").select("idx", "id").cache()
+    n_docs = ids.count()
+    ranked.unpersist()
+    all_ids.unpersist()
+    for _, d in sorted(diagnostics):
+        print("reprint_spark: " + d, file=sys.stderr)
+    if n_bad + n_repeated > len(diagnostics):
+        print("reprint_spark: %d more records skipped" % (n_bad + n_repeated - len(diagnostics)), file=sys.stderr)
+    # The texts, read again from the input each time they are needed.
+    texts = without(docs.where("problem is null").select("idx", "id", "text"), repeated, n_repeated)
 
     # 2. sketch in each partition; the id sent is the document number.
-    sketch_schema = T.StructType(
-        [
-            T.StructField("idx", T.LongType()),
-            T.StructField("words", T.LongType()),
-            T.StructField("content", T.StringType()),
-            T.StructField("bands", T.ArrayType(T.StringType())),
-            T.StructField("fingerprints", T.ArrayType(T.LongType())),
-            T.StructField("nfp", T.LongType()),
-        ]
-    )
+    step("sketch")
 
-    def parse_sketch(line):
-        r = json.loads(line)
-        if r["params"] != params_hash:
-            raise ValueError("reprint sketch ran with parameters %s, expected %s" % (r["params"], params_hash))
-        return (int(r["id"]), r["words"], r["content"], r["bands"], r["fingerprints"], len(r["fingerprints"]))
+    def sketch_partition(rows):
+        items = ((r.idx, str(r.idx), json.dumps({"id": str(r.idx), "text": r.text})) for r in rows)
+        for idx, r, _ in filter_partition(sketch_cmd, items, lambda out: out["id"]):
+            if r["params"] != params_hash:
+                raise ValueError("reprint sketch ran with parameters %s, expected %s" % (r["params"], params_hash))
+            yield (idx, r["words"], r["content"], [signed64(b) for b in r["bands"]], r["fingerprints"],
+                   len(r["fingerprints"]))
 
-    sketches = (
-        docs_df.rdd.map(lambda d: json.dumps({"id": str(d.idx), "text": d.text}))
-        .pipe(shlex.join(sketch_cmd), checkCode=True)
-        .map(parse_sketch)
+    sk = spark.createDataFrame(
+        texts.rdd.mapPartitions(sketch_partition),
+        "idx long, words long, content string, bands array<long>, fingerprints array<long>, nfp long",
     )
-    sk = spark.createDataFrame(sketches, sketch_schema).where("words > 0").cache()
+    sk = sk.where("words > 0").cache()
     sk.count()
-    lap("sketch")
 
     # 3. exact copies: the first of each content stands for the others.
-    groups = sk.groupBy("content").agg(F.min("idx").alias("first"), F.count("*").alias("size"))
-    with_first = sk.join(groups, "content").cache()
-    firsts = with_first.where("idx = first")
+    step("exact")
+    with_first = (
+        sk.select("idx", "content", F.min("idx").over(Window.partitionBy("content")).alias("first"),
+                  F.count("*").over(Window.partitionBy("content")).alias("size"))
+        .drop("content")
+        .cache()
+    )
+    copies_all = with_first.where("idx != first")
+    n_copies = copies_all.count()
+    firsts = without(sk, copies_all.select("idx"), n_copies)
     # The members a first document stands for: itself, plus its copies when
     # the group is small (a large group is only linked to its first).
-    stands_for = with_first.where("idx = first or size - 1 < %d" % max_bucket).select(
-        F.col("first"), F.col("idx").alias("member")
-    )
-    exact_star = with_first.where("idx != first").select(F.col("first").alias("a"), F.col("idx").alias("b"))
-    copies = with_first.where("idx != first and size - 1 < %d" % max_bucket)
-    exact_within = (
-        copies.rdd.map(lambda r: (r.first, r.idx))
-        .groupByKey()
-        .flatMap(lambda kv: [p for p, _ in all_pairs(list(kv[1]))])
-        .toDF("a long, b long")
-    )
-    lap("exact")
-
-    # 4. LSH buckets.
-    lsh_pairs = (
-        firsts.select("idx", F.posexplode("bands").alias("band", "key"))
-        .rdd.map(lambda r: ((r.band, r.key), r.idx))
-        .groupByKey()
-        .flatMap(lambda kv: bucket_pairs(list(kv[1]), max_bucket))
-        .toDF("a long, b long")
+    stands_for = with_first.where("idx = first or size - 1 < %d" % max_bucket).select("first", F.col("idx").alias("member"))
+    exact_star = copies_all.select(F.col("first").alias("a"), F.col("idx").alias("b"))
+    small_copies = with_first.where("idx != first and size - 1 < %d" % max_bucket).select("first", "idx")
+    x, y = small_copies.alias("x"), small_copies.alias("y")
+    exact_within = x.join(y, (F.col("x.first") == F.col("y.first")) & (F.col("x.idx") < F.col("y.idx"))).select(
+        F.col("x.idx").alias("a"), F.col("y.idx").alias("b")
     )
 
-    # 5. reuse: shared fingerprints held by 2..max_df documents.
-    # Pairs are made by a self-join in Spark SQL (in the JVM), not in Python.
-    fps = firsts.select("idx", F.explode("fingerprints").alias("fp"))
-    kept_fps = (
-        fps.groupBy("fp")
-        .agg(F.count("*").alias("df"))
+    # 4. LSH buckets, in Spark SQL: a window counts each (band, key) bucket,
+    # and each bucket of two or more is collected, sorted, and turned into
+    # pairs by BUCKET_PAIRS (no self-join, one shuffle of the keys).
+    step("candidates")
+    keys = firsts.select("idx", F.posexplode("bands").alias("band", "key"))
+    buckets = (
+        keys.withColumn("size", F.count("*").over(Window.partitionBy("band", "key")))
+        .where("size >= 2")
+        .groupBy("band", "key")
+        .agg(F.array_sort(F.collect_list("idx")).alias("m"))
+    )
+    lsh = buckets.select(F.explode(F.expr(BUCKET_PAIRS % {"max_bucket": max_bucket})).alias("p")).select("p.a", "p.b")
+
+    # 5. reuse: shared fingerprints held by 2..max_df documents; each pair
+    # carries the smaller fingerprint count of its two documents, for the
+    # min_containment cut.
+    fps = firsts.select("idx", "nfp", F.explode("fingerprints").alias("fp"))
+    held = (
+        fps.withColumn("df", F.count("*").over(Window.partitionBy("fp")))
         .where((F.col("df") >= 2) & (F.col("df") <= max_df))
-        .select("fp")
+        .groupBy("fp")
+        .agg(F.array_sort(F.collect_list(F.struct("idx", "nfp"))).alias("m"))
     )
-    held = fps.join(kept_fps, "fp")
-    x, y = held.alias("x"), held.alias("y")
     shared = (
-        x.join(y, (F.col("x.fp") == F.col("y.fp")) & (F.col("x.idx") < F.col("y.idx")))
-        .groupBy(F.col("x.idx").alias("a"), F.col("y.idx").alias("b"))
+        held.select(F.explode(F.expr(HOLDER_PAIRS)).alias("p"))
+        .groupBy("p.a", "p.b", "p.n")
         .agg(F.count("*").alias("shared"))
         .where(F.col("shared") >= min_shared)
     )
     if fraction > 0:
-        counts = firsts.select(F.col("idx"), F.col("nfp"))
-        shared = (
-            shared.join(counts.withColumnRenamed("idx", "a").withColumnRenamed("nfp", "na"), "a")
-            .join(counts.withColumnRenamed("idx", "b").withColumnRenamed("nfp", "nb"), "b")
-            .where(F.col("shared") >= F.ceil(F.lit(fraction) * F.least("na", "nb")))
-        )
-    candidates = lsh_pairs.union(shared.select("a", "b")).distinct()
-    n_candidates = candidates.cache().count()
-    lap("candidates")
+        shared = shared.where(F.col("shared") >= F.ceil(F.lit(fraction) * F.col("n")))
+    candidates = lsh.union(shared.select("a", "b")).distinct().cache()
+    if args.explain:
+        candidates.explain()
+    n_candidates = candidates.count()
 
-    # 6. copies inherit the pairs of their first; exact pairs are added.
+    # 6. copies inherit the pairs of their first; exact pairs are added;
+    # both texts are joined on.
+    step("align")
     expanded = (
         candidates.join(stands_for.withColumnRenamed("first", "a").withColumnRenamed("member", "ma"), "a")
         .join(stands_for.withColumnRenamed("first", "b").withColumnRenamed("member", "mb"), "b")
         .select(F.least("ma", "mb").alias("a"), F.greatest("ma", "mb").alias("b"))
     )
-    pairs = expanded.union(exact_star).union(exact_within).distinct()
-    texts = docs_df.select("idx", "text")
-    joined = (
-        pairs.join(texts.withColumnRenamed("idx", "a").withColumnRenamed("text", "ta"), "a")
-        .join(texts.withColumnRenamed("idx", "b").withColumnRenamed("text", "tb"), "b")
-    )
+    pairs = expanded.union(exact_star).union(exact_within).distinct() if n_copies else candidates
+    pairs = pairs.cache()
+    # Only the texts of documents in a pair are shuffled: when their numbers
+    # are few enough, they are broadcast to filter the texts where they are
+    # read.
+    in_pairs = pairs.select(F.col("a").alias("idx")).union(pairs.select(F.col("b").alias("idx"))).distinct()
+    n_in_pairs = in_pairs.count()
+    needed = texts
+    if n_in_pairs <= BROADCAST_ROWS:
+        needed = texts.join(F.broadcast(in_pairs), "idx", "left_semi")
+    joined = pairs.join(
+        needed.select(F.col("idx").alias("a"), F.col("id").alias("a_id"), F.col("text").alias("ta")), "a"
+    ).join(needed.select(F.col("idx").alias("b"), F.col("id").alias("b_id"), F.col("text").alias("tb")), "b")
 
-    def pair_line(r):
-        return json.dumps(
-            {"a": {"id": str(r.a), "text": r.ta}, "b": {"id": str(r.b), "text": r.tb}, "params": params_hash}
+    # 7. align-pairs in each partition; its output lines are kept as they are.
+    def align_partition(rows):
+        items = (
+            (
+                (r.a, r.b),
+                (r.a_id, r.b_id),
+                json.dumps({"a": {"id": r.a_id, "text": r.ta}, "b": {"id": r.b_id, "text": r.tb},
+                            "params": params_hash}),
+            )
+            for r in rows
         )
+        for (a, b), p, line in filter_partition(align_cmd, items, lambda out: (out["a"], out["b"])):
+            yield (a, b, p["kind"], line)
 
-    aligned = joined.rdd.map(pair_line).pipe(shlex.join(align_cmd), checkCode=True).map(json.loads)
-    pair_schema = T.StructType(
-        [
-            T.StructField("a_idx", T.LongType()),
-            T.StructField("b_idx", T.LongType()),
-            T.StructField("kind", T.StringType()),
-            T.StructField("json", T.StringType()),
-        ]
-    )
+    if args.explain:
+        joined.explain()
     found = spark.createDataFrame(
-        aligned.map(lambda p: (int(p["a"]), int(p["b"]), p["kind"], json.dumps(p))), pair_schema
+        joined.rdd.mapPartitions(align_partition), "a long, b long, kind string, line string"
     ).cache()
     n_pairs = found.count()
-    lap("align")
+    candidates.unpersist()
+    pairs.unpersist()
 
-    # 7. clusters of exact and near-duplicate pairs.
-    edges = found.where("kind != 'reuse'").select(F.col("a_idx").alias("src"), F.col("b_idx").alias("dst"))
-    labels = connected_components(spark, edges)
+    # 8. clusters of exact and near-duplicate pairs.
+    step("cluster")
+    edges = found.where("kind != 'reuse'").select(F.col("a").alias("src"), F.col("b").alias("dst"))
+    labels = connected_components(edges)
     words = sk.select(F.col("idx").alias("v"), "words")
-    ids = docs_df.select(F.col("idx").alias("v"), "id")
     keep_longest = args.keep == "longest"
 
     def cluster_row(kv):
@@ -307,39 +703,28 @@ def main(argv):
         return (members[0][0], rep[1], [m[1] for m in members])
 
     clusters = (
-        labels.join(ids, "v")
+        labels.join(ids.withColumnRenamed("idx", "v"), "v")
         .join(words, "v")
         .rdd.map(lambda r: (r.label, (r.v, r.id, r.words)))
         .groupByKey()
         .map(cluster_row)
         .sortBy(lambda c: c[0])
         .zipWithIndex()
-        .map(lambda ci: Row(first=ci[0][0], id=ci[1], representative=ci[0][1], members=ci[0][2]))
+        .map(lambda ci: (ci[0][0], ci[1], ci[0][1], ci[0][2]))
     )
     clusters_df = spark.createDataFrame(
         clusters, "first long, id long, representative string, members array<string>"
     ).cache()
     n_clusters = clusters_df.count()
-    lap("cluster")
 
-    # 8. write: pairs ordered by (a, b) input order, with the real ids.
-    def with_ids(r):
-        p = json.loads(r.json)
-        p["a"], p["b"] = r.a_id, r.b_id
-        return (r.a_idx, r.b_idx, json.dumps(p, ensure_ascii=False))
-
-    named = (
-        found.join(ids.withColumnRenamed("v", "a_idx").withColumnRenamed("id", "a_id"), "a_idx")
-        .join(ids.withColumnRenamed("v", "b_idx").withColumnRenamed("id", "b_id"), "b_idx")
-        .rdd.map(with_ids)
-        .toDF("a_idx long, b_idx long, value string")
-        .orderBy("a_idx", "b_idx")
+    # 9. write: the pair and cluster lines of `scan --format jsonl`, in its order.
+    step("write")
+    found.orderBy("a", "b").select(F.col("line").alias("value")).write.mode("overwrite").text(
+        os.path.join(args.output, "pairs.jsonl")
     )
-    named.select("value").write.mode("overwrite").text(os.path.join(args.output, "pairs.jsonl"))
-    cluster_json = clusters_df.orderBy("first").select(
-        F.to_json(F.struct("id", "representative", "members")).alias("value")
-    )
-    cluster_json.write.mode("overwrite").text(os.path.join(args.output, "clusters.jsonl"))
+    clusters_df.orderBy("first").select(
+        F.to_json(F.struct(F.lit("cluster").alias("type"), "id", "representative", "members")).alias("value")
+    ).write.mode("overwrite").text(os.path.join(args.output, "clusters.jsonl"))
     if args.parquet:
         pair_fields = T.StructType(
             [
@@ -352,31 +737,44 @@ def main(argv):
                 T.StructField("budget_exhausted", T.BooleanType()),
             ]
         )
-        parsed = named.select("a_idx", "b_idx", F.from_json("value", pair_fields).alias("p"), "value")
+        parsed = found.orderBy("a", "b").select(F.from_json("line", pair_fields).alias("p"), "line")
         parsed.select(
             "p.a", "p.b", "p.kind", "p.jaccard", "p.containment_a", "p.containment_b", "p.budget_exhausted",
-            F.get_json_object("value", "$.passages").alias("passages_json"),
+            F.get_json_object("line", "$.passages").alias("passages_json"),
         ).write.mode("overwrite").parquet(os.path.join(args.output, "pairs.parquet"))
         clusters_df.orderBy("first").select("id", "representative", "members").write.mode("overwrite").parquet(
             os.path.join(args.output, "clusters.parquet")
         )
-    lap("write")
+    step(None)
 
     summary = {
         "schema": "reprint/1",
         "params": params,
         "params_hash": params_hash,
+        "input_format": fmt,
+        "files": len(files),
         "documents": n_docs,
+        "skipped": n_bad + n_repeated,
+        "exact_duplicates": n_copies,
         "candidates": n_candidates,
         "pairs": n_pairs,
         "clusters": n_clusters,
         "seconds": times,
     }
-    with open(os.path.join(args.output, "summary.json"), "w") as f:
-        json.dump(summary, f, indent=2)
+    write_file(spark, os.path.join(args.output, "summary.json"), json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary), file=sys.stderr)
     spark.stop()
+    if n_bad + n_repeated:
+        return 2
+    return 0 if n_pairs else 1
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        code = main(sys.argv[1:])
+    except Exception as e:  # noqa: BLE001 - any failure exits 2, as scan's errors do
+        import traceback
+
+        traceback.print_exc()
+        fail("failed: " + cause(e))
+    sys.exit(code)
