@@ -245,6 +245,7 @@ pub fn align_with(
         b_len: b_text.len(),
         config,
         work: Work { used: 0, limit: config.budget, exhausted: false },
+        dp: Gotoh::default(),
     };
     aligner.run(is_common)
 }
@@ -414,6 +415,7 @@ struct Aligner<'t, 'c> {
     b_len: usize,
     config: &'c AlignConfig,
     work: Work,
+    dp: Gotoh,
 }
 
 impl Aligner<'_, '_> {
@@ -608,11 +610,10 @@ impl Aligner<'_, '_> {
         let first = runs[chain[0]];
         let last = runs[chain[chain.len() - 1]];
         let anchors: Vec<Run> = chain.iter().map(|&r| runs[r]).collect();
-        let mut left = self.extend(first.i, first.j, false);
-        let right = self.extend(last.i + last.len, last.j + last.len, true);
-        left.reverse();
+        let mut left = Vec::new();
+        self.extend(first.i, first.j, false, &mut left);
         left.extend(cols);
-        left.extend(right);
+        self.extend(last.i + last.len, last.j + last.len, true, &mut left);
         let mut c = Candidate::new(left, anchors, Stop::SimilarityTooLow, Stop::SimilarityTooLow)?;
         if self.config.explain {
             c.start = self.stop_reason(&c, runs, false);
@@ -658,23 +659,26 @@ impl Aligner<'_, '_> {
             coarse_fill(i0, i1, j0, j1, cols);
             return;
         }
-        let a: Vec<u64> = self.a[i0..i1].iter().map(|t| t.hash).collect();
-        let b: Vec<u64> = self.b[j0..j1].iter().map(|t| t.hash).collect();
-        let dp = Gotoh::new(&a, &b, true);
-        let (state, _) = dp.best_state(n, m);
-        for col in dp.traceback(n, m, state) {
-            cols.push(match col {
-                Col::Eq(i, j) => Col::Eq(i0 + i, j0 + j),
-                Col::Sub(i, j) => Col::Sub(i0 + i, j0 + j),
-                Col::Del(i) => Col::Del(i0 + i),
-                Col::Ins(j) => Col::Ins(j0 + j),
-            });
-        }
+        let dp = &mut self.dp;
+        dp.a.clear();
+        dp.a.extend(self.a[i0..i1].iter().map(|t| t.hash));
+        dp.b.clear();
+        dp.b.extend(self.b[j0..j1].iter().map(|t| t.hash));
+        dp.align::<true>();
+        let from = cols.len();
+        dp.traceback(n, m, dp.best_state(), cols, |col| match col {
+            Col::Eq(i, j) => Col::Eq(i0 + i, j0 + j),
+            Col::Sub(i, j) => Col::Sub(i0 + i, j0 + j),
+            Col::Del(i) => Col::Del(i0 + i),
+            Col::Ins(j) => Col::Ins(j0 + j),
+        });
+        cols[from..].reverse();
     }
 
     /// Extends from `(i, j)` forwards (into `a[i..]`, `b[j..]`) or
-    /// backwards (into `a[..i]`, `b[..j]`, columns returned nearest first).
-    fn extend(&mut self, i: usize, j: usize, forward: bool) -> Vec<Col> {
+    /// backwards (into `a[..i]`, `b[..j]`), appending the columns to `out`
+    /// in document order.
+    fn extend(&mut self, i: usize, j: usize, forward: bool, out: &mut Vec<Col>) {
         let w = 2 * self.config.max_gap.max(1);
         let (ia, ib) = if forward {
             (i..(i + w).min(self.a.len()), j..(j + w).min(self.b.len()))
@@ -683,41 +687,37 @@ impl Aligner<'_, '_> {
         };
         let (n, m) = (ia.len(), ib.len());
         if n == 0 || m == 0 || !self.work.take((n + 1) * (m + 1)) {
-            return Vec::new();
+            return;
         }
-        let mut a: Vec<u64> = self.a[ia.clone()].iter().map(|t| t.hash).collect();
-        let mut b: Vec<u64> = self.b[ib.clone()].iter().map(|t| t.hash).collect();
-        if !forward {
-            a.reverse();
-            b.reverse();
+        let dp = &mut self.dp;
+        let (a, b) = (&self.a[ia.clone()], &self.b[ib.clone()]);
+        dp.a.clear();
+        dp.b.clear();
+        if forward {
+            dp.a.extend(a.iter().map(|t| t.hash));
+            dp.b.extend(b.iter().map(|t| t.hash));
+        } else {
+            dp.a.extend(a.iter().rev().map(|t| t.hash));
+            dp.b.extend(b.iter().rev().map(|t| t.hash));
         }
-        let dp = Gotoh::new(&a, &b, false);
+        dp.align::<false>();
         let Some((bi, bj)) = dp.best_end else {
-            return Vec::new();
+            return;
         };
-        let map_i = |x: usize| {
-            if forward {
-                ia.start + x
-            } else {
-                ia.end - 1 - x
-            }
-        };
-        let map_j = |y: usize| {
-            if forward {
-                ib.start + y
-            } else {
-                ib.end - 1 - y
-            }
-        };
-        dp.traceback(bi, bj, 0)
-            .into_iter()
-            .map(|col| match col {
-                Col::Eq(x, y) => Col::Eq(map_i(x), map_j(y)),
-                Col::Sub(x, y) => Col::Sub(map_i(x), map_j(y)),
-                Col::Del(x) => Col::Del(map_i(x)),
-                Col::Ins(y) => Col::Ins(map_j(y)),
-            })
-            .collect()
+        let map_i = |x: usize| if forward { ia.start + x } else { ia.end - 1 - x };
+        let map_j = |y: usize| if forward { ib.start + y } else { ib.end - 1 - y };
+        let from = out.len();
+        // The traceback runs from the far end back to the anchor: document
+        // order backwards, the reverse of it forwards.
+        dp.traceback(bi, bj, S_M, out, |col| match col {
+            Col::Eq(x, y) => Col::Eq(map_i(x), map_j(y)),
+            Col::Sub(x, y) => Col::Sub(map_i(x), map_j(y)),
+            Col::Del(x) => Col::Del(map_i(x)),
+            Col::Ins(y) => Col::Ins(map_j(y)),
+        });
+        if forward {
+            out[from..].reverse();
+        }
     }
 
     /// Best first, cutting each candidate around text already claimed.
@@ -868,88 +868,107 @@ fn coarse_fill(i0: usize, i1: usize, j0: usize, j1: usize, cols: &mut Vec<Col>) 
 }
 
 /// Affine-gap alignment of two token-hash sequences (Gotoh), either global
-/// (`global`: from `(0, 0)` to `(n, m)`) or anchored at `(0, 0)` with a
-/// free end and X-drop (for extension).
+/// (from `(0, 0)` to `(n, m)`) or anchored at `(0, 0)` with a free end and
+/// X-drop (for extension). Its buffers are kept from one alignment to the
+/// next, so that aligning many gaps allocates little.
+#[derive(Debug, Default)]
 struct Gotoh {
-    m: usize,
-    /// Per cell, the previous state of each state: bits 0-1 for the match
-    /// state, 2-3 for deletion (gap in `b`), 4-5 for insertion.
+    /// The sequences aligned: copied from the tokens, reversed for a
+    /// backward extension.
+    a: Vec<u64>,
+    b: Vec<u64>,
+    /// Per cell `(i, j)` at `i * (m + 1) + j`: the previous state of each
+    /// state (bits 0-1 for the match state, 2-3 for deletion, that is a gap
+    /// in `b`, 4-5 for insertion) and bit 6 set when `a[i - 1] == b[j - 1]`.
+    /// Only the rows computed by the last alignment are meaningful; nothing
+    /// is cleared between alignments because every cell a traceback reads
+    /// was written by the alignment it follows.
     trace: Vec<u8>,
-    /// Scores of the three states at the last computed row (global) or
-    /// unused (extension).
-    last: [Vec<i32>; 3],
-    /// Cells `(i, j)` of the match state that scored best (extension).
+    /// Scores of the match, deletion and insertion states along one row,
+    /// updated in place row by row; after a global alignment, row `n`.
+    row: Vec<[i32; 3]>,
+    /// Width of a trace row: `b.len() + 1`.
+    w: usize,
+    /// The match cell `(i, j)` that scored best (extension).
     best_end: Option<(usize, usize)>,
-    eq: Vec<bool>,
 }
 
 const S_M: u8 = 0;
 const S_D: u8 = 1;
 const S_I: u8 = 2;
+const EQ_BIT: u8 = 1 << 6;
+
+/// Score of a gap of `len` words.
+fn gap(len: usize) -> i32 {
+    GAP_OPEN + GAP_EXTEND * (len as i32 - 1)
+}
 
 impl Gotoh {
-    fn new(a: &[u64], b: &[u64], global: bool) -> Gotoh {
-        let (n, m) = (a.len(), b.len());
+    /// Aligns `self.a` with `self.b`: globally (`GLOBAL`) or as an extension
+    /// from `(0, 0)`, setting `best_end`.
+    ///
+    /// Scores stay in `[NEG, 4 * min(n, m)]`: every cell is clamped at `NEG`
+    /// and no step subtracts more than 6, so the additions cannot overflow.
+    fn align<const GLOBAL: bool>(&mut self) {
+        let (n, m) = (self.a.len(), self.b.len());
         let w = m + 1;
-        let mut trace = vec![0u8; (n + 1) * w];
-        let mut eq = vec![false; (n + 1) * w];
-        let gap = |len: usize| GAP_OPEN + GAP_EXTEND * (len as i32 - 1);
+        self.w = w;
+        if self.trace.len() < (n + 1) * w {
+            self.trace.resize((n + 1) * w, 0);
+        }
+        self.row.clear();
+        self.row.resize(w, [NEG; 3]);
         // Row 0.
-        let mut pm = vec![NEG; w];
-        let mut pd = vec![NEG; w];
-        let mut pi = vec![NEG; w];
-        pm[0] = 0;
+        self.row[0] = [0, NEG, NEG];
         for j in 1..=m {
-            pi[j] = gap(j);
-            trace[j] = if j == 1 { S_M << 4 } else { S_I << 4 };
+            self.row[j][2] = gap(j);
+            self.trace[j] = if j == 1 { S_M << 4 } else { S_I << 4 };
         }
         let (mut best, mut best_end) = (0, None);
-        let mut cm = vec![NEG; w];
-        let mut cd = vec![NEG; w];
-        let mut ci = vec![NEG; w];
-        for i in 1..=n {
-            cm[0] = NEG;
-            ci[0] = NEG;
-            cd[0] = gap(i);
-            trace[i * w] = if i == 1 { S_M << 2 } else { S_D << 2 };
+        let b = &self.b[..];
+        for (i, &ai) in (1..).zip(&self.a) {
+            let trace = &mut self.trace[i * w..(i + 1) * w];
+            trace[0] = if i == 1 { S_M << 2 } else { S_D << 2 };
+            // The cell up-left of (i, 1) and the cell left of it.
+            let [mut dm, mut dd, mut di] = self.row[0];
+            let [mut lm, mut ld, mut li] = [NEG, gap(i), NEG];
+            self.row[0] = [lm, ld, li];
             let mut row_best = NEG;
-            for j in 1..=m {
-                let same = a[i - 1] == b[j - 1];
-                eq[i * w + j] = same;
+            for (j, ((cell, &bj), t)) in (1..).zip(self.row[1..].iter_mut().zip(b).zip(&mut trace[1..])) {
+                let [um, ud, ui] = *cell;
+                let same = ai == bj;
                 // Match state, from the diagonal.
-                let (mut v, mut s) = (pm[j - 1], S_M);
-                if pd[j - 1] > v {
-                    (v, s) = (pd[j - 1], S_D);
+                let (mut v, mut s) = (dm, S_M);
+                if dd > v {
+                    (v, s) = (dd, S_D);
                 }
-                if pi[j - 1] > v {
-                    (v, s) = (pi[j - 1], S_I);
+                if di > v {
+                    (v, s) = (di, S_I);
                 }
-                let mv = v.saturating_add(if same { MATCH } else { MISMATCH });
-                let mut t = s;
+                let mv = (v + if same { MATCH } else { MISMATCH }).max(NEG);
                 // Deletion: consume a[i - 1], from the row above.
-                let (mut dv, mut ds) = (pm[j].saturating_add(GAP_OPEN), S_M);
-                if pd[j].saturating_add(GAP_EXTEND) > dv {
-                    (dv, ds) = (pd[j] + GAP_EXTEND, S_D);
+                let (mut dv, mut ds) = (um + GAP_OPEN, S_M);
+                if ud + GAP_EXTEND > dv {
+                    (dv, ds) = (ud + GAP_EXTEND, S_D);
                 }
-                if pi[j].saturating_add(GAP_OPEN) > dv {
-                    (dv, ds) = (pi[j] + GAP_OPEN, S_I);
+                if ui + GAP_OPEN > dv {
+                    (dv, ds) = (ui + GAP_OPEN, S_I);
                 }
-                t |= ds << 2;
+                let dv = dv.max(NEG);
                 // Insertion: consume b[j - 1], from the left.
-                let (mut iv, mut is) = (cm[j - 1].saturating_add(GAP_OPEN), S_M);
-                if ci[j - 1].saturating_add(GAP_EXTEND) > iv {
-                    (iv, is) = (ci[j - 1] + GAP_EXTEND, S_I);
+                let (mut iv, mut is) = (lm + GAP_OPEN, S_M);
+                if li + GAP_EXTEND > iv {
+                    (iv, is) = (li + GAP_EXTEND, S_I);
                 }
-                if cd[j - 1].saturating_add(GAP_OPEN) > iv {
-                    (iv, is) = (cd[j - 1] + GAP_OPEN, S_D);
+                if ld + GAP_OPEN > iv {
+                    (iv, is) = (ld + GAP_OPEN, S_D);
                 }
-                t |= is << 4;
-                trace[i * w + j] = t;
-                let (mv, dv, iv) = (mv.max(NEG), dv.max(NEG), iv.max(NEG));
-                cm[j] = mv;
-                cd[j] = dv;
-                ci[j] = iv;
-                if !global {
+                let iv = iv.max(NEG);
+                *t = s | ds << 2 | is << 4 | if same { EQ_BIT } else { 0 };
+                *cell = [mv, dv, iv];
+                [dm, dd, di] = [um, ud, ui];
+                [lm, ld, li] = [mv, dv, iv];
+                if !GLOBAL {
                     if same && mv > best.max(MIN_EXTENSION - 1) {
                         best = mv;
                         best_end = Some((i, j));
@@ -957,33 +976,38 @@ impl Gotoh {
                     row_best = row_best.max(mv).max(dv).max(iv);
                 }
             }
-            std::mem::swap(&mut pm, &mut cm);
-            std::mem::swap(&mut pd, &mut cd);
-            std::mem::swap(&mut pi, &mut ci);
-            if !global && row_best < best - X_DROP {
+            if !GLOBAL && row_best < best - X_DROP {
                 break;
             }
         }
-        Gotoh { m, trace, last: [pm, pd, pi], best_end, eq }
+        self.best_end = best_end;
     }
 
     /// The best state at `(n, m)` after a global alignment.
-    fn best_state(&self, _n: usize, m: usize) -> (u8, i32) {
-        let [pm, pd, pi] = &self.last;
-        let mut best = (S_M, pm[m]);
-        if pd[m] > best.1 {
-            best = (S_D, pd[m]);
+    fn best_state(&self) -> u8 {
+        let [pm, pd, pi] = self.row[self.w - 1];
+        let mut best = (S_M, pm);
+        if pd > best.1 {
+            best = (S_D, pd);
         }
-        if pi[m] > best.1 {
-            best = (S_I, pi[m]);
+        if pi > best.1 {
+            best = (S_I, pi);
         }
-        best
+        best.0
     }
 
-    /// Columns from `(0, 0)` to `(i, j)` ending in `state`.
-    fn traceback(&self, mut i: usize, mut j: usize, mut state: u8) -> Vec<Col> {
-        let w = self.m + 1;
-        let mut cols = Vec::with_capacity(i + j);
+    /// Appends the columns from `(i, j)` back to `(0, 0)`, ending in
+    /// `state`, last column first, each passed through `map`.
+    fn traceback(
+        &self,
+        mut i: usize,
+        mut j: usize,
+        mut state: u8,
+        out: &mut Vec<Col>,
+        map: impl Fn(Col) -> Col,
+    ) {
+        let w = self.w;
+        out.reserve(i + j);
         while i > 0 || j > 0 {
             let t = self.trace[i * w + j];
             if i == 0 {
@@ -993,29 +1017,27 @@ impl Gotoh {
             }
             match state {
                 S_M => {
-                    cols.push(if self.eq[i * w + j] {
+                    out.push(map(if t & EQ_BIT != 0 {
                         Col::Eq(i - 1, j - 1)
                     } else {
                         Col::Sub(i - 1, j - 1)
-                    });
+                    }));
                     state = t & 3;
                     i -= 1;
                     j -= 1;
                 }
                 S_D => {
-                    cols.push(Col::Del(i - 1));
+                    out.push(map(Col::Del(i - 1)));
                     state = (t >> 2) & 3;
                     i -= 1;
                 }
                 _ => {
-                    cols.push(Col::Ins(j - 1));
+                    out.push(map(Col::Ins(j - 1)));
                     state = (t >> 4) & 3;
                     j -= 1;
                 }
             }
         }
-        cols.reverse();
-        cols
     }
 }
 
