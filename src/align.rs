@@ -218,6 +218,9 @@ pub fn seed_hash(window: &[Token]) -> u64 {
 
 /// Aligns `a` with `b` (texts and their tokens from
 /// [`crate::text::tokenize`]) and returns the reused passages.
+///
+/// To align many pairs, keep an [`Aligner`]: it gives the same results
+/// and saves work between calls.
 pub fn align(
     a_text: &str,
     a_tokens: &[Token],
@@ -238,16 +241,147 @@ pub fn align_with(
     config: &AlignConfig,
     is_common: &dyn Fn(u64) -> bool,
 ) -> Alignment {
-    let mut aligner = Aligner {
-        a: a_tokens,
-        b: b_tokens,
-        a_len: a_text.len(),
-        b_len: b_text.len(),
-        config,
-        work: Work { used: 0, limit: config.budget, exhausted: false },
-        dp: Gotoh::default(),
-    };
-    aligner.run(is_common)
+    Aligner::new(config.clone()).align_with(a_text, a_tokens, b_text, b_tokens, is_common)
+}
+
+/// [`align`] for many pairs: keeps its scratch space, and the seeds of the
+/// last `a` document, from one call to the next. Aligning one document
+/// with several others in a row (pairs sorted by their first document)
+/// indexes its seeds once. The results are exactly those of [`align`].
+#[derive(Debug)]
+pub struct Aligner {
+    config: AlignConfig,
+    scratch: Scratch,
+}
+
+impl Aligner {
+    /// An aligner with these settings.
+    pub fn new(config: AlignConfig) -> Aligner {
+        Aligner { config, scratch: Scratch::default() }
+    }
+
+    /// Its settings.
+    pub fn config(&self) -> &AlignConfig {
+        &self.config
+    }
+
+    /// Aligns `a` with `b`, as [`align`].
+    pub fn align(&mut self, a_text: &str, a_tokens: &[Token], b_text: &str, b_tokens: &[Token]) -> Alignment {
+        self.align_with(a_text, a_tokens, b_text, b_tokens, &|_| false)
+    }
+
+    /// Aligns `a` with `b`, as [`align_with`].
+    pub fn align_with(
+        &mut self,
+        a_text: &str,
+        a_tokens: &[Token],
+        b_text: &str,
+        b_tokens: &[Token],
+        is_common: &dyn Fn(u64) -> bool,
+    ) -> Alignment {
+        let config = &self.config;
+        let mut job = Job {
+            a: a_tokens,
+            b: b_tokens,
+            a_len: a_text.len(),
+            b_len: b_text.len(),
+            config,
+            work: Work { used: 0, limit: config.budget, exhausted: false },
+            s: &mut self.scratch,
+        };
+        job.run(is_common)
+    }
+}
+
+/// What an [`Aligner`] keeps between pairs.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// The seeds of the last `a`.
+    index: SeedIndex,
+    /// Seeds of `b` that occur in `a`, as (group in `index`, position).
+    shared: Vec<(usize, usize)>,
+    /// Shared seed pairs, as (diagonal, position in `a`).
+    pairs: Vec<(isize, usize)>,
+    dp: Gotoh,
+}
+
+/// The seeds of one document, found by hash.
+#[derive(Debug, Default)]
+struct SeedIndex {
+    /// The token hashes of the document indexed, with the seed size and
+    /// repeat limit used, to tell when the index can be reused.
+    tokens: Vec<u64>,
+    key: Option<(usize, usize)>,
+    /// Every seed as (hash, position), sorted.
+    seeds: Vec<(u64, usize)>,
+    /// The seeds of each distinct hash occurring at most the repeat limit
+    /// times, in order of hash: (hash, start, end) in `seeds`.
+    groups: Vec<(u64, usize, usize)>,
+    /// Open addressing on hash: 1 + an index into `groups`, or 0 for none.
+    table: Vec<u32>,
+    /// Shift that takes a hash to a slot: 64 minus log2 of the table size.
+    shift: u32,
+}
+
+impl SeedIndex {
+    /// Indexes the seeds (`k` tokens each) of `tokens`, leaving out those
+    /// that occur more than `max` times, unless it already holds them.
+    fn build(&mut self, tokens: &[Token], k: usize, max: usize) {
+        let same = self.key == Some((k, max))
+            && self.tokens.len() == tokens.len()
+            && self.tokens.iter().zip(tokens).all(|(&h, t)| h == t.hash);
+        if same {
+            return;
+        }
+        self.key = Some((k, max));
+        self.tokens.clear();
+        self.tokens.extend(tokens.iter().map(|t| t.hash));
+        self.seeds.clear();
+        self.seeds.extend(tokens.windows(k).enumerate().map(|(i, w)| (seed_hash(w), i)));
+        self.seeds.sort_unstable();
+        self.groups.clear();
+        let mut s = 0;
+        while s < self.seeds.len() {
+            let h = self.seeds[s].0;
+            let e = s + self.seeds[s..].iter().take_while(|x| x.0 == h).count();
+            if e - s <= max {
+                self.groups.push((h, s, e));
+            }
+            s = e;
+        }
+        let bits = (2 * self.groups.len()).max(16).next_power_of_two().trailing_zeros();
+        self.shift = 64 - bits;
+        self.table.clear();
+        self.table.resize(1 << bits, 0);
+        let mask = self.table.len() - 1;
+        for (g, &(h, _, _)) in self.groups.iter().enumerate() {
+            let mut slot = self.slot(h);
+            while self.table[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+            self.table[slot] = u32::try_from(g + 1).expect("fewer than 2^32 distinct seeds");
+        }
+    }
+
+    fn slot(&self, h: u64) -> usize {
+        (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The group of seeds with hash `h`, if any.
+    fn find(&self, h: u64) -> Option<usize> {
+        let mask = self.table.len() - 1;
+        let mut slot = self.slot(h);
+        loop {
+            let g = self.table[slot] as usize;
+            if g == 0 {
+                return None;
+            }
+            if self.groups[g - 1].0 == h {
+                return Some(g - 1);
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
 }
 
 // Scores of the token alignment, doubled to stay in integers.
@@ -408,17 +542,18 @@ impl Claimed {
     }
 }
 
-struct Aligner<'t, 'c> {
+/// The alignment of one pair.
+struct Job<'t, 'c, 's> {
     a: &'t [Token],
     b: &'t [Token],
     a_len: usize,
     b_len: usize,
     config: &'c AlignConfig,
     work: Work,
-    dp: Gotoh,
+    s: &'s mut Scratch,
 }
 
-impl Aligner<'_, '_> {
+impl Job<'_, '_, '_> {
     fn run(&mut self, is_common: &dyn Fn(u64) -> bool) -> Alignment {
         let runs = self.anchors(is_common);
         let chains = self.chains(&runs);
@@ -438,66 +573,51 @@ impl Aligner<'_, '_> {
         Alignment { passages, budget_exhausted: self.work.exhausted }
     }
 
-    /// The seeds of one document, as (hash, position), sorted, without
-    /// seeds repeated too often or common in the corpus.
-    fn seeds(&self, tokens: &[Token], is_common: &dyn Fn(u64) -> bool) -> Vec<(u64, usize)> {
-        let k = self.config.seed_size.max(1);
-        let mut seeds: Vec<(u64, usize)> =
-            tokens.windows(k).enumerate().map(|(i, w)| (seed_hash(w), i)).collect();
-        seeds.sort_unstable();
-        let max = self.config.max_seed_repeats.max(1);
-        let mut out = Vec::with_capacity(seeds.len());
-        let mut s = 0;
-        while s < seeds.len() {
-            let h = seeds[s].0;
-            let mut e = s + 1;
-            while e < seeds.len() && seeds[e].0 == h {
-                e += 1;
-            }
-            if e - s <= max && !is_common(h) {
-                out.extend_from_slice(&seeds[s..e]);
-            }
-            s = e;
-        }
-        out
-    }
-
     /// Exact anchors: shared seeds, merged along diagonals, sorted by
-    /// position in `a` then `b`.
+    /// position in `a` then `b`. A seed is left out when it occurs more than
+    /// `max_seed_repeats` times in either document or `is_common`; the work
+    /// of pairing the others is counted hash by hash, in order of hash.
     fn anchors(&mut self, is_common: &dyn Fn(u64) -> bool) -> Vec<Run> {
         let k = self.config.seed_size.max(1);
-        let sa = self.seeds(self.a, is_common);
-        let sb = self.seeds(self.b, is_common);
-        let mut pairs: Vec<(isize, usize)> = Vec::new();
-        let (mut x, mut y) = (0, 0);
-        while x < sa.len() && y < sb.len() {
-            let (ha, hb) = (sa[x].0, sb[y].0);
-            if ha < hb {
-                x += 1;
-            } else if hb < ha {
-                y += 1;
-            } else {
-                let xe = x + sa[x..].iter().take_while(|s| s.0 == ha).count();
-                let ye = y + sb[y..].iter().take_while(|s| s.0 == ha).count();
-                if !self.work.take((xe - x) * (ye - y)) {
-                    break;
-                }
-                for &(_, i) in &sa[x..xe] {
-                    for &(_, j) in &sb[y..ye] {
-                        // A hash collision is not a seed.
-                        if self.a[i..i + k].iter().zip(&self.b[j..j + k]).all(|(p, q)| p.hash == q.hash) {
-                            pairs.push((j as isize - i as isize, i));
-                        }
+        let max = self.config.max_seed_repeats.max(1);
+        let Scratch { index, shared, pairs, .. } = &mut *self.s;
+        index.build(self.a, k, max);
+        // The seeds of `b` whose hash is in `a` (all of those with that
+        // hash, so that their number is the count in `b`), by hash.
+        shared.clear();
+        for (j, w) in self.b.windows(k).enumerate() {
+            if let Some(g) = index.find(seed_hash(w)) {
+                shared.push((g, j));
+            }
+        }
+        shared.sort_unstable();
+        pairs.clear();
+        let mut y = 0;
+        while y < shared.len() {
+            let g = shared[y].0;
+            let ye = y + shared[y..].iter().take_while(|s| s.0 == g).count();
+            let (h, xs, xe) = index.groups[g];
+            let in_b = &shared[y..ye];
+            y = ye;
+            if in_b.len() > max || is_common(h) {
+                continue;
+            }
+            if !self.work.take((xe - xs) * in_b.len()) {
+                break;
+            }
+            for &(_, i) in &index.seeds[xs..xe] {
+                for &(_, j) in in_b {
+                    // A hash collision is not a seed.
+                    if self.a[i..i + k].iter().zip(&self.b[j..j + k]).all(|(p, q)| p.hash == q.hash) {
+                        pairs.push((j as isize - i as isize, i));
                     }
                 }
-                x = xe;
-                y = ye;
             }
         }
         pairs.sort_unstable();
         let mut runs: Vec<Run> = Vec::new();
         let mut last_diag = None;
-        for (d, i) in pairs {
+        for &(d, i) in pairs.iter() {
             let j = (i as isize + d) as usize;
             if last_diag == Some(d) {
                 let r = runs.last_mut().expect("a run on this diagonal");
@@ -659,7 +779,7 @@ impl Aligner<'_, '_> {
             coarse_fill(i0, i1, j0, j1, cols);
             return;
         }
-        let dp = &mut self.dp;
+        let dp = &mut self.s.dp;
         dp.a.clear();
         dp.a.extend(self.a[i0..i1].iter().map(|t| t.hash));
         dp.b.clear();
@@ -689,7 +809,7 @@ impl Aligner<'_, '_> {
         if n == 0 || m == 0 || !self.work.take((n + 1) * (m + 1)) {
             return;
         }
-        let dp = &mut self.dp;
+        let dp = &mut self.s.dp;
         let (a, b) = (&self.a[ia.clone()], &self.b[ib.clone()]);
         dp.a.clear();
         dp.b.clear();
@@ -1325,6 +1445,39 @@ mod tests {
         assert_eq!(align(&a, &ta, &b, &tb, &config).passages.len(), 1);
         let al = align_with(&a, &ta, &b, &tb, &config, &|_| true);
         assert!(al.passages.is_empty());
+    }
+
+    #[test]
+    fn a_kept_aligner_gives_what_align_gives() {
+        let mut w = Words(11);
+        let (h1, h2, h3, p1, p2) = (w.text(200), w.text(200), w.text(200), w.text(60), w.text(50));
+        let (a1, _) = build(&[&h1, &p1, &h2, &p2]);
+        let (a2, _) = build(&[&h3, &p2]);
+        // `a3` has the words of `a1` at other offsets: only its spans differ.
+        let a3 = format!("  {}", a1.replace(' ', "   "));
+        let (b1, _) = build(&[&h2[..50], &p1, &h3[..20]]);
+        let (b2, _) = build(&[&p2, &h1[..30], &p1[..20]]);
+        let texts = [&a1, &a2, &a3, &b1, &b2];
+        let configs = [
+            AlignConfig { explain: true, ..AlignConfig::default() },
+            AlignConfig { seed_size: 3, max_seed_repeats: 1, ..AlignConfig::default() },
+        ];
+        let mut found = 0;
+        for config in configs {
+            let mut aligner = Aligner::new(config.clone());
+            // Runs of pairs with the same `a`, a changed `a`, the first again.
+            for (a, b) in [(0, 3), (0, 4), (0, 0), (1, 3), (1, 4), (2, 3), (2, 4), (0, 3), (3, 0)] {
+                let (a, b) = (texts[a].as_str(), texts[b].as_str());
+                let (ta, tb) = (tokenize(a), tokenize(b));
+                let expected = align(a, &ta, b, &tb, &config);
+                found += expected.passages.len();
+                assert_eq!(aligner.align(a, &ta, b, &tb), expected);
+                let common = |h: u64| h % 3 == 0;
+                let expected = align_with(a, &ta, b, &tb, &config, &common);
+                assert_eq!(aligner.align_with(a, &ta, b, &tb, &common), expected);
+            }
+        }
+        assert!(found >= 20, "{found} passages");
     }
 
     fn vocab_text() -> impl Strategy<Value = Vec<usize>> {

@@ -38,7 +38,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::align::{self, AlignConfig, Passage};
+use crate::align::{AlignConfig, Aligner, Passage};
 use crate::cluster::{self, Cluster};
 use crate::config::Config;
 use crate::lsh::{self, LshParams};
@@ -608,17 +608,18 @@ fn expand_exact_copies(candidates: &[(u32, u32)], exact_pairs: &[(u32, u32)], ma
 /// Fills the passages of every pair (parallel over pairs).
 fn align_pairs(docs: &[Document], pairs: &mut [Pair], config: &AlignConfig) {
     // Pairs are sorted by `a`, and each worker takes a run of them: keep the
-    // tokens of the last `a` so that its run tokenises it once.
+    // tokens of the last `a` so that its run tokenises it once, and an
+    // aligner, which indexes the seeds of that `a` once.
     pairs.par_iter_mut().for_each_init(
-        || (Tokenizer::new(), None, Vec::new(), Vec::new()),
-        |(tokenizer, last_a, ta, tb), pair| {
+        || (Tokenizer::new(), Aligner::new(config.clone()), None, Vec::new(), Vec::new()),
+        |(tokenizer, aligner, last_a, ta, tb), pair| {
             let (a, b) = (&docs[pair.a.index()].text, &docs[pair.b.index()].text);
             if *last_a != Some(pair.a) {
                 tokenizer.tokenize(a, ta);
                 *last_a = Some(pair.a);
             }
             tokenizer.tokenize(b, tb);
-            let alignment = align::align(a, ta, b, tb, config);
+            let alignment = aligner.align(a, ta, b, tb);
             pair.passages = alignment.passages;
             pair.budget_exhausted = alignment.budget_exhausted;
         },
