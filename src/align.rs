@@ -393,7 +393,6 @@ const X_DROP: i32 = 20;
 /// Least score an extension must reach: two matches' worth, so a lone
 /// stop word after a mismatch does not stretch a passage.
 const MIN_EXTENSION: i32 = 3;
-const NEG: i32 = i32::MIN / 4;
 const NONE: usize = usize::MAX;
 /// Predecessors looked at per anchor while chaining.
 const CHAIN_LOOKBACK: usize = 64;
@@ -780,10 +779,7 @@ impl Job<'_, '_, '_> {
             return;
         }
         let dp = &mut self.s.dp;
-        dp.a.clear();
-        dp.a.extend(self.a[i0..i1].iter().map(|t| t.hash));
-        dp.b.clear();
-        dp.b.extend(self.b[j0..j1].iter().map(|t| t.hash));
+        dp.set(self.a[i0..i1].iter().map(|t| t.hash), self.b[j0..j1].iter().map(|t| t.hash));
         dp.align::<true>();
         let from = cols.len();
         dp.traceback(n, m, dp.best_state(), cols, |col| match col {
@@ -811,14 +807,10 @@ impl Job<'_, '_, '_> {
         }
         let dp = &mut self.s.dp;
         let (a, b) = (&self.a[ia.clone()], &self.b[ib.clone()]);
-        dp.a.clear();
-        dp.b.clear();
         if forward {
-            dp.a.extend(a.iter().map(|t| t.hash));
-            dp.b.extend(b.iter().map(|t| t.hash));
+            dp.set(a.iter().map(|t| t.hash), b.iter().map(|t| t.hash));
         } else {
-            dp.a.extend(a.iter().rev().map(|t| t.hash));
-            dp.b.extend(b.iter().rev().map(|t| t.hash));
+            dp.set(a.iter().rev().map(|t| t.hash), b.iter().rev().map(|t| t.hash));
         }
         dp.align::<false>();
         let Some((bi, bj)) = dp.best_end else {
@@ -991,32 +983,109 @@ fn coarse_fill(i0: usize, i1: usize, j0: usize, j1: usize, cols: &mut Vec<Col>) 
 /// (from `(0, 0)` to `(n, m)`) or anchored at `(0, 0)` with a free end and
 /// X-drop (for extension). Its buffers are kept from one alignment to the
 /// next, so that aligning many gaps allocates little.
+///
+/// # Scores with their choice in the low bits
+///
+/// Each state of a cell takes the best of three moves, and on a tie the
+/// first of them in a fixed order (match, deletion, insertion for the match
+/// and deletion states; match, insertion, deletion for insertion). Scores
+/// are kept multiplied by 4, so their two low bits are free: each move adds
+/// a code (2 for the first in the order, 1, 0) before the three are
+/// compared, and one `max` then gives both the best score and, among equal
+/// scores, the first move. Clearing the two bits gives the score back. The
+/// choices, and so the columns, are those of plain scores compared in that
+/// order.
+///
+/// The cells of row 0 and column 0 that no path reaches start at `NEG`.
+/// They never win a comparison: every state of an inner cell has a move
+/// from a reachable state, and reachable scores are at least
+/// `-4 * (n + m + 14)`, and at most `16 * min(n, m)`. Scores are `i16`
+/// while `n + m` stays below [`MEDIUM`], `i32` below [`WIDE`] and `i64`
+/// beyond: no sum overflows, and `NEG` stays below every reachable score.
 #[derive(Debug, Default)]
 struct Gotoh {
     /// The sequences aligned: copied from the tokens, reversed for a
-    /// backward extension.
+    /// backward extension; `b` in low and high halves, which compare four
+    /// at a time.
     a: Vec<u64>,
-    b: Vec<u64>,
+    b_low: Vec<u32>,
+    b_high: Vec<u32>,
     /// Per cell `(i, j)` at `i * (m + 1) + j`: the previous state of each
-    /// state (bits 0-1 for the match state, 2-3 for deletion, that is a gap
-    /// in `b`, 4-5 for insertion) and bit 6 set when `a[i - 1] == b[j - 1]`.
-    /// Only the rows computed by the last alignment are meaningful; nothing
-    /// is cleared between alignments because every cell a traceback reads
-    /// was written by the alignment it follows.
+    /// state, as the code of its move (bits 0-1 for the match state, 2-3
+    /// for deletion, that is a gap in `b`, 4-5 for insertion), and bit 6 set
+    /// when `a[i - 1] == b[j - 1]`. Only the rows computed by the last
+    /// alignment are meaningful; nothing is cleared between alignments
+    /// because every cell a traceback reads was written by the alignment it
+    /// follows.
     trace: Vec<u8>,
-    /// Scores of the match, deletion and insertion states along one row,
-    /// updated in place row by row; after a global alignment, row `n`.
-    row: Vec<[i32; 3]>,
+    narrow: Rows<i16>,
+    medium: Rows<i32>,
+    wide: Rows<i64>,
     /// Width of a trace row: `b.len() + 1`.
     w: usize,
+    /// After a global alignment, the scores (times 4) of the match,
+    /// deletion and insertion states at `(n, m)`.
+    last: [i64; 3],
     /// The match cell `(i, j)` that scored best (extension).
     best_end: Option<(usize, usize)>,
 }
+
+/// `n + m` from which [`Gotoh`] computes in `i32` (`i16` below).
+const MEDIUM: usize = 4000;
+/// `n + m` from which [`Gotoh`] computes in `i64`.
+const WIDE: usize = 1 << 26;
+
+/// Two rows of scores (times 4) of the three states: the row above and
+/// the row being computed.
+#[derive(Debug, Default)]
+struct Rows<S> {
+    up: [Vec<S>; 3],
+    cur: [Vec<S>; 3],
+    /// The moves into insertion at `j + 1` from the match and deletion
+    /// states at `j`, with their codes.
+    from_left: Vec<S>,
+    /// The match state where the tokens are equal, `NEG` elsewhere.
+    eq_match: Vec<S>,
+}
+
+/// The integer type of scores.
+trait Score:
+    Copy + Default + Ord + Into<i64> + std::ops::Add<Output = Self> + std::ops::BitAnd<Output = Self>
+{
+    /// The score of an unreachable state.
+    const NEG: Self;
+    /// `x` as a score (the callers keep it in range).
+    fn of(x: i32) -> Self;
+    /// The code of a move: the two low bits.
+    fn code(self) -> u8;
+}
+
+macro_rules! score {
+    ($t:ty) => {
+        impl Score for $t {
+            const NEG: $t = <$t>::MIN / 2;
+            fn of(x: i32) -> $t {
+                x as $t
+            }
+            fn code(self) -> u8 {
+                (self & 3) as u8
+            }
+        }
+    };
+}
+score!(i16);
+score!(i32);
+score!(i64);
 
 const S_M: u8 = 0;
 const S_D: u8 = 1;
 const S_I: u8 = 2;
 const EQ_BIT: u8 = 1 << 6;
+/// The state a code stands for, in the match and deletion states (first
+/// of match, deletion, insertion on a tie) and in the insertion state
+/// (first of match, insertion, deletion).
+const MD_FROM: [u8; 4] = [S_I, S_D, S_M, S_M];
+const I_FROM: [u8; 4] = [S_D, S_I, S_M, S_M];
 
 /// Score of a gap of `len` words.
 fn gap(len: usize) -> i32 {
@@ -1024,88 +1093,134 @@ fn gap(len: usize) -> i32 {
 }
 
 impl Gotoh {
+    /// Sets the sequences to align.
+    fn set(&mut self, a: impl Iterator<Item = u64>, b: impl Iterator<Item = u64> + Clone) {
+        self.a.clear();
+        self.a.extend(a);
+        self.b_low.clear();
+        self.b_low.extend(b.clone().map(|h| h as u32));
+        self.b_high.clear();
+        self.b_high.extend(b.map(|h| (h >> 32) as u32));
+    }
+
     /// Aligns `self.a` with `self.b`: globally (`GLOBAL`) or as an extension
     /// from `(0, 0)`, setting `best_end`.
-    ///
-    /// Scores stay in `[NEG, 4 * min(n, m)]`: every cell is clamped at `NEG`
-    /// and no step subtracts more than 6, so the additions cannot overflow.
     fn align<const GLOBAL: bool>(&mut self) {
-        let (n, m) = (self.a.len(), self.b.len());
+        let size = self.a.len() + self.b_low.len();
+        if size < MEDIUM {
+            let mut rows = std::mem::take(&mut self.narrow);
+            self.align_in::<i16, GLOBAL>(&mut rows);
+            self.narrow = rows;
+        } else if size < WIDE {
+            let mut rows = std::mem::take(&mut self.medium);
+            self.align_in::<i32, GLOBAL>(&mut rows);
+            self.medium = rows;
+        } else {
+            let mut rows = std::mem::take(&mut self.wide);
+            self.align_in::<i64, GLOBAL>(&mut rows);
+            self.wide = rows;
+        }
+    }
+
+    fn align_in<S: Score, const GLOBAL: bool>(&mut self, rows: &mut Rows<S>) {
+        let (n, m) = (self.a.len(), self.b_low.len());
         let w = m + 1;
         self.w = w;
         if self.trace.len() < (n + 1) * w {
             self.trace.resize((n + 1) * w, 0);
         }
-        self.row.clear();
-        self.row.resize(w, [NEG; 3]);
+        let s = S::of;
+        let gap4 = |len: usize| {
+            let g = S::of(gap(len));
+            g + g + g + g
+        };
+        let clear = s(!3);
+        // Moves, times 4, with the code of their rank on a tie.
+        let (open_first, open_last, extend_second) =
+            (s(4 * GAP_OPEN + 2), s(4 * GAP_OPEN), s(4 * GAP_EXTEND + 1));
+        let (matched, mismatched) = (s(4 * MATCH), s(4 * MISMATCH));
+        let min_best = s(4 * (MIN_EXTENSION - 1));
+        let x_drop = s(-4 * X_DROP);
+        for v in rows.up.iter_mut().chain(rows.cur.iter_mut()) {
+            v.clear();
+            v.resize(w, S::NEG);
+        }
+        rows.from_left.clear();
+        rows.from_left.resize(w, S::NEG);
+        rows.eq_match.clear();
+        rows.eq_match.resize(w, S::NEG);
         // Row 0.
-        self.row[0] = [0, NEG, NEG];
+        rows.up[0][0] = s(0);
         for j in 1..=m {
-            self.row[j][2] = gap(j);
-            self.trace[j] = if j == 1 { S_M << 4 } else { S_I << 4 };
+            rows.up[2][j] = gap4(j);
+            self.trace[j] = if j == 1 { 2 << 4 } else { 1 << 4 };
         }
-        let (mut best, mut best_end) = (0, None);
-        let b = &self.b[..];
+        let (mut best, mut best_end) = (s(0), None);
+        let (b_low, b_high) = (&self.b_low[..m], &self.b_high[..m]);
         for (i, &ai) in (1..).zip(&self.a) {
+            let (a_low, a_high) = (ai as u32, (ai >> 32) as u32);
             let trace = &mut self.trace[i * w..(i + 1) * w];
-            trace[0] = if i == 1 { S_M << 2 } else { S_D << 2 };
-            // The cell up-left of (i, 1) and the cell left of it.
-            let [mut dm, mut dd, mut di] = self.row[0];
-            let [mut lm, mut ld, mut li] = [NEG, gap(i), NEG];
-            self.row[0] = [lm, ld, li];
-            let mut row_best = NEG;
-            for (j, ((cell, &bj), t)) in (1..).zip(self.row[1..].iter_mut().zip(b).zip(&mut trace[1..])) {
-                let [um, ud, ui] = *cell;
-                let same = ai == bj;
-                // Match state, from the diagonal.
-                let (mut v, mut s) = (dm, S_M);
-                if dd > v {
-                    (v, s) = (dd, S_D);
-                }
-                if di > v {
-                    (v, s) = (di, S_I);
-                }
-                let mv = (v + if same { MATCH } else { MISMATCH }).max(NEG);
-                // Deletion: consume a[i - 1], from the row above.
-                let (mut dv, mut ds) = (um + GAP_OPEN, S_M);
-                if ud + GAP_EXTEND > dv {
-                    (dv, ds) = (ud + GAP_EXTEND, S_D);
-                }
-                if ui + GAP_OPEN > dv {
-                    (dv, ds) = (ui + GAP_OPEN, S_I);
-                }
-                let dv = dv.max(NEG);
-                // Insertion: consume b[j - 1], from the left.
-                let (mut iv, mut is) = (lm + GAP_OPEN, S_M);
-                if li + GAP_EXTEND > iv {
-                    (iv, is) = (li + GAP_EXTEND, S_I);
-                }
-                if ld + GAP_OPEN > iv {
-                    (iv, is) = (ld + GAP_OPEN, S_D);
-                }
-                let iv = iv.max(NEG);
-                *t = s | ds << 2 | is << 4 | if same { EQ_BIT } else { 0 };
-                *cell = [mv, dv, iv];
-                [dm, dd, di] = [um, ud, ui];
-                [lm, ld, li] = [mv, dv, iv];
-                if !GLOBAL {
-                    if same && mv > best.max(MIN_EXTENSION - 1) {
-                        best = mv;
-                        best_end = Some((i, j));
-                    }
-                    row_best = row_best.max(mv).max(dv).max(iv);
-                }
+            trace[0] = if i == 1 { 2 << 2 } else { 1 << 2 };
+            let [um, ud, ui] = &rows.up;
+            let [cm, cd, ci] = &mut rows.cur;
+            let (um, ud, ui) = (&um[..w], &ud[..w], &ui[..w]);
+            let (cm, cd, ci) = (&mut cm[..w], &mut cd[..w], &mut ci[..w]);
+            let (from_left, eq_match) = (&mut rows.from_left[..w], &mut rows.eq_match[..w]);
+            cm[0] = S::NEG;
+            cd[0] = gap4(i);
+            ci[0] = S::NEG;
+            // The match and deletion states depend on the row above only;
+            // so do the moves into insertion from the match and deletion
+            // states on the left.
+            from_left[0] = (cm[0] + open_first).max(cd[0] + open_last);
+            for j in 1..w {
+                let km = (um[j - 1] + s(2)).max(ud[j - 1] + s(1)).max(ui[j - 1]);
+                let same = (a_low == b_low[j - 1]) & (a_high == b_high[j - 1]);
+                let mv = (km & clear) + if same { matched } else { mismatched };
+                let kd = (um[j] + open_first).max(ud[j] + extend_second).max(ui[j] + open_last);
+                let dv = kd & clear;
+                cm[j] = mv;
+                cd[j] = dv;
+                from_left[j] = (mv + open_first).max(dv + open_last);
+                eq_match[j] = if same { mv } else { S::NEG };
+                trace[j] = km.code() | kd.code() << 2 | if same { EQ_BIT } else { 0 };
             }
-            if !GLOBAL && row_best < best - X_DROP {
-                break;
+            // Insertion runs along the row: this loop alone is sequential.
+            let mut left = ci[0];
+            for j in 1..w {
+                left = from_left[j - 1].max((left & clear) + extend_second);
+                ci[j] = left;
+            }
+            for (t, c) in trace[1..].iter_mut().zip(&mut ci[1..]) {
+                *t |= c.code() << 4;
+                *c = *c & clear;
+            }
+            std::mem::swap(&mut rows.up, &mut rows.cur);
+            if !GLOBAL {
+                // The first match cell of the row that beats the best so far.
+                let row_eq_best = eq_match[1..].iter().fold(S::NEG, |x, &y| x.max(y));
+                if row_eq_best > best.max(min_best) {
+                    best = row_eq_best;
+                    best_end = eq_match.iter().position(|&x| x == row_eq_best).map(|j| (i, j));
+                }
+                let [um, ud, ui] = &rows.up;
+                let row_best = um[1..w]
+                    .iter()
+                    .zip(&ud[1..w])
+                    .zip(&ui[1..w])
+                    .fold(S::NEG, |x, ((&m, &d), &i)| x.max(m).max(d).max(i));
+                if row_best < best + x_drop {
+                    break;
+                }
             }
         }
+        self.last = [rows.up[0][m].into(), rows.up[1][m].into(), rows.up[2][m].into()];
         self.best_end = best_end;
     }
 
     /// The best state at `(n, m)` after a global alignment.
     fn best_state(&self) -> u8 {
-        let [pm, pd, pi] = self.row[self.w - 1];
+        let [pm, pd, pi] = self.last;
         let mut best = (S_M, pm);
         if pd > best.1 {
             best = (S_D, pd);
@@ -1142,18 +1257,18 @@ impl Gotoh {
                     } else {
                         Col::Sub(i - 1, j - 1)
                     }));
-                    state = t & 3;
+                    state = MD_FROM[usize::from(t & 3)];
                     i -= 1;
                     j -= 1;
                 }
                 S_D => {
                     out.push(map(Col::Del(i - 1)));
-                    state = (t >> 2) & 3;
+                    state = MD_FROM[usize::from((t >> 2) & 3)];
                     i -= 1;
                 }
                 _ => {
                     out.push(map(Col::Ins(j - 1)));
-                    state = (t >> 4) & 3;
+                    state = I_FROM[usize::from((t >> 4) & 3)];
                     j -= 1;
                 }
             }
@@ -1480,6 +1595,135 @@ mod tests {
         assert!(found >= 20, "{found} passages");
     }
 
+    /// The affine-gap alignment as first written (plain scores compared in
+    /// order, full matrices): the specification [`Gotoh`] must meet. Returns
+    /// the columns and, for an extension, where it ends.
+    fn reference_gotoh(a: &[u64], b: &[u64], global: bool) -> (Vec<Col>, Option<(usize, usize)>) {
+        const NEG: i32 = i32::MIN / 4;
+        let (n, m) = (a.len(), b.len());
+        // Per cell: scores and previous states of the match, deletion and
+        // insertion states.
+        let mut score = vec![[NEG; 3]; (n + 1) * (m + 1)];
+        let mut from = vec![[0u8; 3]; (n + 1) * (m + 1)];
+        let at = |i: usize, j: usize| i * (m + 1) + j;
+        score[0][0] = 0;
+        for j in 1..=m {
+            score[at(0, j)][2] = gap(j);
+            from[at(0, j)][2] = if j == 1 { S_M } else { S_I };
+        }
+        let first_best = |options: [(i32, u8); 3]| {
+            options.into_iter().fold((NEG - 100, S_M), |best, o| if o.0 > best.0 { o } else { best })
+        };
+        let (mut best, mut best_end) = (0, None);
+        let mut rows = n;
+        for i in 1..=n {
+            score[at(i, 0)][1] = gap(i);
+            from[at(i, 0)][1] = if i == 1 { S_M } else { S_D };
+            let mut row_best = NEG;
+            for j in 1..=m {
+                let [dm, dd, di] = score[at(i - 1, j - 1)];
+                let [um, ud, ui] = score[at(i - 1, j)];
+                let [lm, ld, li] = score[at(i, j - 1)];
+                let (v, fm) = first_best([(dm, S_M), (dd, S_D), (di, S_I)]);
+                let mv = (v + if a[i - 1] == b[j - 1] { MATCH } else { MISMATCH }).max(NEG);
+                let (dv, fd) =
+                    first_best([(um + GAP_OPEN, S_M), (ud + GAP_EXTEND, S_D), (ui + GAP_OPEN, S_I)]);
+                let (iv, fi) =
+                    first_best([(lm + GAP_OPEN, S_M), (li + GAP_EXTEND, S_I), (ld + GAP_OPEN, S_D)]);
+                score[at(i, j)] = [mv, dv.max(NEG), iv.max(NEG)];
+                from[at(i, j)] = [fm, fd, fi];
+                if !global {
+                    if a[i - 1] == b[j - 1] && mv > best.max(MIN_EXTENSION - 1) {
+                        best = mv;
+                        best_end = Some((i, j));
+                    }
+                    row_best = row_best.max(mv).max(dv).max(iv);
+                }
+            }
+            if !global && row_best < best - X_DROP {
+                rows = i;
+                break;
+            }
+        }
+        let _ = rows;
+        let (mut i, mut j, mut state) = if global {
+            let [pm, pd, pi] = score[at(n, m)];
+            (n, m, first_best([(pm, S_M), (pd, S_D), (pi, S_I)]).1)
+        } else {
+            match best_end {
+                Some((i, j)) => (i, j, S_M),
+                None => return (Vec::new(), None),
+            }
+        };
+        let mut cols = Vec::new();
+        while i > 0 || j > 0 {
+            if i == 0 {
+                state = S_I;
+            } else if j == 0 {
+                state = S_D;
+            }
+            let f = from[at(i, j)];
+            match state {
+                S_M => {
+                    cols.push(if a[i - 1] == b[j - 1] {
+                        Col::Eq(i - 1, j - 1)
+                    } else {
+                        Col::Sub(i - 1, j - 1)
+                    });
+                    state = f[0];
+                    i -= 1;
+                    j -= 1;
+                }
+                S_D => {
+                    cols.push(Col::Del(i - 1));
+                    state = f[1];
+                    i -= 1;
+                }
+                _ => {
+                    cols.push(Col::Ins(j - 1));
+                    state = f[2];
+                    j -= 1;
+                }
+            }
+        }
+        cols.reverse();
+        (cols, best_end)
+    }
+
+    /// Runs `dp` in scores of type `S` and returns what
+    /// [`reference_gotoh`] returns.
+    fn gotoh_in<S: Score>(
+        dp: &mut Gotoh,
+        a: &[u64],
+        b: &[u64],
+        global: bool,
+    ) -> (Vec<Col>, Option<(usize, usize)>) {
+        dp.set(a.iter().copied(), b.iter().copied());
+        let mut cols = Vec::new();
+        let mut rows = Rows::<S>::default();
+        if global {
+            dp.align_in::<S, true>(&mut rows);
+            dp.traceback(a.len(), b.len(), dp.best_state(), &mut cols, |c| c);
+        } else {
+            dp.align_in::<S, false>(&mut rows);
+            if let Some((i, j)) = dp.best_end {
+                dp.traceback(i, j, S_M, &mut cols, |c| c);
+            }
+        }
+        cols.reverse();
+        (cols, if global { None } else { dp.best_end })
+    }
+
+    /// Token hashes over a small alphabet (so that tokens repeat), some of
+    /// them equal in their low or high 32 bits only.
+    fn hashes(max_len: usize) -> impl Strategy<Value = Vec<u64>> {
+        (2u64..30).prop_flat_map(move |k| {
+            prop::collection::vec(0..k, 0..max_len).prop_map(|v| {
+                v.into_iter().map(|x| (x % 3) | ((x / 3) << 32) | 0x1234_0000_5678_0000).collect()
+            })
+        })
+    }
+
     fn vocab_text() -> impl Strategy<Value = Vec<usize>> {
         prop::collection::vec(0usize..40, 0..120)
     }
@@ -1547,6 +1791,22 @@ mod tests {
             let (ta, tb) = (render(&a), render(&b2));
             let al = align(&ta, &tokenize(&ta), &tb, &tokenize(&tb), &AlignConfig::default());
             prop_assert!(check_invariants(&ta, &tb, &al).is_ok(), "{:?}", check_invariants(&ta, &tb, &al));
+        }
+
+        /// The alignment of a gap or an extension is the one of plain
+        /// scores compared in order, in every width of score, with the
+        /// buffers of earlier alignments left in place.
+        #[test]
+        fn gotoh_gives_the_reference_columns(a in hashes(120), b in hashes(120), c in hashes(30), d in hashes(30)) {
+            let mut dp = Gotoh::default();
+            for (x, y) in [(&a, &b), (&c, &d), (&a, &d), (&c, &b)] {
+                for global in [true, false] {
+                    let expected = reference_gotoh(x, y, global);
+                    prop_assert_eq!(&gotoh_in::<i16>(&mut dp, x, y, global), &expected);
+                    prop_assert_eq!(&gotoh_in::<i32>(&mut dp, x, y, global), &expected);
+                    prop_assert_eq!(&gotoh_in::<i64>(&mut dp, x, y, global), &expected);
+                }
+            }
         }
 
         /// A document aligned with itself is covered, word for word.
