@@ -1018,6 +1018,8 @@ struct Gotoh {
     /// because every cell a traceback reads was written by the alignment it
     /// follows.
     trace: Vec<u8>,
+    /// Which tokens of `b` equal the token of `a` of the current row.
+    same: Vec<bool>,
     narrow: Rows<i16>,
     medium: Rows<i32>,
     wide: Rows<i64>,
@@ -1044,8 +1046,6 @@ struct Rows<S> {
     /// The moves into insertion at `j + 1` from the match and deletion
     /// states at `j`, with their codes.
     from_left: Vec<S>,
-    /// The match state where the tokens are equal, `NEG` elsewhere.
-    eq_match: Vec<S>,
 }
 
 /// The integer type of scores.
@@ -1092,6 +1092,71 @@ fn gap(len: usize) -> i32 {
     GAP_OPEN + GAP_EXTEND * (len as i32 - 1)
 }
 
+/// Computes row `i` of [`Gotoh`] (cells `1..=m`; cell 0 is set) from the
+/// row above, `up`, where `a[i - 1]` is `ai` and `b` is given in low and
+/// high halves. Writes the row's scores into `cur` and its moves into
+/// `trace`; returns the best score of the row and the best score of a
+/// match state where the tokens are equal (`NEG` if none).
+///
+/// A function of its own, so that the compiler knows that the slices do not
+/// overlap and computes several cells at a time.
+fn row<S: Score>(
+    ai: u64,
+    (b_low, b_high): (&[u32], &[u32]),
+    up: &[Vec<S>; 3],
+    [cm, cd, ci]: [&mut [S]; 3],
+    from_left: &mut [S],
+    same: &mut [bool],
+    trace: &mut [u8],
+) -> (S, S) {
+    let s = S::of;
+    let clear = s(!3);
+    // Moves, times 4, with the code of their rank on a tie.
+    let (open_first, open_last, extend_second) =
+        (s(4 * GAP_OPEN + 2), s(4 * GAP_OPEN), s(4 * GAP_EXTEND + 1));
+    let (matched, mismatched) = (s(4 * MATCH), s(4 * MISMATCH));
+    let (a_low, a_high) = (ai as u32, (ai >> 32) as u32);
+    let w = cm.len();
+    let (um, ud, ui) = (&up[0][..w], &up[1][..w], &up[2][..w]);
+    let (cd, ci, from_left, trace) = (&mut cd[..w], &mut ci[..w], &mut from_left[..w], &mut trace[..w]);
+    let (b_low, b_high, same) = (&b_low[..w - 1], &b_high[..w - 1], &mut same[..w - 1]);
+    // Equal tokens, in a loop of their own: it compares 32 bits at a time,
+    // and the next one computes in `S`.
+    for ((e, &low), &high) in same.iter_mut().zip(b_low).zip(b_high) {
+        *e = (a_low == low) & (a_high == high);
+    }
+    // The match and deletion states depend on the row above only; so do
+    // the moves into insertion from the match and deletion states on the
+    // left.
+    from_left[0] = (cm[0] + open_first).max(cd[0] + open_last);
+    let (mut row_best, mut eq_best) = (S::NEG, S::NEG);
+    for j in 1..w {
+        let km = (um[j - 1] + s(2)).max(ud[j - 1] + s(1)).max(ui[j - 1]);
+        let same = same[j - 1];
+        let mv = (km & clear) + if same { matched } else { mismatched };
+        let kd = (um[j] + open_first).max(ud[j] + extend_second).max(ui[j] + open_last);
+        let dv = kd & clear;
+        cm[j] = mv;
+        cd[j] = dv;
+        from_left[j] = (mv + open_first).max(dv + open_last);
+        trace[j] = km.code() | kd.code() << 2 | if same { EQ_BIT } else { 0 };
+        row_best = row_best.max(mv).max(dv);
+        eq_best = eq_best.max(if same { mv } else { S::NEG });
+    }
+    // Insertion runs along the row: this loop alone is sequential.
+    let mut left = ci[0];
+    for (c, &f) in ci[1..].iter_mut().zip(&from_left[..w - 1]) {
+        left = f.max((left & clear) + extend_second);
+        *c = left;
+    }
+    for (t, c) in trace[1..].iter_mut().zip(&mut ci[1..]) {
+        *t |= c.code() << 4;
+        *c = *c & clear;
+        row_best = row_best.max(*c);
+    }
+    (row_best, eq_best)
+}
+
 impl Gotoh {
     /// Sets the sequences to align.
     fn set(&mut self, a: impl Iterator<Item = u64>, b: impl Iterator<Item = u64> + Clone) {
@@ -1134,11 +1199,6 @@ impl Gotoh {
             let g = S::of(gap(len));
             g + g + g + g
         };
-        let clear = s(!3);
-        // Moves, times 4, with the code of their rank on a tie.
-        let (open_first, open_last, extend_second) =
-            (s(4 * GAP_OPEN + 2), s(4 * GAP_OPEN), s(4 * GAP_EXTEND + 1));
-        let (matched, mismatched) = (s(4 * MATCH), s(4 * MISMATCH));
         let min_best = s(4 * (MIN_EXTENSION - 1));
         let x_drop = s(-4 * X_DROP);
         for v in rows.up.iter_mut().chain(rows.cur.iter_mut()) {
@@ -1147,8 +1207,7 @@ impl Gotoh {
         }
         rows.from_left.clear();
         rows.from_left.resize(w, S::NEG);
-        rows.eq_match.clear();
-        rows.eq_match.resize(w, S::NEG);
+        self.same.resize(m, false);
         // Row 0.
         rows.up[0][0] = s(0);
         for j in 1..=m {
@@ -1156,59 +1215,32 @@ impl Gotoh {
             self.trace[j] = if j == 1 { 2 << 4 } else { 1 << 4 };
         }
         let (mut best, mut best_end) = (s(0), None);
-        let (b_low, b_high) = (&self.b_low[..m], &self.b_high[..m]);
+        let b = (&self.b_low[..m], &self.b_high[..m]);
         for (i, &ai) in (1..).zip(&self.a) {
-            let (a_low, a_high) = (ai as u32, (ai >> 32) as u32);
             let trace = &mut self.trace[i * w..(i + 1) * w];
             trace[0] = if i == 1 { 2 << 2 } else { 1 << 2 };
-            let [um, ud, ui] = &rows.up;
             let [cm, cd, ci] = &mut rows.cur;
-            let (um, ud, ui) = (&um[..w], &ud[..w], &ui[..w]);
-            let (cm, cd, ci) = (&mut cm[..w], &mut cd[..w], &mut ci[..w]);
-            let (from_left, eq_match) = (&mut rows.from_left[..w], &mut rows.eq_match[..w]);
             cm[0] = S::NEG;
             cd[0] = gap4(i);
             ci[0] = S::NEG;
-            // The match and deletion states depend on the row above only;
-            // so do the moves into insertion from the match and deletion
-            // states on the left.
-            from_left[0] = (cm[0] + open_first).max(cd[0] + open_last);
-            for j in 1..w {
-                let km = (um[j - 1] + s(2)).max(ud[j - 1] + s(1)).max(ui[j - 1]);
-                let same = (a_low == b_low[j - 1]) & (a_high == b_high[j - 1]);
-                let mv = (km & clear) + if same { matched } else { mismatched };
-                let kd = (um[j] + open_first).max(ud[j] + extend_second).max(ui[j] + open_last);
-                let dv = kd & clear;
-                cm[j] = mv;
-                cd[j] = dv;
-                from_left[j] = (mv + open_first).max(dv + open_last);
-                eq_match[j] = if same { mv } else { S::NEG };
-                trace[j] = km.code() | kd.code() << 2 | if same { EQ_BIT } else { 0 };
-            }
-            // Insertion runs along the row: this loop alone is sequential.
-            let mut left = ci[0];
-            for j in 1..w {
-                left = from_left[j - 1].max((left & clear) + extend_second);
-                ci[j] = left;
-            }
-            for (t, c) in trace[1..].iter_mut().zip(&mut ci[1..]) {
-                *t |= c.code() << 4;
-                *c = *c & clear;
-            }
+            let (row_best, eq_best) = row::<S>(
+                ai,
+                b,
+                &rows.up,
+                [&mut cm[..w], &mut cd[..w], &mut ci[..w]],
+                &mut rows.from_left[..w],
+                &mut self.same[..m],
+                trace,
+            );
             std::mem::swap(&mut rows.up, &mut rows.cur);
             if !GLOBAL {
                 // The first match cell of the row that beats the best so far.
-                let row_eq_best = eq_match[1..].iter().fold(S::NEG, |x, &y| x.max(y));
-                if row_eq_best > best.max(min_best) {
-                    best = row_eq_best;
-                    best_end = eq_match.iter().position(|&x| x == row_eq_best).map(|j| (i, j));
+                if eq_best > best.max(min_best) {
+                    best = eq_best;
+                    let at =
+                        trace.iter().zip(&rows.up[0]).position(|(&t, &v)| t & EQ_BIT != 0 && v == eq_best);
+                    best_end = at.map(|j| (i, j));
                 }
-                let [um, ud, ui] = &rows.up;
-                let row_best = um[1..w]
-                    .iter()
-                    .zip(&ud[1..w])
-                    .zip(&ui[1..w])
-                    .fold(S::NEG, |x, ((&m, &d), &i)| x.max(m).max(d).max(i));
                 if row_best < best + x_drop {
                     break;
                 }
