@@ -248,6 +248,9 @@ pub fn align_with(
 /// last `a` document, from one call to the next. Aligning one document
 /// with several others in a row (pairs sorted by their first document)
 /// indexes its seeds once. The results are exactly those of [`align`].
+///
+/// Between calls it holds no buffer larger than 32 MiB (a pair of 10 MB
+/// documents needs more; that is freed when the call returns).
 #[derive(Debug)]
 pub struct Aligner {
     config: AlignConfig,
@@ -289,7 +292,9 @@ impl Aligner {
             work: Work { used: 0, limit: config.budget, exhausted: false },
             s: &mut self.scratch,
         };
-        job.run(is_common)
+        let alignment = job.run(is_common);
+        self.scratch.trim();
+        alignment
     }
 }
 
@@ -300,9 +305,51 @@ struct Scratch {
     index: SeedIndex,
     /// Seeds of `b` that occur in `a`, as (group in `index`, position).
     shared: Vec<(usize, usize)>,
+    /// The seeds of a long `b`, as (hash, position).
+    b_seeds: Vec<(u64, usize)>,
     /// Shared seed pairs, as (diagonal, position in `a`).
     pairs: Vec<(isize, usize)>,
     dp: Gotoh,
+}
+
+/// Documents of more tokens than this (or with more distinct seeds) find
+/// shared seeds by sorting, not with a hash table.
+const SMALL_INDEX: usize = 1 << 16;
+
+/// Bytes of one buffer that a [`Scratch`] keeps from one pair to the next.
+const KEEP_BYTES: usize = 1 << 25;
+
+/// Empties `v` if it holds more than [`KEEP_BYTES`].
+fn trim<T>(v: &mut Vec<T>) -> bool {
+    let big = v.capacity() * std::mem::size_of::<T>() > KEEP_BYTES;
+    if big {
+        *v = Vec::new();
+    }
+    big
+}
+
+impl Scratch {
+    /// Frees what a pair of very long documents left, so that an aligner
+    /// kept between pairs holds little memory.
+    fn trim(&mut self) {
+        let index = &mut self.index;
+        if trim(&mut index.seeds) | trim(&mut index.groups) | trim(&mut index.table) | trim(&mut index.tokens)
+        {
+            *index = SeedIndex::default();
+        }
+        trim(&mut self.shared);
+        trim(&mut self.b_seeds);
+        trim(&mut self.pairs);
+        let dp = &mut self.dp;
+        trim(&mut dp.trace);
+        trim(&mut dp.a);
+        trim(&mut dp.b_low);
+        trim(&mut dp.b_high);
+        trim(&mut dp.same);
+        dp.narrow.trim();
+        dp.medium.trim();
+        dp.wide.trim();
+    }
 }
 
 /// The seeds of one document, found by hash.
@@ -317,8 +364,9 @@ struct SeedIndex {
     /// The seeds of each distinct hash occurring at most the repeat limit
     /// times, in order of hash: (hash, start, end) in `seeds`.
     groups: Vec<(u64, usize, usize)>,
-    /// Open addressing on hash: 1 + an index into `groups`, or 0 for none.
-    table: Vec<u32>,
+    /// Open addressing on hash, a quarter full, made when first needed:
+    /// the hash and 1 + its index in `groups`, or 0 for an empty slot.
+    table: Vec<(u64, u32)>,
     /// Shift that takes a hash to a slot: 64 minus log2 of the table size.
     shift: u32,
 }
@@ -349,17 +397,65 @@ impl SeedIndex {
             }
             s = e;
         }
-        let bits = (2 * self.groups.len()).max(16).next_power_of_two().trailing_zeros();
+        self.table.clear();
+    }
+
+    /// Fills `shared` with the seeds of `b` (`k` tokens each) whose hash is
+    /// in the index, as (group, position), sorted: all the seeds of `b`
+    /// with that hash, so that their number is the count in `b`. Short
+    /// documents look their seeds up in a hash table (that stays in cache),
+    /// long ones sort them and walk along the groups.
+    /// (`small` is the most tokens or groups looked up in a table.)
+    fn shared(
+        &mut self,
+        b: &[Token],
+        k: usize,
+        small: usize,
+        shared: &mut Vec<(usize, usize)>,
+        scratch: &mut Vec<(u64, usize)>,
+    ) {
+        shared.clear();
+        if self.groups.len() <= small && b.len() <= small {
+            if self.table.is_empty() {
+                self.fill_table();
+            }
+            for (j, w) in b.windows(k).enumerate() {
+                if let Some(g) = self.find(seed_hash(w)) {
+                    shared.push((g, j));
+                }
+            }
+            shared.sort_unstable();
+        } else {
+            scratch.clear();
+            scratch.extend(b.windows(k).enumerate().map(|(j, w)| (seed_hash(w), j)));
+            scratch.sort_unstable();
+            let mut g = 0;
+            for &(h, j) in scratch.iter() {
+                while g < self.groups.len() && self.groups[g].0 < h {
+                    g += 1;
+                }
+                if g == self.groups.len() {
+                    break;
+                }
+                if self.groups[g].0 == h {
+                    shared.push((g, j));
+                }
+            }
+        }
+    }
+
+    fn fill_table(&mut self) {
+        let bits = (4 * self.groups.len()).max(16).next_power_of_two().trailing_zeros();
         self.shift = 64 - bits;
         self.table.clear();
-        self.table.resize(1 << bits, 0);
+        self.table.resize(1 << bits, (0, 0));
         let mask = self.table.len() - 1;
         for (g, &(h, _, _)) in self.groups.iter().enumerate() {
             let mut slot = self.slot(h);
-            while self.table[slot] != 0 {
+            while self.table[slot].1 != 0 {
                 slot = (slot + 1) & mask;
             }
-            self.table[slot] = u32::try_from(g + 1).expect("fewer than 2^32 distinct seeds");
+            self.table[slot] = (h, u32::try_from(g + 1).expect("fewer than 2^32 distinct seeds"));
         }
     }
 
@@ -372,12 +468,12 @@ impl SeedIndex {
         let mask = self.table.len() - 1;
         let mut slot = self.slot(h);
         loop {
-            let g = self.table[slot] as usize;
+            let (key, g) = self.table[slot];
             if g == 0 {
                 return None;
             }
-            if self.groups[g - 1].0 == h {
-                return Some(g - 1);
+            if key == h {
+                return Some(g as usize - 1);
             }
             slot = (slot + 1) & mask;
         }
@@ -579,17 +675,9 @@ impl Job<'_, '_, '_> {
     fn anchors(&mut self, is_common: &dyn Fn(u64) -> bool) -> Vec<Run> {
         let k = self.config.seed_size.max(1);
         let max = self.config.max_seed_repeats.max(1);
-        let Scratch { index, shared, pairs, .. } = &mut *self.s;
+        let Scratch { index, shared, b_seeds, pairs, .. } = &mut *self.s;
         index.build(self.a, k, max);
-        // The seeds of `b` whose hash is in `a` (all of those with that
-        // hash, so that their number is the count in `b`), by hash.
-        shared.clear();
-        for (j, w) in self.b.windows(k).enumerate() {
-            if let Some(g) = index.find(seed_hash(w)) {
-                shared.push((g, j));
-            }
-        }
-        shared.sort_unstable();
+        index.shared(self.b, k, SMALL_INDEX, shared, b_seeds);
         pairs.clear();
         let mut y = 0;
         while y < shared.len() {
@@ -1046,6 +1134,14 @@ struct Rows<S> {
     /// The moves into insertion at `j + 1` from the match and deletion
     /// states at `j`, with their codes.
     from_left: Vec<S>,
+}
+
+impl<S> Rows<S> {
+    fn trim(&mut self) {
+        for v in self.up.iter_mut().chain(&mut self.cur).chain([&mut self.from_left]) {
+            trim(v);
+        }
+    }
 }
 
 /// The integer type of scores.
@@ -1756,6 +1852,11 @@ mod tests {
         })
     }
 
+    /// Tokens whose hashes are `ids`.
+    fn tokens_of(ids: &[u64]) -> Vec<Token> {
+        ids.iter().map(|&hash| Token { span: Span::new(0, 1), hash }).collect()
+    }
+
     fn vocab_text() -> impl Strategy<Value = Vec<usize>> {
         prop::collection::vec(0usize..40, 0..120)
     }
@@ -1839,6 +1940,23 @@ mod tests {
                     prop_assert_eq!(&gotoh_in::<i64>(&mut dp, x, y, global), &expected);
                 }
             }
+        }
+
+        /// Seeds shared with `b` are the same whether looked up in the hash
+        /// table (short documents) or found by sorting (long ones).
+        #[test]
+        fn shared_seeds_by_table_or_by_sorting(a in prop::collection::vec(0u64..12, 0..200), b in prop::collection::vec(0u64..12, 0..200), k in 1usize..4, max in 1usize..6) {
+            let (ta, tb) = (tokens_of(&a), tokens_of(&b));
+            let mut index = SeedIndex::default();
+            index.build(&ta, k, max);
+            let (mut by_table, mut by_sorting, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
+            index.shared(&tb, k, usize::MAX, &mut by_table, &mut scratch);
+            index.shared(&tb, k, 0, &mut by_sorting, &mut scratch);
+            prop_assert_eq!(&by_table, &by_sorting);
+            // And each is what it says: every seed of `b` whose hash is in a
+            // group of `a`.
+            let expected: usize = tb.windows(k).filter(|w| index.groups.iter().any(|g| g.0 == seed_hash(w))).count();
+            prop_assert_eq!(by_table.len(), expected);
         }
 
         /// A document aligned with itself is covered, word for word.
