@@ -557,10 +557,11 @@ struct Candidate {
 
 impl Candidate {
     /// Trims to the first and last equal column and recounts.
-    fn new(cols: Vec<Col>, anchors: Vec<Run>, start: Stop, end: Stop) -> Option<Candidate> {
+    fn new(mut cols: Vec<Col>, anchors: Vec<Run>, start: Stop, end: Stop) -> Option<Candidate> {
         let first = cols.iter().position(|c| matches!(c, Col::Eq(..)))?;
         let last = cols.iter().rposition(|c| matches!(c, Col::Eq(..)))?;
-        let cols = cols[first..=last].to_vec();
+        cols.truncate(last + 1);
+        cols.drain(..first);
         let matched = cols.iter().filter(|c| matches!(c, Col::Eq(..))).count();
         Some(Candidate { cols, matched, anchors, start, end })
     }
