@@ -1,9 +1,11 @@
 //! Aligning news-length pairs (500-1500 words each), built from the seed
 //! articles outside the timed loop: a condensed paraphrase (000 vs 001),
-//! pairs that share only names, and excerpts planted into other articles.
+//! pairs that share only names, and excerpts planted into other articles;
+//! with `align` per pair, and with one `Aligner` kept from pair to pair as
+//! a scan does.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use reprint::align::{align, AlignConfig};
+use reprint::align::{align, AlignConfig, Aligner};
 use reprint::text::{tokenize, Token};
 
 const SEEDS: [&str; 5] = [
@@ -72,6 +74,13 @@ fn bench(c: &mut Criterion) {
     group.bench_function("news_pairs", |bench| {
         bench.iter(|| {
             tokenised.iter().map(|(a, ta, b, tb)| align(a, ta, b, tb, &config).passages.len()).sum::<usize>()
+        })
+    });
+    // As a scan aligns: one aligner kept from pair to pair.
+    let mut aligner = Aligner::new(config.clone());
+    group.bench_function("news_pairs_kept_aligner", |bench| {
+        bench.iter(|| {
+            tokenised.iter().map(|(a, ta, b, tb)| aligner.align(a, ta, b, tb).passages.len()).sum::<usize>()
         })
     });
     group.finish();
