@@ -1750,7 +1750,6 @@ mod tests {
             options.into_iter().fold((NEG - 100, S_M), |best, o| if o.0 > best.0 { o } else { best })
         };
         let (mut best, mut best_end) = (0, None);
-        let mut rows = n;
         for i in 1..=n {
             score[at(i, 0)][1] = gap(i);
             from[at(i, 0)][1] = if i == 1 { S_M } else { S_D };
@@ -1776,11 +1775,9 @@ mod tests {
                 }
             }
             if !global && row_best < best - X_DROP {
-                rows = i;
                 break;
             }
         }
-        let _ = rows;
         let (mut i, mut j, mut state) = if global {
             let [pm, pd, pi] = score[at(n, m)];
             (n, m, first_best([(pm, S_M), (pd, S_D), (pi, S_I)]).1)
