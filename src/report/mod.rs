@@ -232,7 +232,7 @@ pub fn write_with_documents(
 
 /// Writes a scan's report as its pairs arrive ([`PairSink`] of
 /// [`scan_streaming`](crate::pipeline::scan_streaming)), for the formats
-/// that allow it: JSON, JSONL and CSV. The bytes are those [`write`] gives
+/// that allow it: JSON, JSONL and CSV. The bytes are those [`write()`] gives
 /// for the whole scan.
 pub struct Streamer<'a> {
     docs: &'a [Document],
