@@ -33,6 +33,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -46,7 +47,7 @@ use crate::minhash::{self, MinHasher};
 use crate::reuse;
 use crate::shingle;
 use crate::source::Document;
-use crate::text::Tokenizer;
+use crate::text::{Token, Tokenizer};
 use crate::verify::Overlap;
 use crate::{DocId, Error};
 
@@ -245,9 +246,11 @@ pub struct Timings {
     pub lsh: f64,
     /// The partial-reuse index.
     pub reuse: f64,
-    /// Exact scores of candidates.
+    /// Exact scores of candidates. Verification and alignment run in one
+    /// pass over the pairs; its wall time is split between the two by their
+    /// shares of the workers' time.
     pub verify: f64,
-    /// Passages of reported pairs.
+    /// Passages of reported pairs (see `verify`).
     pub align: f64,
     /// Union-find.
     pub cluster: f64,
@@ -487,33 +490,22 @@ pub fn scan_streaming(
     let mut duplicates: Vec<(DocId, DocId)> = Vec::new();
     for batch in pairs_to_do.chunks(PAIR_BATCH) {
         let clock = Instant::now();
-        let to_verify: Vec<(u32, u32)> = batch.iter().filter(|p| !p.exact).map(|p| (p.a, p.b)).collect();
-        let mut overlaps = verify_pairs(docs, &to_verify, params.shingle_size).into_iter();
-        let mut pairs: Vec<Pair> = batch
-            .iter()
-            .filter_map(|&ToDo { a, b, exact }| {
-                if exact {
-                    return Some(Pair::new(a, b, PairKind::Exact, 1.0, 1.0, 1.0));
-                }
-                let o = overlaps.next().expect("one overlap per pair verified");
-                let kind = if o.jaccard() >= params.threshold {
-                    PairKind::NearDuplicate
-                } else if mode.reuse() && o.containment_a().max(o.containment_b()) >= config.min_containment {
-                    // Kept only if the alignment finds a passage.
-                    PairKind::Reuse
-                } else {
-                    return None;
-                };
-                Some(Pair::new(a, b, kind, o.jaccard(), o.containment_a(), o.containment_b()))
-            })
+        let spent = [AtomicU64::new(0), AtomicU64::new(0)];
+        let found: Vec<Option<Pair>> = batch
+            .par_iter()
+            .map_init(
+                || PairWorker::new(&config.align),
+                |w, &todo| w.pair(docs, todo, &params, config, &spent),
+            )
             .collect();
-        timings.verify += clock.elapsed().as_secs_f64();
-        let clock = Instant::now();
-        if config.passages {
-            align_pairs(docs, &mut pairs, &config.align);
-            pairs.retain(|p| p.kind != PairKind::Reuse || !p.passages.is_empty());
-        }
-        timings.align += clock.elapsed().as_secs_f64();
+        let pairs: Vec<Pair> = found.into_iter().flatten().collect();
+        // Verification and alignment run in one pass over the pairs: their
+        // wall time is split by their shares of the workers' time.
+        let wall = clock.elapsed().as_secs_f64();
+        let [verify, align] = spent.map(|n| n.into_inner() as f64);
+        let verify_share = if verify + align > 0.0 { verify / (verify + align) } else { 1.0 };
+        timings.verify += wall * verify_share;
+        timings.align += wall * (1.0 - verify_share);
         progress.advance(batch.len() as u64);
         duplicates.extend(pairs.iter().filter(|p| p.kind != PairKind::Reuse).map(|p| (p.a, p.b)));
         stats.pairs += pairs.len();
@@ -605,50 +597,115 @@ fn expand_exact_copies(candidates: &[(u32, u32)], exact_pairs: &[(u32, u32)], ma
     out
 }
 
-/// Fills the passages of every pair (parallel over pairs).
-fn align_pairs(docs: &[Document], pairs: &mut [Pair], config: &AlignConfig) {
-    // Pairs are sorted by `a`, and each worker takes a run of them: keep the
-    // tokens of the last `a` so that its run tokenises it once, and an
-    // aligner, which indexes the seeds of that `a` once.
-    pairs.par_iter_mut().for_each_init(
-        || (Tokenizer::new(), Aligner::new(config.clone()), None, Vec::new(), Vec::new()),
-        |(tokenizer, aligner, last_a, ta, tb), pair| {
-            let (a, b) = (&docs[pair.a.index()].text, &docs[pair.b.index()].text);
-            if *last_a != Some(pair.a) {
-                tokenizer.tokenize(a, ta);
-                *last_a = Some(pair.a);
-            }
-            tokenizer.tokenize(b, tb);
-            let alignment = aligner.align(a, ta, b, tb);
-            pair.passages = alignment.passages;
-            pair.budget_exhausted = alignment.budget_exhausted;
-        },
-    );
+/// One worker's state for verifying and aligning pairs. Pairs come sorted
+/// by `a` and each worker takes a run of them, so the tokens and shingle set
+/// of the last `a` are kept (and the aligner indexes its seeds once).
+struct PairWorker {
+    tokenizer: Tokenizer,
+    aligner: Aligner,
+    last_a: Option<u32>,
+    a: Side,
+    b: Side,
+    shingles: Vec<u64>,
 }
 
-/// Exact overlaps of `pairs`, in order. The shingle sets of the documents
-/// involved are rebuilt from their text once each.
-fn verify_pairs(docs: &[Document], pairs: &[(u32, u32)], n: usize) -> Vec<Overlap> {
-    let mut needed: Vec<u32> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
-    needed.par_sort_unstable();
-    needed.dedup();
-    let sets: Vec<Vec<u64>> = needed
-        .par_iter()
-        .map_init(Scratch::default, |s, &d| {
-            s.tokenizer.token_hashes(&docs[d as usize].text, &mut s.hashes);
-            let mut set = Vec::new();
-            shingle::shingles_of(&s.hashes, n, &mut set);
-            set.sort_unstable();
-            set.dedup();
-            set
-        })
-        .collect();
-    let set_of = |d: u32| -> &[u64] {
-        let at =
-            needed.binary_search(&d).unwrap_or_else(|_| unreachable!("document {d} was collected above"));
-        &sets[at]
-    };
-    pairs.par_iter().map(|&(a, b)| Overlap::of(set_of(a), set_of(b))).collect()
+/// One document of a pair: its tokens (with spans, when passages are
+/// aligned), their hashes, and its shingle set (when verified).
+#[derive(Default)]
+struct Side {
+    tokens: Vec<Token>,
+    hashes: Vec<u64>,
+    set: Vec<u64>,
+    has_set: bool,
+}
+
+impl Side {
+    fn load(&mut self, tokenizer: &mut Tokenizer, text: &str, spans: bool) {
+        if spans {
+            tokenizer.tokenize(text, &mut self.tokens);
+            self.hashes.clear();
+            self.hashes.extend(self.tokens.iter().map(|t| t.hash));
+        } else {
+            tokenizer.token_hashes(text, &mut self.hashes);
+        }
+        self.has_set = false;
+    }
+
+    /// The sorted, repeat-free shingle set.
+    fn set(&mut self, n: usize, scratch: &mut Vec<u64>) -> &[u64] {
+        if !self.has_set {
+            shingle::shingles_of(&self.hashes, n, scratch);
+            scratch.sort_unstable();
+            scratch.dedup();
+            std::mem::swap(&mut self.set, scratch);
+            self.has_set = true;
+        }
+        &self.set
+    }
+}
+
+impl PairWorker {
+    fn new(config: &AlignConfig) -> PairWorker {
+        PairWorker {
+            tokenizer: Tokenizer::new(),
+            aligner: Aligner::new(config.clone()),
+            last_a: None,
+            a: Side::default(),
+            b: Side::default(),
+            shingles: Vec::new(),
+        }
+    }
+
+    /// Verifies `todo` and, when `config.passages`, aligns it: the pair to
+    /// report, or `None`. Adds the nanoseconds spent verifying and aligning
+    /// to `spent`.
+    fn pair(
+        &mut self,
+        docs: &[Document],
+        todo: ToDo,
+        params: &Params,
+        config: &Config,
+        spent: &[AtomicU64; 2],
+    ) -> Option<Pair> {
+        let clock = Instant::now();
+        let ToDo { a, b, exact } = todo;
+        let (text_a, text_b) = (&docs[a as usize].text, &docs[b as usize].text);
+        if self.last_a != Some(a) {
+            self.a.load(&mut self.tokenizer, text_a, config.passages);
+            self.last_a = Some(a);
+        }
+        self.b.load(&mut self.tokenizer, text_b, config.passages);
+        let verdict = if exact {
+            Some(Pair::new(a, b, PairKind::Exact, 1.0, 1.0, 1.0))
+        } else {
+            let n = params.shingle_size;
+            let o = Overlap::of(self.a.set(n, &mut self.shingles), self.b.set(n, &mut self.shingles));
+            let reuse =
+                config.mode.reuse() && o.containment_a().max(o.containment_b()) >= config.min_containment;
+            let kind = if o.jaccard() >= params.threshold {
+                Some(PairKind::NearDuplicate)
+            } else if reuse {
+                // Kept only if the alignment finds a passage.
+                Some(PairKind::Reuse)
+            } else {
+                None
+            };
+            kind.map(|kind| Pair::new(a, b, kind, o.jaccard(), o.containment_a(), o.containment_b()))
+        };
+        let verified = clock.elapsed();
+        spent[0].fetch_add(verified.as_nanos() as u64, Ordering::Relaxed);
+        let mut pair = verdict?;
+        if config.passages {
+            let alignment = self.aligner.align(text_a, &self.a.tokens, text_b, &self.b.tokens);
+            pair.passages = alignment.passages;
+            pair.budget_exhausted = alignment.budget_exhausted;
+            spent[1].fetch_add((clock.elapsed() - verified).as_nanos() as u64, Ordering::Relaxed);
+            if pair.kind == PairKind::Reuse && pair.passages.is_empty() {
+                return None;
+            }
+        }
+        Some(pair)
+    }
 }
 
 #[cfg(test)]

@@ -168,14 +168,20 @@ def cmd_run(args):
 # the driver
 # ----------------------------------------------------------------------------
 def timed(cmd, env):
-    """Runs cmd under GNU time; returns (wall seconds, peak RSS KiB, exit code)."""
+    """Runs cmd under GNU time; returns (wall seconds, peak RSS KiB, exit code).
+
+    Wall time is taken here with perf_counter (GNU time's %e has 10 ms
+    steps, too coarse for sub-second runs); it includes starting GNU time
+    itself, about a millisecond, the same for every tool."""
     tfile = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"compare-time-{os.getpid()}.txt")
+    start = time.perf_counter()
     p = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", tfile] + cmd, env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    secs = time.perf_counter() - start
     with open(tfile) as f:
         last = f.read().strip().splitlines()[-1]
-    secs, kb = last.split()
-    return float(secs), int(kb), p.returncode, p.stderr
+    _, kb = last.split()
+    return secs, int(kb), p.returncode, p.stderr
 
 
 def version_of(tool, python):
@@ -257,7 +263,7 @@ def cmd_bench(args):
                 secs, kb, rc, err = timed(cmd, env)
                 ok = rc == 0 or (tool == "reprint" and rc == 1)
                 la = os.getloadavg()[0]
-                print(f"  {name:22} T={T} threads={n} run {r + 1}: {secs:.2f} s, {kb / 1024:.0f} MiB, "
+                print(f"  {name:22} T={T} threads={n} run {r + 1}: {secs:.3f} s, {kb / 1024:.0f} MiB, "
                       f"exit {rc}, load {la:.2f}", file=sys.stderr)
                 if not ok:
                     print(err[-2000:], file=sys.stderr)
@@ -326,7 +332,7 @@ def cmd_bench(args):
                        if k not in ("total",) and isinstance(v, (int, float)) and v >= 0.005)
         ver = version_of(r["tool"].split()[0], args.python)
         rows.append(f"| {r['tool']}{' ' + ver if ver else ''} | {T} | {r['banding']} | {r['threads']} "
-                    f"| {r['secs']:.2f} | {nbytes / 1e6 / r['secs']:.1f} | {r['kb'] / 1024:.0f} "
+                    f"| {r['secs']:.3f} | {nbytes / 1e6 / r['secs']:.1f} | {r['kb'] / 1024:.0f} "
                     f"| {n} | {precision:.4f} | {len(want & r['pairs'])}/{len(want)} = {recall:.4f} | {st} |")
     print(f"Corpus: {ndocs} documents, {nbytes / 1e6:.1f} MB of JSONL "
           f"({os.path.relpath(corpus)}); best of {args.repeat} run(s) each.\n")
