@@ -80,7 +80,7 @@ impl Tokenizer {
     /// ([`Masks::classify`]), words are the runs of word bytes, and the few
     /// punctuation bytes that may join two words (`U.S`, `people's`,
     /// `3,000.5`) are checked one by one. A chunk holding any non-ASCII
-    /// byte goes through `unicode-segmentation` instead.
+    /// byte goes through [`mixed_chunk`] instead.
     #[inline]
     fn each_token(&mut self, text: &str, mut emit: impl FnMut(usize, usize, u64)) {
         let bytes = text.as_bytes();
