@@ -13,21 +13,23 @@
 //!    path).
 //! 2. **exact**: documents whose normalised token sequences are identical
 //!    are grouped; only the first of a group goes through the candidate
-//!    paths. After verification every pair of a group, and every pair found
-//!    for its first document, is repeated for each copy; a group larger
-//!    than `max_bucket` is only linked to its first document, so ten
+//!    paths. Before verification every pair of a group, and every candidate
+//!    found for its first document, is repeated for each copy; a group
+//!    larger than `max_bucket` is only linked to its first document, so ten
 //!    thousand copies cost linear time.
 //! 3. **candidates**: LSH banding of the signatures (parallel over bands),
 //!    and the partial-reuse index of the fingerprints (parallel over
 //!    documents), as `--mode` asks; their pairs are merged.
-//! 4. **verify** (parallel over documents, then pairs): the shingle sets of
-//!    the candidates' documents are rebuilt from their text, and every
-//!    candidate gets exact Jaccard and containments. Pairs at or above the
-//!    threshold are near-duplicates; below it, with the reuse path on and at
-//!    least `min_containment`, they are kept for alignment.
-//! 5. **align** (parallel over pairs): the reused passages of every pair,
-//!    with byte offsets in both texts; a reuse candidate without a passage
-//!    is dropped.
+//! 4. **verify** and 5. **align**, one pass over the candidates in `(a, b)`
+//!    order, a batch of 16,384 at a time (parallel over the pairs of
+//!    a batch): every candidate gets exact Jaccard and containments from the
+//!    two documents' shingle sets. Pairs at or above the threshold are
+//!    near-duplicates; below it, with the reuse path on and at least
+//!    `min_containment`, they are partial-reuse candidates. Then the reused
+//!    passages of every pair are aligned, with byte offsets in both texts,
+//!    and a reuse candidate without a passage is dropped. Each batch's pairs
+//!    go to a [`PairSink`] ([`scan_streaming`]) before the next batch starts,
+//!    so memory does not grow with the number of pairs.
 //! 6. **cluster**: union-find over the exact and near-duplicate pairs
 //!    (partial reuse does not make documents duplicates).
 
