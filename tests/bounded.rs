@@ -49,6 +49,11 @@ fn path_str(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 temporary path")
 }
 
+/// The ids of a JSON report's documents, in order.
+fn document_ids(report: &serde_json::Value) -> Vec<&str> {
+    report["documents"].as_array().expect("documents").iter().map(|d| d["id"].as_str().unwrap()).collect()
+}
+
 /// `bytes` of words drawn from a vocabulary of 5,000 made-up words, one
 /// space between them and no line end anywhere.
 fn one_line_of_words(bytes: usize, seed: u64) -> Vec<u8> {
@@ -107,12 +112,7 @@ fn a_200_mb_line_without_a_line_end_is_read_whole() {
     let (code, report, stderr, took) = scan_json(&[path_str(&jsonl)]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
-    let ids: Vec<&str> = report["documents"]
-        .as_array()
-        .expect("documents")
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
+    let ids = document_ids(&report);
     assert_eq!(ids, ["small", "long"]);
     assert_eq!(report["documents"][1]["bytes"].as_u64(), Some(SIZE as u64));
     assert_eq!(report["documents"][1]["words"].as_u64(), Some(words));
@@ -246,12 +246,7 @@ fn a_directory_symlink_loop_is_reported_and_the_rest_read() {
     let (code, report, stderr, _) = scan_json(&[path_str(&root)]);
     assert_eq!(code, 2, "a skipped input exits 2: {stderr}");
     let r = path_str(&root);
-    let ids: Vec<&str> = report["documents"]
-        .as_array()
-        .expect("documents")
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
+    let ids = document_ids(&report);
     assert_eq!(ids, [format!("{r}/a.txt"), format!("{r}/sub/deeper/b.txt"), format!("{r}/z.txt")]);
     // The two copies are still paired.
     assert_eq!(report["pairs"].as_array().map(Vec::len), Some(1));

@@ -118,6 +118,26 @@ fn skip(line: usize, message: &str) {
     eprintln!("reprint: <stdin>:{line}: {}, skipped", escape(message));
 }
 
+/// Runs `each` on every non-blank line of stdin, with its number. A line
+/// it refuses (`Ok(Some(message))`) is named on stderr and skipped; returns
+/// how many were.
+fn each_stdin_line(
+    mut each: impl FnMut(usize, &[u8]) -> Result<Option<String>, Error>,
+) -> Result<usize, Error> {
+    let mut skipped = 0;
+    for (i, line) in io::stdin().lock().split(b'\n').enumerate() {
+        let line = line.map_err(stdin_err)?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if let Some(message) = each(i + 1, &line)? {
+            skip(i + 1, &message);
+            skipped += 1;
+        }
+    }
+    Ok(skipped)
+}
+
 pub fn run_sketch(args: SketchArgs) -> Result<u8, Error> {
     let config = args.params.config();
     let mut sketcher = Sketcher::new(&config)?;
@@ -131,36 +151,22 @@ pub fn run_sketch(args: SketchArgs) -> Result<u8, Error> {
         out.write_all(b"\n").and_then(|()| out.flush()).map_err(stdout_err)?;
         return Ok(OK);
     }
-    let mut skipped = 0;
-    let stdin = io::stdin().lock();
-    for (i, line) in stdin.split(b'\n').enumerate() {
-        let line = line.map_err(stdin_err)?;
-        let n = i + 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let value: Value = match serde_json::from_slice(&line) {
+    let skipped = each_stdin_line(|_, line| {
+        let value: Value = match serde_json::from_slice(line) {
             Ok(v) => v,
-            Err(e) => {
-                skip(n, &format!("not JSON: {e}"));
-                skipped += 1;
-                continue;
-            }
+            Err(e) => return Ok(Some(format!("not JSON: {e}"))),
         };
         let Some(id) = value.get(&args.id_field).and_then(id_text) else {
-            skip(n, &format!("no usable \"{}\" field", args.id_field));
-            skipped += 1;
-            continue;
+            return Ok(Some(format!("no usable \"{}\" field", args.id_field)));
         };
         let Some(text) = value.get(&args.text_field).and_then(Value::as_str) else {
-            skip(n, &format!("no string \"{}\" field", args.text_field));
-            skipped += 1;
-            continue;
+            return Ok(Some(format!("no string \"{}\" field", args.text_field)));
         };
         let record = sketcher.sketch(&id, text);
         serde_json::to_writer(&mut out, &record).map_err(|e| stdout_err(e.into()))?;
         out.write_all(b"\n").map_err(stdout_err)?;
-    }
+        Ok(None)
+    })?;
     out.flush().map_err(stdout_err)?;
     Ok(if skipped > 0 { ERROR } else { OK })
 }
@@ -173,38 +179,27 @@ pub fn run_align_pairs(args: AlignPairsArgs) -> Result<u8, Error> {
     }
     let mut tokenizer = Tokenizer::new();
     let mut out = BufWriter::new(io::stdout().lock());
-    let mut skipped = 0;
-    let stdin = io::stdin().lock();
-    for (i, line) in stdin.split(b'\n').enumerate() {
-        let line = line.map_err(stdin_err)?;
-        let n = i + 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let pair: PairLine = match serde_json::from_slice(&line) {
+    let skipped = each_stdin_line(|n, line| {
+        let pair: PairLine = match serde_json::from_slice(line) {
             Ok(p) => p,
             Err(e) => {
-                skip(n, &format!("not a pair {{\"a\": {{\"id\", \"text\"}}, \"b\": {{...}}}}: {e}"));
-                skipped += 1;
-                continue;
+                return Ok(Some(format!("not a pair {{\"a\": {{\"id\", \"text\"}}, \"b\": {{...}}}}: {e}")))
             }
         };
         if let Some(got) = &pair.params {
             distributed::check_params(&params, got).map_err(|e| Error::Other(format!("<stdin>:{n}: {e}")))?;
         }
         let (Some(a_id), Some(b_id)) = (id_text(&pair.a.id), id_text(&pair.b.id)) else {
-            skip(n, "an id is not a string or a number");
-            skipped += 1;
-            continue;
+            return Ok(Some("an id is not a string or a number".into()));
         };
-        let Some(p) = distributed::score_pair(&pair.a.text, &pair.b.text, &config, &mut tokenizer) else {
-            continue;
-        };
-        let entry = PairEntry::new(&a_id, &b_id, &p);
-        serde_json::to_writer(&mut out, &Tagged { kind: "pair", pair: entry })
-            .map_err(|e| stdout_err(e.into()))?;
-        out.write_all(b"\n").map_err(stdout_err)?;
-    }
+        if let Some(p) = distributed::score_pair(&pair.a.text, &pair.b.text, &config, &mut tokenizer) {
+            let entry = PairEntry::new(&a_id, &b_id, &p);
+            serde_json::to_writer(&mut out, &Tagged { kind: "pair", pair: entry })
+                .map_err(|e| stdout_err(e.into()))?;
+            out.write_all(b"\n").map_err(stdout_err)?;
+        }
+        Ok(None)
+    })?;
     out.flush().map_err(stdout_err)?;
     Ok(if skipped > 0 { ERROR } else { OK })
 }
