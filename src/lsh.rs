@@ -9,8 +9,11 @@
 //! does; for k = 128 and equal weights that gives 25 x 5 at 0.5, 14 x 9 at
 //! 0.7, 9 x 13 at 0.8 and 5 x 25 at 0.9.
 //!
-//! One band at a time ([`band_pairs`]): each member's band is hashed to a
-//! key, keys are sorted, and each run of equal keys (a bucket) yields pairs.
+//! A document's bands are hashed to keys once, as it is sketched
+//! ([`band_keys`]), so a scan holds `b` keys per document rather than its
+//! `k`-value signature. One band at a time ([`band_pairs`]): the members'
+//! keys of that band are sorted, and each run of equal keys (a bucket)
+//! yields pairs.
 //! A bucket of more than `max_bucket` members (boilerplate, thousands of
 //! copies) is not expanded into all its pairs: each member is paired with
 //! the bucket's first member and with its neighbour, which keeps clusters
@@ -102,6 +105,14 @@ pub fn band_key(signature: &[u32], band: usize, rows: usize) -> u64 {
     }
 }
 
+/// The keys of the `params.bands` bands of `signature`, into `out` (one
+/// per band). Values past `bands * rows` take part in no band.
+pub fn band_keys(signature: &[u32], params: LshParams, out: &mut [u64]) {
+    for (band, key) in out[..params.bands].iter_mut().enumerate() {
+        *key = band_key(signature, band, params.rows);
+    }
+}
+
 /// The pairs one band yields.
 #[derive(Debug, Default)]
 pub struct BandPairs {
@@ -111,24 +122,11 @@ pub struct BandPairs {
     pub oversized_buckets: usize,
 }
 
-/// Candidate pairs of one band. `signatures` holds `k` values per document
-/// (document `i` at `i * k`); only the documents in `members` take part.
-/// Pairs name documents by number.
-pub fn band_pairs(
-    signatures: &[u32],
-    k: usize,
-    members: &[u32],
-    params: LshParams,
-    band: usize,
-    max_bucket: usize,
-) -> BandPairs {
-    let mut keys: Vec<(u64, u32)> = members
-        .iter()
-        .map(|&i| {
-            let i_ = i as usize;
-            (band_key(&signatures[i_ * k..(i_ + 1) * k], band, params.rows), i)
-        })
-        .collect();
+/// Candidate pairs of one band. `keys` holds the [`band_keys`] of every
+/// document, `bands` per document (document `i`'s at `i * bands`); only
+/// the documents in `members` take part. Pairs name documents by number.
+pub fn band_pairs(keys: &[u64], bands: usize, members: &[u32], band: usize, max_bucket: usize) -> BandPairs {
+    let mut keys: Vec<(u64, u32)> = members.iter().map(|&i| (keys[i as usize * bands + band], i)).collect();
     keys.sort_unstable();
     let mut out = BandPairs::default();
     let mut start = 0;
@@ -219,26 +217,46 @@ mod tests {
 
     #[test]
     fn buckets_make_pairs() {
-        let k = 4;
         let params = LshParams { bands: 2, rows: 2 };
         // Members 0 and 2 agree on band 0; 1 and 2 on band 1.
-        let sigs = [1, 2, 3, 4, /**/ 9, 9, 5, 6, /**/ 1, 2, 5, 6];
-        let b0 = band_pairs(&sigs, k, &[0, 1, 2], params, 0, 64);
+        let sigs = [[1, 2, 3, 4], [9, 9, 5, 6], [1, 2, 5, 6]];
+        let keys = keys_of(&sigs, params);
+        let b0 = band_pairs(&keys, 2, &[0, 1, 2], 0, 64);
         assert_eq!(b0.pairs, vec![(0, 2)]);
-        let b1 = band_pairs(&sigs, k, &[0, 1, 2], params, 1, 64);
+        let b1 = band_pairs(&keys, 2, &[0, 1, 2], 1, 64);
         assert_eq!(b1.pairs, vec![(1, 2)]);
         // Documents outside `members` make no pairs.
-        assert!(band_pairs(&sigs, k, &[0, 1], params, 0, 64).pairs.is_empty());
+        assert!(band_pairs(&keys, 2, &[0, 1], 0, 64).pairs.is_empty());
+    }
+
+    fn keys_of<const K: usize>(signatures: &[[u32; K]], params: LshParams) -> Vec<u64> {
+        let mut keys = vec![0; signatures.len() * params.bands];
+        for (sig, out) in signatures.iter().zip(keys.chunks_mut(params.bands)) {
+            band_keys(sig, params, out);
+        }
+        keys
+    }
+
+    #[test]
+    fn band_keys_depend_on_their_band_only() {
+        let params = LshParams { bands: 3, rows: 2 };
+        let keys = keys_of(&[[1, 2, 3, 4, 5, 6, 7], [1, 2, 0, 4, 5, 6, 8]], params);
+        // Band 1 differs; a value past bands * rows takes part in none.
+        assert_eq!(keys[0], keys[3]);
+        assert_ne!(keys[1], keys[4]);
+        assert_eq!(keys[2], keys[5]);
+        // Equal values in different bands give different keys.
+        let same = keys_of(&[[7, 7, 7, 7, 7, 7]], params);
+        assert_ne!(same[0], same[1]);
     }
 
     #[test]
     fn oversized_bucket_stays_linear_and_connected() {
-        let k = 2;
         let params = LshParams { bands: 1, rows: 2 };
         let n = 1000;
-        let sigs: Vec<u32> = (0..n).flat_map(|_| [7, 7]).collect();
+        let keys = keys_of(&vec![[7, 7]; n], params);
         let members: Vec<u32> = (0..n as u32).collect();
-        let out = band_pairs(&sigs, k, &members, params, 0, 64);
+        let out = band_pairs(&keys, 1, &members, 0, 64);
         assert_eq!(out.oversized_buckets, 1);
         assert!(out.pairs.len() < 2 * n);
         // Every member is connected to member 0.

@@ -297,6 +297,7 @@ struct Scratch {
     tokenizer: Tokenizer,
     hashes: Vec<u64>,
     shingles: Vec<u64>,
+    signature: Vec<u32>,
 }
 
 /// What a streamed scan returns once every pair went to its sink: a
@@ -377,18 +378,21 @@ pub fn scan_streaming(
     let clock = Instant::now();
     progress.stage("sketch", docs.len() as u64);
     let hasher = MinHasher::new(k, params.seed, config.minhash);
-    let mut signatures = vec![0u32; if mode.near() { docs.len() * k } else { 0 }];
+    let lsh_params = params.lsh();
+    let bands = lsh_params.bands;
+    // Only each document's band keys are kept: b values, not its k.
+    let mut band_keys = vec![0u64; if mode.near() { docs.len() * bands } else { 0 }];
     let mut sketched: Vec<(DocSketch, Vec<u32>)> = Vec::with_capacity(docs.len());
-    let sketch = |s: &mut Scratch, doc: &Document, sig: &mut [u32]| {
-        let out = sketch_one(s, &doc.text, config, &hasher, sig);
+    let sketch = |s: &mut Scratch, doc: &Document, keys: &mut [u64]| {
+        let out = sketch_one(s, &doc.text, config, &hasher, lsh_params, keys);
         progress.advance(1);
         out
     };
     if mode.near() {
-        signatures
-            .par_chunks_mut(k)
+        band_keys
+            .par_chunks_mut(bands)
             .zip(docs.par_iter())
-            .map_init(Scratch::default, |s, (sig, doc)| sketch(s, doc, sig))
+            .map_init(Scratch::default, |s, (keys, doc)| sketch(s, doc, keys))
             .collect_into_vec(&mut sketched);
     } else {
         docs.par_iter()
@@ -424,12 +428,11 @@ pub fn scan_streaming(
     let clock = Instant::now();
     let mut candidates: Vec<(u32, u32)> = Vec::new();
     if mode.near() {
-        progress.stage("lsh", params.bands as u64);
-        let lsh_params = params.lsh();
-        let bands: Vec<lsh::BandPairs> = (0..params.bands)
+        progress.stage("lsh", bands as u64);
+        let bands: Vec<lsh::BandPairs> = (0..bands)
             .into_par_iter()
             .map(|band| {
-                let out = lsh::band_pairs(&signatures, k, &members, lsh_params, band, params.max_bucket);
+                let out = lsh::band_pairs(&band_keys, bands, &members, band, params.max_bucket);
                 progress.advance(1);
                 out
             })
@@ -440,7 +443,7 @@ pub fn scan_streaming(
         candidates.dedup();
         stats.near_candidates = candidates.len();
     }
-    drop(signatures);
+    drop(band_keys);
     timings.lsh = clock.elapsed().as_secs_f64();
     let clock = Instant::now();
     if mode.reuse() {
@@ -543,12 +546,15 @@ fn sketch_one(
     text: &str,
     config: &Config,
     hasher: &MinHasher,
-    sig: &mut [u32],
+    lsh_params: LshParams,
+    band_keys: &mut [u64],
 ) -> (DocSketch, Vec<u32>) {
     s.tokenizer.token_hashes(text, &mut s.hashes);
     shingle::shingles_of(&s.hashes, config.shingle_size, &mut s.shingles);
-    if !sig.is_empty() {
-        hasher.sign(&s.shingles, sig);
+    if !band_keys.is_empty() {
+        s.signature.resize(hasher.len(), 0);
+        hasher.sign(&s.shingles, &mut s.signature);
+        lsh::band_keys(&s.signature, lsh_params, band_keys);
     }
     let mut fingerprints = Vec::new();
     if config.mode.reuse() {

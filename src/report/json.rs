@@ -65,17 +65,28 @@ fn nested<T: Serialize>(value: &T, depth: usize) -> io::Result<String> {
 pub(super) fn begin<P: Serialize, D: Serialize>(
     out: &mut dyn Write,
     params: &P,
-    documents: &D,
+    documents: &[D],
 ) -> io::Result<()> {
-    write!(
-        out,
-        "{{\n  \"schema\": \"{SCHEMA}\",\n  \"params\": {},\n  \"documents\": {},\n  \"pairs\": [",
-        nested(params, 1)?,
-        nested(documents, 1)?
-    )
+    write!(out, "{{\n  \"schema\": \"{SCHEMA}\",\n  \"params\": {},\n  \"documents\": ", nested(params, 1)?)?;
+    array(out, documents)?;
+    write!(out, ",\n  \"pairs\": [")
+}
+
+/// `items` as a pretty-printed array one level deep, written an item at a
+/// time (a corpus's document list is never held as one string).
+fn array<T: Serialize>(out: &mut dyn Write, items: &[T]) -> io::Result<()> {
+    if items.is_empty() {
+        return out.write_all(b"[]");
+    }
+    out.write_all(b"[")?;
+    for (i, item) in items.iter().enumerate() {
+        pair(out, i == 0, item)?;
+    }
+    out.write_all(b"\n  ]")
 }
 
 /// One pair of a report begun with [`begin`]; `first` for the first.
+/// (Any element of a top-level array is written the same way.)
 pub(super) fn pair<T: Serialize>(out: &mut dyn Write, first: bool, pair: &T) -> io::Result<()> {
     let sep = if first { "" } else { "," };
     write!(out, "{sep}\n    {}", nested(pair, 2)?)
@@ -85,16 +96,13 @@ pub(super) fn pair<T: Serialize>(out: &mut dyn Write, first: bool, pair: &T) -> 
 pub(super) fn end<C: Serialize, S: Serialize>(
     out: &mut dyn Write,
     pairs: usize,
-    clusters: &C,
+    clusters: &[C],
     stats: &S,
 ) -> io::Result<()> {
     let close = if pairs == 0 { "]" } else { "\n  ]" };
-    writeln!(
-        out,
-        "{close},\n  \"clusters\": {},\n  \"stats\": {}\n}}",
-        nested(clusters, 1)?,
-        nested(stats, 1)?
-    )
+    write!(out, "{close},\n  \"clusters\": ")?;
+    array(out, clusters)?;
+    writeln!(out, ",\n  \"stats\": {}\n}}", nested(stats, 1)?)
 }
 
 /// One JSONL line of `kind`.
