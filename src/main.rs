@@ -80,6 +80,13 @@ fn read(
 ) -> Result<(Loaded, usize, usize), Error> {
     let options = inputs.read_options(keep_records);
     let loaded = with_pool(threads, || source::read_inputs(&inputs.inputs, &options))?;
+    let (skipped, warnings) = print_diagnostics(&loaded);
+    Ok((loaded, skipped, warnings))
+}
+
+/// Prints every problem reading met on stderr; returns the numbers of
+/// skipped and warned-about inputs.
+fn print_diagnostics(loaded: &Loaded) -> (usize, usize) {
     let mut skipped = 0;
     for d in &loaded.diagnostics {
         eprintln!("{}", report::terminal::escape(&d.to_string()));
@@ -87,8 +94,7 @@ fn read(
             skipped += 1;
         }
     }
-    let warnings = loaded.diagnostics.len() - skipped;
-    Ok((loaded, skipped, warnings))
+    (skipped, loaded.diagnostics.len() - skipped)
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>, Error> {
@@ -100,11 +106,29 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     config.validate()?;
     let bar = cli::progress::Bar::new(args.params.quiet);
     bar.message("reading");
-    let (loaded, skipped, warnings) = read(&args.input, args.params.threads, false)?;
-    let docs = loaded.documents;
+    let threads = args.params.threads;
+    // Each batch is sketched as it is read, and its texts released where
+    // they can be read again: memory holds sketches, not texts, and the
+    // texts the pairs need are read back once the candidates are known.
+    let options = args.input.read_options(false);
+    let mut sketcher = pipeline::Sketcher::new(&config)?;
+    let loaded = with_pool(threads, || {
+        source::read_inputs_with(&args.input.inputs, &options, &mut |batch| {
+            sketcher.add(batch, &bar);
+            batch.iter_mut().for_each(|d| {
+                d.release_text();
+            });
+        })
+    })?;
+    let (skipped, warnings) = bar.suspend(|| print_diagnostics(&loaded));
+    let mut docs = loaded.documents;
     if !args.params.quiet && docs.len() >= LONG_RUN_DOCUMENTS {
-        bar.suspend(|| eprintln!("reprint: {}", plan(&docs, &config)));
+        bar.suspend(|| eprintln!("reprint: {}", plan(&docs, sketcher.params(), &config)));
     }
+    let candidates = with_pool(threads, || sketcher.candidates(&bar))??;
+    let needed = candidates.needs_text();
+    with_pool(threads, || source::restore_texts(&mut docs, |i| needed[i], &options))??;
+    drop(needed);
     let format = args.format.format();
     let target = args.output.as_deref();
     let name = target.unwrap_or(Path::new("<stdout>"));
@@ -122,9 +146,7 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
         }
     };
     if let Some(mut streamer) = report::Streamer::new(&docs, format, out, name.to_path_buf()) {
-        let mut scan = with_pool(args.params.threads, || {
-            pipeline::scan_streaming(&docs, &config, &bar, &mut streamer)
-        })??;
+        let mut scan = with_pool(threads, || candidates.run(&docs, &bar, &mut streamer))??;
         bar.finish();
         if !args.timings {
             scan.stats.seconds = None;
@@ -135,7 +157,7 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
         }
         return Ok(exit_code(skipped, scan.stats.pairs > 0));
     }
-    let mut scan = with_pool(args.params.threads, || pipeline::scan_with_progress(&docs, &config, &bar))??;
+    let mut scan = with_pool(threads, || candidates.collect(&docs, &bar))??;
     bar.finish();
     if !args.timings {
         scan.stats.seconds = None;
@@ -167,21 +189,21 @@ const LONG_RUN_DOCUMENTS: usize = 10_000;
 
 /// The LSH banding chosen, its S-curve at the threshold, and an estimate
 /// of the memory the scan adds to the documents.
-fn plan(docs: &[reprint::source::Document], config: &reprint::Config) -> String {
-    let Ok(params) = pipeline::Params::resolve(config) else {
-        return String::from("invalid settings");
-    };
-    let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
-    // About one word in six bytes of text; signatures 4 bytes a value;
-    // the reuse index about 12 bytes a kept fingerprint.
+fn plan(docs: &[reprint::source::Document], params: &pipeline::Params, config: &reprint::Config) -> String {
+    let bytes: usize = docs.iter().map(|d| d.text_len()).sum();
+    // About one word in six bytes of text; LSH keys 8 bytes a band; the
+    // reuse index about 12 bytes a kept fingerprint.
     let words = bytes / 6;
-    let mut estimate = docs.len() * params.num_perm * 4;
+    let mut estimate = 0;
+    if config.mode.near() {
+        estimate += docs.len() * params.bands * 8;
+    }
     if config.mode.reuse() {
         estimate += words * 2 / (config.winnow_window + 1) * 12;
     }
     format!(
         "{} documents, {} MB of text; LSH {} bands x {} rows (a pair at Jaccard {} becomes a candidate \
-         with probability {:.2}); about {} MB more for signatures and indexes",
+         with probability {:.2}); about {} MB for sketches and indexes, and the texts of the candidate pairs",
         docs.len(),
         bytes >> 20,
         params.bands,

@@ -7,10 +7,13 @@
 //! scratch space, and every parallel step collects in input order, so the
 //! result is the same whatever the number of threads.
 //!
-//! 1. **sketch** (parallel over documents): tokenise, shingle, and keep per
-//!    document its word count, a hash of its normalised token sequence, its
-//!    MinHash signature (near path) and its winnowed fingerprints (reuse
-//!    path).
+//! 1. **sketch** (parallel over documents, a batch at a time as they are
+//!    read: [`Sketcher`]): tokenise, shingle, and keep per document its word
+//!    count, a hash of its normalised token sequence, the LSH band keys of
+//!    its MinHash signature (near path) and its winnowed fingerprints (reuse
+//!    path). Not its text: the CLI releases each batch's texts once
+//!    sketched, and reads back only those the pairs need, once the
+//!    candidates are known ([`Candidates::needs_text`]).
 //! 2. **exact**: documents whose normalised token sequences are identical
 //!    are grouped; only the first of a group goes through the candidate
 //!    paths. Before verification every pair of a group, and every candidate
@@ -330,20 +333,10 @@ pub fn scan_with_progress(
     config: &Config,
     progress: &dyn Progress,
 ) -> Result<Scan, Error> {
-    struct Collect(Vec<Pair>);
-    impl PairSink for Collect {
-        fn begin(&mut self, _: &Params, _: &[DocSketch]) -> Result<(), Error> {
-            Ok(())
-        }
-        fn pairs(&mut self, batch: Vec<Pair>) -> Result<(), Error> {
-            self.0.extend(batch);
-            Ok(())
-        }
-    }
-    let mut pairs = Collect(Vec::new());
-    let ScanSummary { params, sketches, clusters, stats } =
-        scan_streaming(docs, config, progress, &mut pairs)?;
-    Ok(Scan { params, sketches, pairs: pairs.0, clusters, stats })
+    let mut sketcher = Sketcher::new(config)?;
+    progress.stage("sketch", docs.len() as u64);
+    sketcher.add(docs, progress);
+    sketcher.candidates(progress)?.collect(docs, progress)
 }
 
 /// Where [`scan_streaming`] sends what it finds, as it finds it.
@@ -365,172 +358,299 @@ pub fn scan_streaming(
     progress: &dyn Progress,
     sink: &mut dyn PairSink,
 ) -> Result<ScanSummary, Error> {
-    let params = Params::resolve(config)?;
-    if docs.len() >= u32::MAX as usize {
-        return Err(Error::Other(format!("{} documents is more than one run can hold", docs.len())));
-    }
-    let mut timings = Timings::default();
-    let mut stats = Stats::default();
-    let k = params.num_perm;
-    let mode = config.mode;
-
-    // 1. sketch
-    let clock = Instant::now();
+    let mut sketcher = Sketcher::new(config)?;
     progress.stage("sketch", docs.len() as u64);
-    let hasher = MinHasher::new(k, params.seed, config.minhash);
-    let lsh_params = params.lsh();
-    let bands = lsh_params.bands;
-    // Only each document's band keys are kept: b values, not its k.
-    let mut band_keys = vec![0u64; if mode.near() { docs.len() * bands } else { 0 }];
-    let mut sketched: Vec<(DocSketch, Vec<u32>)> = Vec::with_capacity(docs.len());
-    let sketch = |s: &mut Scratch, doc: &Document, keys: &mut [u64]| {
-        let out = sketch_one(s, &doc.text, config, &hasher, lsh_params, keys);
-        progress.advance(1);
-        out
-    };
-    if mode.near() {
-        band_keys
-            .par_chunks_mut(bands)
-            .zip(docs.par_iter())
-            .map_init(Scratch::default, |s, (keys, doc)| sketch(s, doc, keys))
-            .collect_into_vec(&mut sketched);
-    } else {
-        docs.par_iter()
-            .map_init(Scratch::default, |s, doc| sketch(s, doc, &mut []))
-            .collect_into_vec(&mut sketched);
-    }
-    let (sketches, fingerprints): (Vec<DocSketch>, Vec<Vec<u32>>) = sketched.into_iter().unzip();
-    timings.sketch = clock.elapsed().as_secs_f64();
-    sink.begin(&params, &sketches)?;
+    sketcher.add(docs, progress);
+    sketcher.candidates(progress)?.run(docs, progress, sink)
+}
 
-    // 2. exact duplicates
-    let clock = Instant::now();
-    let mut first_of: HashMap<u128, u32> = HashMap::new();
-    let mut members: Vec<u32> = Vec::new();
-    let mut exact_pairs: Vec<(u32, u32)> = Vec::new();
-    for (i, s) in sketches.iter().enumerate() {
-        if s.words == 0 {
-            stats.empty_documents += 1;
-            continue;
+/// Stage 1, sketching, fed a batch of documents at a time (as they are
+/// read), then [`Sketcher::candidates`] for stages 2 and 3. What it keeps
+/// per document is its sketch, its LSH band keys and its fingerprints, not
+/// its text: the caller may release each batch's texts once added, and
+/// restore those that [`Candidates::needs_text`] names before
+/// [`Candidates::run`].
+pub struct Sketcher<'c> {
+    config: &'c Config,
+    params: Params,
+    hasher: MinHasher,
+    lsh: LshParams,
+    sketches: Vec<DocSketch>,
+    /// `lsh.bands` keys per document (near path).
+    band_keys: Vec<u64>,
+    /// Winnowed fingerprints per document (reuse path).
+    fingerprints: Vec<Vec<u32>>,
+    bytes: usize,
+    seconds: f64,
+}
+
+impl<'c> Sketcher<'c> {
+    /// A sketcher for `config` (an error if its settings are invalid).
+    pub fn new(config: &'c Config) -> Result<Sketcher<'c>, Error> {
+        let params = Params::resolve(config)?;
+        let hasher = MinHasher::new(params.num_perm, params.seed, config.minhash);
+        let lsh = params.lsh();
+        Ok(Sketcher {
+            config,
+            params,
+            hasher,
+            lsh,
+            sketches: Vec::new(),
+            band_keys: Vec::new(),
+            fingerprints: Vec::new(),
+            bytes: 0,
+            seconds: 0.0,
+        })
+    }
+
+    /// Sketches `docs` (in parallel), the next documents in input order.
+    pub fn add(&mut self, docs: &[Document], progress: &dyn Progress) {
+        let clock = Instant::now();
+        let (config, hasher, lsh) = (self.config, &self.hasher, self.lsh);
+        let sketch = |s: &mut Scratch, doc: &Document, keys: &mut [u64]| {
+            let out = sketch_one(s, &doc.text, config, hasher, lsh, keys);
+            progress.advance(1);
+            out
+        };
+        let mut sketched: Vec<(DocSketch, Vec<u32>)> = Vec::with_capacity(docs.len());
+        if config.mode.near() {
+            // Only each document's band keys are kept: b values, not its k.
+            let from = self.band_keys.len();
+            self.band_keys.resize(from + docs.len() * lsh.bands, 0);
+            self.band_keys[from..]
+                .par_chunks_mut(lsh.bands)
+                .zip(docs.par_iter())
+                .map_init(Scratch::default, |s, (keys, doc)| sketch(s, doc, keys))
+                .collect_into_vec(&mut sketched);
+        } else {
+            docs.par_iter()
+                .map_init(Scratch::default, |s, doc| sketch(s, doc, &mut []))
+                .collect_into_vec(&mut sketched);
         }
-        match first_of.entry(s.content) {
-            Entry::Occupied(e) => exact_pairs.push((*e.get(), i as u32)),
-            Entry::Vacant(e) => {
-                e.insert(i as u32);
-                members.push(i as u32);
+        for (sketch, fingerprints) in sketched {
+            self.sketches.push(sketch);
+            self.fingerprints.push(fingerprints);
+        }
+        self.bytes += docs.iter().map(Document::text_len).sum::<usize>();
+        self.seconds += clock.elapsed().as_secs_f64();
+    }
+
+    /// Documents sketched so far.
+    pub fn len(&self) -> usize {
+        self.sketches.len()
+    }
+
+    /// Whether no document was sketched.
+    pub fn is_empty(&self) -> bool {
+        self.sketches.is_empty()
+    }
+
+    /// The settings, resolved.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// Stages 2 and 3: exact duplicates, then the candidate pairs of both
+    /// paths, as `--mode` asks. An error if there are too many documents
+    /// to number.
+    pub fn candidates(self, progress: &dyn Progress) -> Result<Candidates<'c>, Error> {
+        let Sketcher { config, params, sketches, band_keys, fingerprints, bytes, seconds, lsh, .. } = self;
+        if sketches.len() >= u32::MAX as usize {
+            return Err(Error::Other(format!("{} documents is more than one run can hold", sketches.len())));
+        }
+        let mut timings = Timings { sketch: seconds, ..Timings::default() };
+        let mut stats = Stats { bytes, ..Stats::default() };
+        let mode = config.mode;
+
+        // 2. exact duplicates
+        let clock = Instant::now();
+        let mut first_of: HashMap<u128, u32> = HashMap::new();
+        let mut members: Vec<u32> = Vec::new();
+        let mut exact_pairs: Vec<(u32, u32)> = Vec::new();
+        for (i, s) in sketches.iter().enumerate() {
+            if s.words == 0 {
+                stats.empty_documents += 1;
+                continue;
+            }
+            match first_of.entry(s.content) {
+                Entry::Occupied(e) => exact_pairs.push((*e.get(), i as u32)),
+                Entry::Vacant(e) => {
+                    e.insert(i as u32);
+                    members.push(i as u32);
+                }
             }
         }
-    }
-    drop(first_of);
-    timings.exact = clock.elapsed().as_secs_f64();
+        drop(first_of);
+        timings.exact = clock.elapsed().as_secs_f64();
 
-    // 3. candidates: LSH for near-duplicates, the fingerprint index for reuse
-    let clock = Instant::now();
-    let mut candidates: Vec<(u32, u32)> = Vec::new();
-    if mode.near() {
-        progress.stage("lsh", bands as u64);
-        let bands: Vec<lsh::BandPairs> = (0..bands)
-            .into_par_iter()
-            .map(|band| {
-                let out = lsh::band_pairs(&band_keys, bands, &members, band, params.max_bucket);
-                progress.advance(1);
-                out
-            })
-            .collect();
-        stats.oversized_buckets = bands.iter().map(|b| b.oversized_buckets).sum();
-        candidates = bands.into_iter().flat_map(|b| b.pairs).collect();
-        candidates.par_sort_unstable();
-        candidates.dedup();
-        stats.near_candidates = candidates.len();
-    }
-    drop(band_keys);
-    timings.lsh = clock.elapsed().as_secs_f64();
-    let clock = Instant::now();
-    if mode.reuse() {
-        let mut entries: Vec<u64> = members
-            .par_iter()
-            .flat_map_iter(|&d| fingerprints[d as usize].iter().map(move |&f| reuse::entry(f, d)))
-            .collect();
-        stats.fingerprints = entries.len();
-        entries.par_sort_unstable();
-        let index = reuse::ReuseIndex::build(&entries, config.max_df);
-        drop(entries);
-        stats.common_fingerprints = index.common_fingerprints;
-        progress.stage("reuse", members.len() as u64);
-        let counts: Vec<u32> = if config.min_containment > 0.0 {
-            fingerprints.iter().map(|f| f.len() as u32).collect()
-        } else {
-            Vec::new()
-        };
-        // Fingerprint counts only estimate containment: ask the index for
-        // a little less than the exact check after verification.
-        let need = reuse::Need {
-            min_shared: config.min_shared,
-            fraction: config.min_containment * 0.75,
-            counts: &counts,
-        };
-        let found: Vec<(u32, u32)> = members
-            .par_iter()
-            .map_init(Vec::new, |scratch, &a| {
-                let found = index.candidates(a, &fingerprints[a as usize], need, scratch);
-                progress.advance(1);
-                found.into_iter().map(move |(b, _)| (a, b))
-            })
-            .flatten_iter()
-            .collect();
-        stats.reuse_candidates = found.len();
-        candidates.extend(found);
-        candidates.par_sort_unstable();
-        candidates.dedup();
-    }
-    drop(fingerprints);
-    stats.candidates = candidates.len();
-    timings.reuse = clock.elapsed().as_secs_f64();
-
-    // 4 and 5. verify and align, a batch of pairs at a time, in (a, b)
-    // order; exact copies stand in for the first of their group.
-    let pairs_to_do = expand_exact_copies(&candidates, &exact_pairs, params.max_bucket);
-    drop(candidates);
-    progress.stage("pairs", pairs_to_do.len() as u64);
-    let mut duplicates: Vec<(DocId, DocId)> = Vec::new();
-    for batch in pairs_to_do.chunks(PAIR_BATCH) {
+        // 3. candidates: LSH for near-duplicates, the fingerprint index for reuse
         let clock = Instant::now();
-        let spent = [AtomicU64::new(0), AtomicU64::new(0)];
-        let found: Vec<Option<Pair>> = batch
-            .par_iter()
-            .map_init(
-                || PairWorker::new(&config.align),
-                |w, &todo| w.pair(docs, todo, &params, config, &spent),
-            )
-            .collect();
-        let pairs: Vec<Pair> = found.into_iter().flatten().collect();
-        // Verification and alignment run in one pass over the pairs: their
-        // wall time is split by their shares of the workers' time.
-        let wall = clock.elapsed().as_secs_f64();
-        let [verify, align] = spent.map(|n| n.into_inner() as f64);
-        let verify_share = if verify + align > 0.0 { verify / (verify + align) } else { 1.0 };
-        timings.verify += wall * verify_share;
-        timings.align += wall * (1.0 - verify_share);
-        progress.advance(batch.len() as u64);
-        duplicates.extend(pairs.iter().filter(|p| p.kind != PairKind::Reuse).map(|p| (p.a, p.b)));
-        stats.pairs += pairs.len();
-        stats.budget_exhausted += pairs.iter().filter(|p| p.budget_exhausted).count();
-        sink.pairs(pairs)?;
+        let mut candidates: Vec<(u32, u32)> = Vec::new();
+        if mode.near() {
+            let bands = lsh.bands;
+            progress.stage("lsh", bands as u64);
+            let found: Vec<lsh::BandPairs> = (0..bands)
+                .into_par_iter()
+                .map(|band| {
+                    let out = lsh::band_pairs(&band_keys, bands, &members, band, params.max_bucket);
+                    progress.advance(1);
+                    out
+                })
+                .collect();
+            stats.oversized_buckets = found.iter().map(|b| b.oversized_buckets).sum();
+            candidates = found.into_iter().flat_map(|b| b.pairs).collect();
+            candidates.par_sort_unstable();
+            candidates.dedup();
+            stats.near_candidates = candidates.len();
+        }
+        drop(band_keys);
+        timings.lsh = clock.elapsed().as_secs_f64();
+        let clock = Instant::now();
+        if mode.reuse() {
+            let mut entries: Vec<u64> = members
+                .par_iter()
+                .flat_map_iter(|&d| fingerprints[d as usize].iter().map(move |&f| reuse::entry(f, d)))
+                .collect();
+            stats.fingerprints = entries.len();
+            entries.par_sort_unstable();
+            let index = reuse::ReuseIndex::build(&entries, config.max_df);
+            drop(entries);
+            stats.common_fingerprints = index.common_fingerprints;
+            progress.stage("reuse", members.len() as u64);
+            let counts: Vec<u32> = if config.min_containment > 0.0 {
+                fingerprints.iter().map(|f| f.len() as u32).collect()
+            } else {
+                Vec::new()
+            };
+            // Fingerprint counts only estimate containment: ask the index for
+            // a little less than the exact check after verification.
+            let need = reuse::Need {
+                min_shared: config.min_shared,
+                fraction: config.min_containment * 0.75,
+                counts: &counts,
+            };
+            let found: Vec<(u32, u32)> = members
+                .par_iter()
+                .map_init(Vec::new, |scratch, &a| {
+                    let found = index.candidates(a, &fingerprints[a as usize], need, scratch);
+                    progress.advance(1);
+                    found.into_iter().map(move |(b, _)| (a, b))
+                })
+                .flatten_iter()
+                .collect();
+            stats.reuse_candidates = found.len();
+            candidates.extend(found);
+            candidates.par_sort_unstable();
+            candidates.dedup();
+        }
+        drop(fingerprints);
+        stats.candidates = candidates.len();
+        timings.reuse = clock.elapsed().as_secs_f64();
+
+        // Exact copies stand in for the first of their group.
+        let pairs_to_do = expand_exact_copies(&candidates, &exact_pairs, params.max_bucket);
+        stats.exact_duplicates = exact_pairs.len();
+        Ok(Candidates { config, params, sketches, pairs_to_do, stats, timings })
+    }
+}
+
+/// The pairs a scan verifies and aligns (stages 4 to 6), from
+/// [`Sketcher::candidates`].
+pub struct Candidates<'c> {
+    config: &'c Config,
+    params: Params,
+    sketches: Vec<DocSketch>,
+    /// Sorted by `(a, b)`.
+    pairs_to_do: Vec<ToDo>,
+    stats: Stats,
+    timings: Timings,
+}
+
+impl Candidates<'_> {
+    /// Whether each document takes part in a pair to verify: the texts
+    /// [`Candidates::run`] reads.
+    pub fn needs_text(&self) -> Vec<bool> {
+        let mut needed = vec![false; self.sketches.len()];
+        for t in &self.pairs_to_do {
+            needed[t.a as usize] = true;
+            needed[t.b as usize] = true;
+        }
+        needed
     }
 
-    // 6. cluster: duplicates only; partial reuse does not make a cluster.
-    let clock = Instant::now();
-    let words: Vec<usize> = sketches.iter().map(|s| s.words).collect();
-    let clusters = cluster::clusters(docs.len(), duplicates, &words, config.keep);
-    timings.cluster = clock.elapsed().as_secs_f64();
+    /// Stages 4 to 6 over `docs` (the documents sketched, in the same
+    /// order, with the texts [`Candidates::needs_text`] names): verify and
+    /// align a batch of pairs at a time, each batch to `sink`, then cluster.
+    pub fn run(
+        self,
+        docs: &[Document],
+        progress: &dyn Progress,
+        sink: &mut dyn PairSink,
+    ) -> Result<ScanSummary, Error> {
+        let Candidates { config, params, sketches, pairs_to_do, mut stats, mut timings } = self;
+        if docs.len() != sketches.len() {
+            return Err(Error::Other(format!("{} documents for {} sketches", docs.len(), sketches.len())));
+        }
+        sink.begin(&params, &sketches)?;
 
-    stats.documents = docs.len();
-    stats.bytes = docs.iter().map(|d| d.text.len()).sum();
-    stats.words = words.iter().sum();
-    stats.exact_duplicates = exact_pairs.len();
-    stats.clusters = clusters.len();
-    stats.seconds = Some(timings);
-    Ok(ScanSummary { params, sketches, clusters, stats })
+        // 4 and 5. verify and align, a batch of pairs at a time, in (a, b) order
+        progress.stage("pairs", pairs_to_do.len() as u64);
+        let mut duplicates: Vec<(DocId, DocId)> = Vec::new();
+        for batch in pairs_to_do.chunks(PAIR_BATCH) {
+            let clock = Instant::now();
+            let spent = [AtomicU64::new(0), AtomicU64::new(0)];
+            let found: Vec<Option<Pair>> = batch
+                .par_iter()
+                .map_init(
+                    || PairWorker::new(&config.align),
+                    |w, &todo| w.pair(docs, todo, &params, config, &spent),
+                )
+                .collect();
+            let pairs: Vec<Pair> = found.into_iter().flatten().collect();
+            // Verification and alignment run in one pass over the pairs: their
+            // wall time is split by their shares of the workers' time.
+            let wall = clock.elapsed().as_secs_f64();
+            let [verify, align] = spent.map(|n| n.into_inner() as f64);
+            let verify_share = if verify + align > 0.0 { verify / (verify + align) } else { 1.0 };
+            timings.verify += wall * verify_share;
+            timings.align += wall * (1.0 - verify_share);
+            progress.advance(batch.len() as u64);
+            duplicates.extend(pairs.iter().filter(|p| p.kind != PairKind::Reuse).map(|p| (p.a, p.b)));
+            stats.pairs += pairs.len();
+            stats.budget_exhausted += pairs.iter().filter(|p| p.budget_exhausted).count();
+            sink.pairs(pairs)?;
+        }
+        drop(pairs_to_do);
+
+        // 6. cluster: duplicates only; partial reuse does not make a cluster.
+        let clock = Instant::now();
+        let words: Vec<usize> = sketches.iter().map(|s| s.words).collect();
+        let clusters = cluster::clusters(docs.len(), duplicates, &words, config.keep);
+        timings.cluster = clock.elapsed().as_secs_f64();
+
+        stats.documents = docs.len();
+        stats.words = words.iter().sum();
+        stats.clusters = clusters.len();
+        stats.seconds = Some(timings);
+        Ok(ScanSummary { params, sketches, clusters, stats })
+    }
+
+    /// [`Candidates::run`], collecting the pairs into a [`Scan`].
+    pub fn collect(self, docs: &[Document], progress: &dyn Progress) -> Result<Scan, Error> {
+        struct Collect(Vec<Pair>);
+        impl PairSink for Collect {
+            fn begin(&mut self, _: &Params, _: &[DocSketch]) -> Result<(), Error> {
+                Ok(())
+            }
+            fn pairs(&mut self, batch: Vec<Pair>) -> Result<(), Error> {
+                self.0.extend(batch);
+                Ok(())
+            }
+        }
+        let mut pairs = Collect(Vec::new());
+        let ScanSummary { params, sketches, clusters, stats } = self.run(docs, progress, &mut pairs)?;
+        Ok(Scan { params, sketches, pairs: pairs.0, clusters, stats })
+    }
 }
 
 /// A pair to verify and align: `a < b`, or an exact copy (scores known).

@@ -21,21 +21,33 @@
 //!
 //! Files are read with one `read` each; JSONL lines are found with `memchr`
 //! and parsed in parallel batches on the rayon pool, then merged in order.
+//!
+//! A run need not hold every text: [`read_inputs_with`] hands each batch
+//! of documents to a callback as it is read (the scan sketches it there),
+//! after which [`Document::release_text`] frees the text of a document that
+//! can be read again (a plain text file, or a line of an uncompressed JSONL
+//! file, not standard input or gzip), and [`restore_texts`] reads back the
+//! texts a later stage needs.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::fs;
 use std::io::{self, BufRead, Read};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use walkdir::WalkDir;
+use xxhash_rust::xxh3::xxh3_64;
 
-/// One document of a run.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One document of a run. Two documents are equal when their ids,
+/// origins, texts and records are (where a text can be read again from does
+/// not count).
+#[derive(Clone, Debug, Eq)]
 pub struct Document {
     /// Its id: the JSONL id field, else `FILE:LINE`; for a file, the path as
     /// reached from the argument.
@@ -47,13 +59,111 @@ pub struct Document {
     /// The raw JSONL line, byte for byte (without the line end), when
     /// [`ReadOptions::keep_records`] is set and the document came from JSONL.
     pub record: Option<String>,
+    /// Where to read the text again, when it can be.
+    locator: Option<Locator>,
+    /// The text's length in bytes and its xxh3 hash, while it is released
+    /// (to tell that it reads back the same).
+    released: Option<(usize, u64)>,
+}
+
+/// Where a document's text can be read again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Locator {
+    /// A whole plain text file.
+    File(PathBuf),
+    /// The line of `len` bytes at byte `offset` of an uncompressed JSONL
+    /// file.
+    Line { path: Arc<Path>, offset: u64, len: usize },
+}
+
+impl PartialEq for Document {
+    fn eq(&self, other: &Document) -> bool {
+        (&self.id, &self.origin, &self.text, &self.record, self.released)
+            == (&other.id, &other.origin, &other.text, &other.record, other.released)
+    }
 }
 
 impl Document {
     /// A document whose origin is its id (for library use and tests).
     pub fn new(id: impl Into<String>, text: impl Into<String>) -> Document {
         let id = id.into();
-        Document { origin: id.clone(), id, text: text.into(), record: None }
+        Document { origin: id.clone(), id, text: text.into(), record: None, locator: None, released: None }
+    }
+
+    /// The length of its text in bytes, whether the text is held or
+    /// released.
+    pub fn text_len(&self) -> usize {
+        self.released.map_or(self.text.len(), |(len, _)| len)
+    }
+
+    /// Frees the text, if it can be read again from its input (see
+    /// [`restore_texts`]); returns whether it was freed. `text` is then
+    /// empty until restored.
+    pub fn release_text(&mut self) -> bool {
+        if self.locator.is_none() || self.released.is_some() {
+            return self.released.is_some();
+        }
+        self.released = Some((self.text.len(), xxh3_64(self.text.as_bytes())));
+        self.text = String::new();
+        true
+    }
+
+    /// Whether the text is released.
+    pub fn is_released(&self) -> bool {
+        self.released.is_some()
+    }
+}
+
+/// Reads back the released texts of the documents `wanted` picks (by index
+/// into `docs`), from their files, in parallel, in file order. A text that
+/// reads back different from the first time (the file changed during the
+/// run) is an error naming its origin, as is a file that cannot be read
+/// again.
+pub fn restore_texts(
+    docs: &mut [Document],
+    wanted: impl Fn(usize) -> bool + Sync,
+    options: &ReadOptions,
+) -> Result<(), crate::Error> {
+    let mut todo: Vec<(usize, &mut Document)> =
+        docs.iter_mut().enumerate().filter(|(i, d)| d.released.is_some() && wanted(*i)).collect();
+    // Files in order, and lines in file order, for the page cache's sake.
+    todo.sort_by(|(_, x), (_, y)| match (&x.locator, &y.locator) {
+        (Some(Locator::Line { path: p, offset: o, .. }), Some(Locator::Line { path: q, offset: r, .. })) => {
+            (p, o).cmp(&(q, r))
+        }
+        (a, b) => a.is_some().cmp(&b.is_some()),
+    });
+    todo.par_iter_mut().try_for_each(|(_, doc)| {
+        let text = reread(doc, options)?;
+        if Some((text.len(), xxh3_64(text.as_bytes()))) != doc.released {
+            return Err(crate::Error::Other(format!("{}: changed while it was read, stopped", doc.origin)));
+        }
+        doc.text = text;
+        doc.released = None;
+        Ok(())
+    })
+}
+
+/// The text of a released document, from its locator.
+fn reread(doc: &Document, options: &ReadOptions) -> Result<String, crate::Error> {
+    match &doc.locator {
+        Some(Locator::File(path)) => {
+            let bytes = fs::read(path).map_err(|e| crate::Error::io(path, e))?;
+            decode_text(bytes)
+                .map(|d| d.text)
+                .map_err(|message| crate::Error::Other(format!("{}: {message}", doc.origin)))
+        }
+        Some(Locator::Line { path, offset, len }) => {
+            let mut line = vec![0; *len];
+            fs::File::open(path)
+                .and_then(|f| f.read_exact_at(&mut line, *offset))
+                .map_err(|e| crate::Error::io(path.to_path_buf(), e))?;
+            match parse_line(&line, options).result {
+                Ok(record) if record.id.as_deref().unwrap_or(&doc.origin) == doc.id => Ok(record.text),
+                _ => Err(crate::Error::Other(format!("{}: changed while it was read, stopped", doc.origin))),
+            }
+        }
+        None => Err(crate::Error::Other(format!("{}: its text was not kept", doc.origin))),
     }
 }
 
@@ -114,10 +224,22 @@ impl Loaded {
 /// [`Loaded::diagnostics`], in the order the inputs were read, and the
 /// documents around it are still read.
 pub fn read_inputs(inputs: &[PathBuf], options: &ReadOptions) -> Loaded {
-    let mut reader = Reader { options, loaded: Loaded::default(), seen: HashMap::new(), batch: BATCH_BYTES };
+    read_inputs_with(inputs, options, &mut |_: &mut [Document]| {})
+}
+
+/// [`read_inputs`], handing every batch of documents to `each_batch` as it
+/// is read, in input order: each document once, after the ones before it.
+/// The callback may release texts ([`Document::release_text`]).
+pub fn read_inputs_with(
+    inputs: &[PathBuf],
+    options: &ReadOptions,
+    each_batch: &mut dyn FnMut(&mut [Document]),
+) -> Loaded {
+    let mut reader = Reader::new(options, each_batch);
     for input in inputs {
         reader.read_input(input);
     }
+    reader.done();
     reader.loaded
 }
 
@@ -126,13 +248,14 @@ pub fn read_inputs(inputs: &[PathBuf], options: &ReadOptions) -> Loaded {
 /// and bad lines are handled as [`read_inputs`] handles them in a file.
 /// Gzip is not decoded here.
 pub fn read_jsonl_bytes(name: &str, data: &[u8], options: &ReadOptions) -> Loaded {
-    let mut reader = Reader { options, loaded: Loaded::default(), seen: HashMap::new(), batch: BATCH_BYTES };
-    reader.read_jsonl_stream(name, &mut &data[..], false);
+    let mut ignore = |_: &mut [Document]| {};
+    let mut reader = Reader::new(options, &mut ignore);
+    reader.read_jsonl_stream(name, &mut &data[..], false, None);
     reader.loaded
 }
 
 /// JSONL lines are parsed in parallel batches of about this many bytes.
-const BATCH_BYTES: usize = 4 << 20;
+const BATCH_BYTES: usize = 1 << 20;
 
 /// Plain text files met in a directory walk are read in parallel batches of
 /// at most this many files.
@@ -149,9 +272,33 @@ struct Reader<'a> {
     seen: HashMap<String, usize>,
     /// Bytes of JSONL read and parsed at a time ([`BATCH_BYTES`]).
     batch: usize,
+    /// Called with each batch of new documents.
+    each_batch: &'a mut dyn FnMut(&mut [Document]),
+    /// Documents handed to `each_batch` so far.
+    handed: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(options: &'a ReadOptions, each_batch: &'a mut dyn FnMut(&mut [Document])) -> Reader<'a> {
+        Reader {
+            options,
+            loaded: Loaded::default(),
+            seen: HashMap::new(),
+            batch: BATCH_BYTES,
+            each_batch,
+            handed: 0,
+        }
+    }
+
+    /// Hands the documents added since the last call to `each_batch`.
+    fn done(&mut self) {
+        let new = &mut self.loaded.documents[self.handed..];
+        if !new.is_empty() {
+            (self.each_batch)(new);
+        }
+        self.handed = self.loaded.documents.len();
+    }
+
     fn diagnose(&mut self, location: impl Into<String>, message: impl Into<String>, skipped: bool) {
         self.loaded.diagnostics.push(Diagnostic {
             location: location.into(),
@@ -204,9 +351,9 @@ impl Reader<'_> {
             }
         };
         if gzipped {
-            self.read_jsonl_stream(STDIN_NAME, &mut flate2::bufread::MultiGzDecoder::new(input), true);
+            self.read_jsonl_stream(STDIN_NAME, &mut flate2::bufread::MultiGzDecoder::new(input), true, None);
         } else {
-            self.read_jsonl_stream(STDIN_NAME, &mut input, false);
+            self.read_jsonl_stream(STDIN_NAME, &mut input, false, None);
         }
     }
 
@@ -275,17 +422,25 @@ impl Reader<'_> {
                 (display(path), result)
             })
             .collect();
-        for (name, result) in loaded {
+        for (path, (name, result)) in paths.iter().zip(loaded) {
             match result {
                 Ok(decoded) => {
                     if let Some(warning) = decoded.warning {
                         self.diagnose(name.clone(), warning, false);
                     }
-                    self.add(Document { id: name.clone(), origin: name, text: decoded.text, record: None });
+                    self.add(Document {
+                        id: name.clone(),
+                        origin: name,
+                        text: decoded.text,
+                        record: None,
+                        locator: Some(Locator::File(path.clone())),
+                        released: None,
+                    });
                 }
                 Err(message) => self.diagnose(name, message, true),
             }
         }
+        self.done();
     }
 
     fn read_jsonl_file(&mut self, path: &Path, gzipped: bool) {
@@ -296,19 +451,31 @@ impl Reader<'_> {
         };
         if gzipped {
             let mut decoder = flate2::bufread::MultiGzDecoder::new(io::BufReader::new(file));
-            self.read_jsonl_stream(&name, &mut decoder, true);
+            self.read_jsonl_stream(&name, &mut decoder, true, None);
         } else {
-            self.read_jsonl_stream(&name, &mut io::BufReader::new(file), false);
+            // An uncompressed file's lines can be read again by offset.
+            let path: Arc<Path> = Arc::from(path);
+            self.read_jsonl_stream(&name, &mut io::BufReader::new(file), false, Some(&path));
         }
     }
 
     /// Reads JSONL from a stream, about `self.batch` bytes at a time, so memory
     /// holds one batch of raw lines besides the documents. A read error
     /// (a truncated or corrupt gzip stream) keeps the whole lines before it.
-    fn read_jsonl_stream(&mut self, name: &str, input: &mut dyn Read, gzipped: bool) {
+    /// `file` is the path of an uncompressed file (its lines' texts can be
+    /// read again by offset).
+    fn read_jsonl_stream(
+        &mut self,
+        name: &str,
+        input: &mut dyn Read,
+        gzipped: bool,
+        file: Option<&Arc<Path>>,
+    ) {
         let mut buf: Vec<u8> = Vec::new();
         let mut line_no = 0;
         let mut first = true;
+        // The offset in the input of `buf[0]`.
+        let mut base = 0u64;
         loop {
             let searched = buf.len();
             let got = read_up_to(input, &mut buf, self.batch);
@@ -326,17 +493,18 @@ impl Reader<'_> {
                     let big_endian = utf16_bom(&buf) == Some(true);
                     let (text, lossy) = decode_utf16(buf.get(2..).unwrap_or_default(), big_endian);
                     self.diagnose(name, utf16_warning(big_endian, lossy), false);
-                    self.read_jsonl_lines(name, text.as_bytes(), &mut line_no);
+                    self.read_jsonl_lines(name, text.as_bytes(), &mut line_no, None);
                     return;
                 }
                 if buf.starts_with(UTF8_BOM) {
                     buf.drain(..UTF8_BOM.len());
+                    base += UTF8_BOM.len() as u64;
                 }
             }
             match got {
                 Ok(0) => {
                     // End of input: what is left is the last line.
-                    self.read_jsonl_lines(name, &buf, &mut line_no);
+                    self.read_jsonl_lines(name, &buf, &mut line_no, file.map(|f| (f, base)));
                     return;
                 }
                 Ok(_) => {
@@ -344,14 +512,17 @@ impl Reader<'_> {
                     let from = searched.saturating_sub(UTF8_BOM.len());
                     if let Some(end) = memchr::memrchr(b'\n', buf.get(from..).unwrap_or_default()) {
                         let end = from + end + 1;
-                        self.read_jsonl_lines(name, buf.get(..end).unwrap_or_default(), &mut line_no);
+                        let lines = buf.get(..end).unwrap_or_default();
+                        self.read_jsonl_lines(name, lines, &mut line_no, file.map(|f| (f, base)));
                         buf.drain(..end);
+                        base += end as u64;
                     }
                 }
                 Err(err) => {
                     // A partly decoded last line is not a record: drop it.
                     let end = memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1);
-                    self.read_jsonl_lines(name, buf.get(..end).unwrap_or_default(), &mut line_no);
+                    let lines = buf.get(..end).unwrap_or_default();
+                    self.read_jsonl_lines(name, lines, &mut line_no, file.map(|f| (f, base)));
                     let message = if gzipped {
                         format!("gzip stream truncated or corrupt after line {line_no}: {err}, rest of file skipped")
                     } else {
@@ -366,8 +537,15 @@ impl Reader<'_> {
 
     /// Parses the lines of `data` (one JSON object a line, blank lines
     /// ignored), numbering them from `line_no + 1`; leaves `line_no` at the
-    /// last line's number.
-    fn read_jsonl_lines(&mut self, name: &str, data: &[u8], line_no: &mut usize) {
+    /// last line's number. `at` is the file `data` can be read again from,
+    /// with the offset of `data[0]` in it.
+    fn read_jsonl_lines(
+        &mut self,
+        name: &str,
+        data: &[u8],
+        line_no: &mut usize,
+        at: Option<(&Arc<Path>, u64)>,
+    ) {
         let mut batch: Vec<(usize, &[u8])> = Vec::new();
         let mut batch_bytes = 0;
         for line in split_lines(data) {
@@ -378,18 +556,30 @@ impl Reader<'_> {
             batch.push((*line_no, line));
             batch_bytes += line.len();
             if batch_bytes >= self.batch {
-                self.parse_batch(name, &batch);
+                self.parse_batch(name, &batch, data, at);
                 batch.clear();
                 batch_bytes = 0;
             }
         }
-        self.parse_batch(name, &batch);
+        self.parse_batch(name, &batch, data, at);
     }
 
-    fn parse_batch(&mut self, name: &str, batch: &[(usize, &[u8])]) {
+    /// Parses `batch`, lines of `data` (see [`Reader::read_jsonl_lines`]).
+    fn parse_batch(
+        &mut self,
+        name: &str,
+        batch: &[(usize, &[u8])],
+        data: &[u8],
+        at: Option<(&Arc<Path>, u64)>,
+    ) {
         let options = self.options;
         let parsed: Vec<ParsedLine> = batch.par_iter().map(|&(_, line)| parse_line(line, options)).collect();
-        for (&(line_no, _), line) in batch.iter().zip(parsed) {
+        for (&(line_no, raw), line) in batch.iter().zip(parsed) {
+            let locator = at.map(|(path, base)| Locator::Line {
+                path: Arc::clone(path),
+                offset: base + (raw.as_ptr() as usize - data.as_ptr() as usize) as u64,
+                len: raw.len(),
+            });
             let origin = format!("{name}:{line_no}");
             if line.lossy {
                 self.diagnose(origin.clone(), "invalid UTF-8, decoded with replacement characters", false);
@@ -400,10 +590,13 @@ impl Reader<'_> {
                     origin,
                     text: record.text,
                     record: record.raw,
+                    locator,
+                    released: None,
                 }),
                 Err(message) => self.diagnose(origin, message, true),
             }
         }
+        self.done();
     }
 }
 
@@ -921,9 +1114,10 @@ mod tests {
         data.extend_from_slice(br#"{"id":"last","text":"no line end"}"#);
         let options = ReadOptions::default();
         let read = |batch: usize| {
-            let mut reader =
-                Reader { options: &options, loaded: Loaded::default(), seen: HashMap::new(), batch };
-            reader.read_jsonl_stream("x", &mut &data[..], false);
+            let mut ignore = |_: &mut [Document]| {};
+            let mut reader = Reader::new(&options, &mut ignore);
+            reader.batch = batch;
+            reader.read_jsonl_stream("x", &mut &data[..], false, None);
             reader.loaded
         };
         let whole = read(1 << 20);
@@ -935,5 +1129,62 @@ mod tests {
             assert_eq!(small.documents, whole.documents, "batch {batch}");
             assert!(small.diagnostics.is_empty());
         }
+
+        // From a file: every document is handed on once, in order, and a
+        // released text reads back the same, whatever the batch size.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.jsonl");
+        fs::write(&path, &data).unwrap();
+        for batch in [1, 7, 64, 1 << 20] {
+            let mut handed: Vec<String> = Vec::new();
+            let mut release = |docs: &mut [Document]| {
+                for d in docs {
+                    handed.push(d.text.clone());
+                    assert!(d.release_text());
+                }
+            };
+            let mut reader = Reader::new(&options, &mut release);
+            reader.batch = batch;
+            reader.read_jsonl_file(&path, false);
+            let mut loaded = reader.loaded;
+            let texts: Vec<&str> = whole.documents.iter().map(|d| d.text.as_str()).collect();
+            assert_eq!(handed, texts, "batch {batch}");
+            assert!(loaded.documents.iter().all(|d| d.text.is_empty() && d.is_released()));
+            assert_eq!(loaded.documents[3].text_len(), texts[3].len());
+            // Only the wanted ones come back.
+            restore_texts(&mut loaded.documents, |i| i % 2 == 1, &options).unwrap();
+            for (i, (d, text)) in loaded.documents.iter().zip(&texts).enumerate() {
+                assert_eq!(d.is_released(), i % 2 == 0);
+                assert_eq!(d.text, if i % 2 == 1 { *text } else { "" }, "batch {batch}, document {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_changed_file_does_not_restore_silently() {
+        let dir = tempfile::tempdir().unwrap();
+        let (jsonl, txt) = (dir.path().join("a.jsonl"), dir.path().join("b.txt"));
+        fs::write(&jsonl, "{\"id\":\"a\",\"text\":\"one two\"}\n{\"id\":\"b\",\"text\":\"three\"}\n")
+            .unwrap();
+        fs::write(&txt, "plain text").unwrap();
+        let options = ReadOptions::default();
+        let mut release = |docs: &mut [Document]| docs.iter_mut().for_each(|d| assert!(d.release_text()));
+        let mut loaded = read_inputs_with(&[jsonl.clone(), txt.clone()], &options, &mut release);
+        assert_eq!(loaded.documents.len(), 3);
+        // Another id; a text of the same length.
+        fs::write(&jsonl, "{\"id\":\"x\",\"text\":\"one two\"}\n{\"id\":\"b\",\"text\":\"three\"}\n")
+            .unwrap();
+        fs::write(&txt, "plain tent").unwrap();
+        for i in [0, 2] {
+            let err = restore_texts(&mut loaded.documents, |j| j == i, &options).unwrap_err().to_string();
+            assert!(err.contains("changed while it was read"), "{err}");
+            assert!(err.contains(&loaded.documents[i].origin), "{err}");
+        }
+        restore_texts(&mut loaded.documents, |j| j == 1, &options).unwrap();
+        assert_eq!(loaded.documents[1].text, "three");
+        // Gone altogether: an error naming the file.
+        fs::remove_file(&jsonl).unwrap();
+        let err = restore_texts(&mut loaded.documents, |j| j == 0, &options).unwrap_err().to_string();
+        assert!(err.contains("a.jsonl"), "{err}");
     }
 }

@@ -119,6 +119,27 @@ fn output_is_identical_at_one_and_two_threads() {
     }
 }
 
+/// A JSONL file's texts are released after sketching and read back for the
+/// pairs; standard input's are held. Both give the same report.
+#[test]
+fn texts_read_back_from_a_file_give_the_report_held_texts_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_jsonl(dir.path(), "corpus.jsonl", &corpus(300, 11));
+    let bytes = std::fs::read(&path).unwrap();
+    let path = path.to_str().unwrap();
+    for format in ["json", "text", "html"] {
+        let from_file = run(&["scan", path, "--format", format]);
+        let from_stdin = common::run_with_stdin(&["scan", "-", "--format", format], &bytes);
+        assert_eq!(from_file.status.code(), Some(0), "{}", String::from_utf8_lossy(&from_file.stderr));
+        // The page escapes `<` in its embedded JSON.
+        let stdin = if format == "html" { "\\u003cstdin\\u003e" } else { "<stdin>" };
+        let from_file = String::from_utf8(from_file.stdout).unwrap().replace(path, stdin);
+        let from_stdin = String::from_utf8(from_stdin.stdout).unwrap();
+        assert!(from_file.contains("reuse") && from_file.contains("near-duplicate"), "{format}");
+        assert!(from_file == from_stdin, "{format} reports differ");
+    }
+}
+
 #[test]
 fn jsonl_lines_are_typed_objects() {
     let out = run(&["scan", "fixtures/seeds", "fixtures/republished", "--format", "jsonl"]);

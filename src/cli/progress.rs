@@ -29,8 +29,8 @@ impl Bar {
     }
 
     /// Runs `f` (which prints) with the bar out of the way.
-    pub fn suspend(&self, f: impl FnOnce()) {
-        self.bar.suspend(f);
+    pub fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.bar.suspend(f)
     }
 
     /// Removes the bar.

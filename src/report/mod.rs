@@ -130,7 +130,7 @@ impl<'a> Report<'a> {
 fn document_entries<'a>(docs: &'a [Document], sketches: &[DocSketch]) -> Vec<DocumentEntry<'a>> {
     docs.iter()
         .zip(sketches)
-        .map(|(d, s)| DocumentEntry { id: &d.id, source: &d.origin, bytes: d.text.len(), words: s.words })
+        .map(|(d, s)| DocumentEntry { id: &d.id, source: &d.origin, bytes: d.text_len(), words: s.words })
         .collect()
 }
 
