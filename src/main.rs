@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use std::sync::OnceLock;
 
 use clap::Parser;
+use rayon::prelude::*;
 
 use cli::{Cli, Command, DedupArgs, ScanArgs};
 use reprint::report::{self, Report};
@@ -115,7 +116,7 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let loaded = with_pool(threads, || {
         source::read_inputs_with(&args.input.inputs, &options, &mut |batch| {
             sketcher.add(batch, &bar);
-            batch.iter_mut().for_each(|d| {
+            batch.par_iter_mut().for_each(|d| {
                 d.release_text();
             });
         })

@@ -133,8 +133,9 @@ pub fn restore_texts(
         }
         (a, b) => a.is_some().cmp(&b.is_some()),
     });
-    todo.par_iter_mut().try_for_each(|(_, doc)| {
-        let text = reread(doc, options)?;
+    // Each worker keeps its last JSONL file open.
+    todo.par_iter_mut().try_for_each_init(Option::default, |open, (_, doc)| {
+        let text = reread(doc, options, open)?;
         if Some((text.len(), xxh3_64(text.as_bytes()))) != doc.released {
             return Err(crate::Error::Other(format!("{}: changed while it was read, stopped", doc.origin)));
         }
@@ -144,8 +145,13 @@ pub fn restore_texts(
     })
 }
 
-/// The text of a released document, from its locator.
-fn reread(doc: &Document, options: &ReadOptions) -> Result<String, crate::Error> {
+/// The text of a released document, from its locator. `open` is the file
+/// last opened, kept for the next line.
+fn reread(
+    doc: &Document,
+    options: &ReadOptions,
+    open: &mut Option<(Arc<Path>, fs::File)>,
+) -> Result<String, crate::Error> {
     match &doc.locator {
         Some(Locator::File(path)) => {
             let bytes = fs::read(path).map_err(|e| crate::Error::io(path, e))?;
@@ -154,10 +160,14 @@ fn reread(doc: &Document, options: &ReadOptions) -> Result<String, crate::Error>
                 .map_err(|message| crate::Error::Other(format!("{}: {message}", doc.origin)))
         }
         Some(Locator::Line { path, offset, len }) => {
+            let io_error = |e| crate::Error::io(path.to_path_buf(), e);
+            if !open.as_ref().is_some_and(|(p, _)| Arc::ptr_eq(p, path)) {
+                *open = Some((Arc::clone(path), fs::File::open(path).map_err(io_error)?));
+            }
             let mut line = vec![0; *len];
-            fs::File::open(path)
-                .and_then(|f| f.read_exact_at(&mut line, *offset))
-                .map_err(|e| crate::Error::io(path.to_path_buf(), e))?;
+            if let Some((_, file)) = open {
+                file.read_exact_at(&mut line, *offset).map_err(io_error)?;
+            }
             match parse_line(&line, options).result {
                 Ok(record) if record.id.as_deref().unwrap_or(&doc.origin) == doc.id => Ok(record.text),
                 _ => Err(crate::Error::Other(format!("{}: changed while it was read, stopped", doc.origin))),
