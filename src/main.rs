@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use std::sync::OnceLock;
 
 use clap::Parser;
-use rayon::prelude::*;
 
 use cli::{Cli, Command, DedupArgs, ScanArgs};
 use reprint::report::{self, Report};
@@ -108,25 +107,20 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let bar = cli::progress::Bar::new(args.params.quiet);
     bar.message("reading");
     let threads = args.params.threads;
-    // Each batch is sketched as it is read, and its texts released where
-    // they can be read again: memory holds sketches, not texts, and the
-    // texts the pairs need are read back once the candidates are known.
+    // Each document is sketched as it is read, by the worker that parsed
+    // it, and its text released where it can be read again: memory holds
+    // sketches, not texts, and the texts the pairs need are read back once
+    // the candidates are known.
     let options = args.input.read_options(false);
-    let mut sketcher = pipeline::Sketcher::new(&config)?;
-    let loaded = with_pool(threads, || {
-        source::read_inputs_with(&args.input.inputs, &options, &mut |batch| {
-            sketcher.add(batch, &bar);
-            batch.par_iter_mut().for_each(|d| {
-                d.release_text();
-            });
-        })
-    })?;
+    let mut sketcher = pipeline::Sketcher::new(&config, &bar)?;
+    let loaded =
+        with_pool(threads, || source::read_inputs_with(&args.input.inputs, &options, &mut sketcher))?;
     let (skipped, warnings) = bar.suspend(|| print_diagnostics(&loaded));
     let mut docs = loaded.documents;
     if !args.params.quiet && docs.len() >= LONG_RUN_DOCUMENTS {
         bar.suspend(|| eprintln!("reprint: {}", plan(&docs, sketcher.params(), &config)));
     }
-    let candidates = with_pool(threads, || sketcher.candidates(&bar))??;
+    let candidates = with_pool(threads, || sketcher.candidates())??;
     let needed = candidates.needs_text();
     with_pool(threads, || source::restore_texts(&mut docs, |i| needed[i], &options))??;
     drop(needed);

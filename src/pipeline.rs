@@ -51,7 +51,7 @@ use crate::lsh::{self, LshParams};
 use crate::minhash::{self, MinHasher};
 use crate::reuse;
 use crate::shingle;
-use crate::source::Document;
+use crate::source::{Document, Visit};
 use crate::text::{Token, Tokenizer};
 use crate::verify::Overlap;
 use crate::{DocId, Error};
@@ -243,7 +243,8 @@ pub struct Stats {
 /// Wall-clock seconds per stage.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Timings {
-    /// Tokenise, shingle and sign.
+    /// Tokenise, shingle and sign. When documents are sketched as they are
+    /// read (the binary), reading is included: the two interleave.
     pub sketch: f64,
     /// Exact-duplicate grouping.
     pub exact: f64,
@@ -333,10 +334,10 @@ pub fn scan_with_progress(
     config: &Config,
     progress: &dyn Progress,
 ) -> Result<Scan, Error> {
-    let mut sketcher = Sketcher::new(config)?;
+    let mut sketcher = Sketcher::new(config, progress)?;
     progress.stage("sketch", docs.len() as u64);
-    sketcher.add(docs, progress);
-    sketcher.candidates(progress)?.collect(docs, progress)
+    sketcher.add(docs);
+    sketcher.candidates()?.collect(docs, progress)
 }
 
 /// Where [`scan_streaming`] sends what it finds, as it finds it.
@@ -358,20 +359,23 @@ pub fn scan_streaming(
     progress: &dyn Progress,
     sink: &mut dyn PairSink,
 ) -> Result<ScanSummary, Error> {
-    let mut sketcher = Sketcher::new(config)?;
+    let mut sketcher = Sketcher::new(config, progress)?;
     progress.stage("sketch", docs.len() as u64);
-    sketcher.add(docs, progress);
-    sketcher.candidates(progress)?.run(docs, progress, sink)
+    sketcher.add(docs);
+    sketcher.candidates()?.run(docs, progress, sink)
 }
 
-/// Stage 1, sketching, fed a batch of documents at a time (as they are
-/// read), then [`Sketcher::candidates`] for stages 2 and 3. What it keeps
-/// per document is its sketch, its LSH band keys and its fingerprints, not
-/// its text: the caller may release each batch's texts once added, and
-/// restore those that [`Candidates::needs_text`] names before
+/// Stage 1, sketching, fed a batch of documents at a time
+/// ([`Sketcher::add`]), or each document as it is read (as the [`Visit`]
+/// of [`source::read_inputs_with`](crate::source::read_inputs_with)), then
+/// [`Sketcher::candidates`] for stages 2 and 3. What it keeps per document
+/// is its sketch, its LSH band keys and its fingerprints, not its text: as
+/// a [`Visit`] it has every text that can be read again come released, and
+/// the caller restores those that [`Candidates::needs_text`] names before
 /// [`Candidates::run`].
 pub struct Sketcher<'c> {
     config: &'c Config,
+    progress: &'c dyn Progress,
     params: Params,
     hasher: MinHasher,
     lsh: LshParams,
@@ -381,17 +385,25 @@ pub struct Sketcher<'c> {
     /// Winnowed fingerprints per document (reuse path).
     fingerprints: Vec<Vec<u32>>,
     bytes: usize,
+    /// Seconds spent in [`Sketcher::add`].
     seconds: f64,
+    /// When the sketcher was made: when documents are sketched as they are
+    /// read (`visited`), the time since counts instead, as reading and
+    /// sketching interleave.
+    created: Instant,
+    visited: bool,
 }
 
 impl<'c> Sketcher<'c> {
-    /// A sketcher for `config` (an error if its settings are invalid).
-    pub fn new(config: &'c Config) -> Result<Sketcher<'c>, Error> {
+    /// A sketcher for `config` (an error if its settings are invalid),
+    /// reporting its progress and that of [`Sketcher::candidates`].
+    pub fn new(config: &'c Config, progress: &'c dyn Progress) -> Result<Sketcher<'c>, Error> {
         let params = Params::resolve(config)?;
         let hasher = MinHasher::new(params.num_perm, params.seed, config.minhash);
         let lsh = params.lsh();
         Ok(Sketcher {
             config,
+            progress,
             params,
             hasher,
             lsh,
@@ -400,13 +412,15 @@ impl<'c> Sketcher<'c> {
             fingerprints: Vec::new(),
             bytes: 0,
             seconds: 0.0,
+            created: Instant::now(),
+            visited: false,
         })
     }
 
     /// Sketches `docs` (in parallel), the next documents in input order.
-    pub fn add(&mut self, docs: &[Document], progress: &dyn Progress) {
+    pub fn add(&mut self, docs: &[Document]) {
         let clock = Instant::now();
-        let (config, hasher, lsh) = (self.config, &self.hasher, self.lsh);
+        let (config, hasher, lsh, progress) = (self.config, &self.hasher, self.lsh, self.progress);
         let sketch = |s: &mut Scratch, doc: &Document, keys: &mut [u64]| {
             let out = sketch_one(s, &doc.text, config, hasher, lsh, keys);
             progress.advance(1);
@@ -453,8 +467,9 @@ impl<'c> Sketcher<'c> {
     /// Stages 2 and 3: exact duplicates, then the candidate pairs of both
     /// paths, as `--mode` asks. An error if there are too many documents
     /// to number.
-    pub fn candidates(self, progress: &dyn Progress) -> Result<Candidates<'c>, Error> {
-        let Sketcher { config, params, sketches, band_keys, fingerprints, bytes, seconds, lsh, .. } = self;
+    pub fn candidates(self) -> Result<Candidates<'c>, Error> {
+        let Sketcher { config, progress, params, sketches, band_keys, fingerprints, bytes, lsh, .. } = self;
+        let seconds = if self.visited { self.created.elapsed().as_secs_f64() } else { self.seconds };
         if sketches.len() >= u32::MAX as usize {
             return Err(Error::Other(format!("{} documents is more than one run can hold", sketches.len())));
         }
@@ -551,6 +566,47 @@ impl<'c> Sketcher<'c> {
         let pairs_to_do = expand_exact_copies(&candidates, &exact_pairs, params.max_bucket);
         stats.exact_duplicates = exact_pairs.len();
         Ok(Candidates { config, params, sketches, pairs_to_do, stats, timings })
+    }
+}
+
+/// Per-worker scratch space of a [`Sketcher`] as a [`Visit`].
+#[derive(Default)]
+pub struct SketchScratch(Scratch);
+
+/// What a [`Sketcher`] as a [`Visit`] learnt of one document, until it
+/// takes its place in input order.
+pub struct Sketched {
+    sketch: DocSketch,
+    band_keys: Vec<u64>,
+    fingerprints: Vec<u32>,
+}
+
+impl Visit for Sketcher<'_> {
+    type Scratch = SketchScratch;
+    type Out = Sketched;
+
+    fn each(&self, scratch: &mut SketchScratch, text: &str) -> Sketched {
+        let mut band_keys = vec![0; if self.config.mode.near() { self.lsh.bands } else { 0 }];
+        let (sketch, fingerprints) =
+            sketch_one(&mut scratch.0, text, self.config, &self.hasher, self.lsh, &mut band_keys);
+        Sketched { sketch, band_keys, fingerprints }
+    }
+
+    /// Takes the batch's sketches, in order.
+    fn batch(&mut self, docs: &mut [Document], outs: Vec<Sketched>) {
+        self.visited = true;
+        for out in outs {
+            self.sketches.push(out.sketch);
+            self.band_keys.extend(out.band_keys);
+            self.fingerprints.push(out.fingerprints);
+        }
+        self.bytes += docs.iter().map(Document::text_len).sum::<usize>();
+        self.progress.advance(docs.len() as u64);
+    }
+
+    /// Yes: a sketch is all that stage 1 needs of a text.
+    fn release_texts(&self) -> bool {
+        true
     }
 }
 

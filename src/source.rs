@@ -22,12 +22,14 @@
 //! Files are read with one `read` each; JSONL lines are found with `memchr`
 //! and parsed in parallel batches on the rayon pool, then merged in order.
 //!
-//! A run need not hold every text: [`read_inputs_with`] hands each batch
-//! of documents to a callback as it is read (the scan sketches it there),
-//! after which [`Document::release_text`] frees the text of a document that
-//! can be read again (a plain text file, or a line of an uncompressed JSONL
-//! file, not standard input or gzip), and [`restore_texts`] reads back the
-//! texts a later stage needs.
+//! A run need not hold every text. [`read_inputs_with`] runs a [`Visit`]
+//! over each document on the worker that decoded it, while its text is in
+//! cache (the scan sketches it there). A visit that asks for it gets the
+//! documents whose texts can be read again (a plain text file, or a line
+//! of an uncompressed JSONL file, not standard input or gzip) released:
+//! their texts are parsed into a per-worker buffer and never held.
+//! [`restore_texts`] reads back the texts a later stage needs, and refuses
+//! a file that changed in the meantime (its length or modification time).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -42,39 +44,61 @@ use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use walkdir::WalkDir;
-use xxhash_rust::xxh3::xxh3_64;
 
 /// One document of a run. Two documents are equal when their ids,
 /// origins, texts and records are (where a text can be read again from does
 /// not count).
-#[derive(Clone, Debug, Eq)]
+#[derive(Clone, Debug)]
 pub struct Document {
     /// Its id: the JSONL id field, else `FILE:LINE`; for a file, the path as
     /// reached from the argument.
     pub id: String,
     /// Where it came from: a path, or `PATH:LINE` for a JSONL record.
     pub origin: String,
-    /// Its text, decoded as UTF-8.
+    /// Its text, decoded as UTF-8 (empty while released).
     pub text: String,
     /// The raw JSONL line, byte for byte (without the line end), when
     /// [`ReadOptions::keep_records`] is set and the document came from JSONL.
     pub record: Option<String>,
     /// Where to read the text again, when it can be.
     locator: Option<Locator>,
-    /// The text's length in bytes and its xxh3 hash, while it is released
-    /// (to tell that it reads back the same).
-    released: Option<(usize, u64)>,
+    /// The text's length in bytes, while it is released.
+    released: Option<usize>,
 }
 
 /// Where a document's text can be read again.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 enum Locator {
     /// A whole plain text file.
-    File(PathBuf),
+    File(Arc<SourceFile>),
     /// The line of `len` bytes at byte `offset` of an uncompressed JSONL
     /// file.
-    Line { path: Arc<Path>, offset: u64, len: usize },
+    Line { file: Arc<SourceFile>, offset: u64, len: usize },
 }
+
+/// An input file, and how it was when it was first read.
+#[derive(Debug)]
+struct SourceFile {
+    path: PathBuf,
+    stamp: Stamp,
+}
+
+/// What tells a file that has not changed since: its length and
+/// modification time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Stamp {
+    fn of(file: &fs::File) -> io::Result<Stamp> {
+        let meta = file.metadata()?;
+        Ok(Stamp { len: meta.len(), modified: meta.modified().ok() })
+    }
+}
+
+impl Eq for Document {}
 
 impl PartialEq for Document {
     fn eq(&self, other: &Document) -> bool {
@@ -93,19 +117,18 @@ impl Document {
     /// The length of its text in bytes, whether the text is held or
     /// released.
     pub fn text_len(&self) -> usize {
-        self.released.map_or(self.text.len(), |(len, _)| len)
+        self.released.unwrap_or(self.text.len())
     }
 
     /// Frees the text, if it can be read again from its input (see
-    /// [`restore_texts`]); returns whether it was freed. `text` is then
+    /// [`restore_texts`]); returns whether it is released. `text` is then
     /// empty until restored.
     pub fn release_text(&mut self) -> bool {
-        if self.locator.is_none() || self.released.is_some() {
-            return self.released.is_some();
+        if self.locator.is_some() && self.released.is_none() {
+            self.released = Some(self.text.len());
+            self.text = String::new();
         }
-        self.released = Some((self.text.len(), xxh3_64(self.text.as_bytes())));
-        self.text = String::new();
-        true
+        self.released.is_some()
     }
 
     /// Whether the text is released.
@@ -115,29 +138,31 @@ impl Document {
 }
 
 /// Reads back the released texts of the documents `wanted` picks (by index
-/// into `docs`), from their files, in parallel, in file order. A text that
-/// reads back different from the first time (the file changed during the
-/// run) is an error naming its origin, as is a file that cannot be read
-/// again.
+/// into `docs`), from their files, in parallel, in file order. A file that
+/// changed since it was read (its length or modification time), that
+/// cannot be read again, or a text that reads back with another length or
+/// id, is an error that names it.
 pub fn restore_texts(
     docs: &mut [Document],
     wanted: impl Fn(usize) -> bool + Sync,
     options: &ReadOptions,
 ) -> Result<(), crate::Error> {
-    let mut todo: Vec<(usize, &mut Document)> =
-        docs.iter_mut().enumerate().filter(|(i, d)| d.released.is_some() && wanted(*i)).collect();
-    // Files in order, and lines in file order, for the page cache's sake.
-    todo.sort_by(|(_, x), (_, y)| match (&x.locator, &y.locator) {
-        (Some(Locator::Line { path: p, offset: o, .. }), Some(Locator::Line { path: q, offset: r, .. })) => {
-            (p, o).cmp(&(q, r))
-        }
-        (a, b) => a.is_some().cmp(&b.is_some()),
+    let mut todo: Vec<&mut Document> = docs
+        .iter_mut()
+        .enumerate()
+        .filter(|(i, d)| d.released.is_some() && wanted(*i))
+        .map(|(_, d)| d)
+        .collect();
+    // Lines in file order, for the page cache's sake.
+    todo.sort_by_key(|d| match &d.locator {
+        Some(Locator::Line { file, offset, .. }) => (Arc::as_ptr(file) as usize, *offset),
+        _ => (0, 0),
     });
     // Each worker keeps its last JSONL file open.
-    todo.par_iter_mut().try_for_each_init(Option::default, |open, (_, doc)| {
+    todo.par_iter_mut().try_for_each_init(Option::default, |open, doc| {
         let text = reread(doc, options, open)?;
-        if Some((text.len(), xxh3_64(text.as_bytes()))) != doc.released {
-            return Err(crate::Error::Other(format!("{}: changed while it was read, stopped", doc.origin)));
+        if Some(text.len()) != doc.released {
+            return Err(changed(&doc.origin));
         }
         doc.text = text;
         doc.released = None;
@@ -145,32 +170,45 @@ pub fn restore_texts(
     })
 }
 
-/// The text of a released document, from its locator. `open` is the file
-/// last opened, kept for the next line.
+fn changed(location: &str) -> crate::Error {
+    crate::Error::Other(format!("{location}: changed while it was read, stopped"))
+}
+
+/// Opens a file to read back from, checking that it has not changed.
+fn reopen(file: &SourceFile) -> Result<fs::File, crate::Error> {
+    let io_error = |e| crate::Error::io(&file.path, e);
+    let opened = fs::File::open(&file.path).map_err(io_error)?;
+    if Stamp::of(&opened).map_err(io_error)? != file.stamp {
+        return Err(changed(&display(&file.path)));
+    }
+    Ok(opened)
+}
+
+/// The text of a released document, from its locator. `open` is the JSONL
+/// file last opened, kept for the next line.
 fn reread(
     doc: &Document,
     options: &ReadOptions,
-    open: &mut Option<(Arc<Path>, fs::File)>,
+    open: &mut Option<(Arc<SourceFile>, fs::File)>,
 ) -> Result<String, crate::Error> {
     match &doc.locator {
-        Some(Locator::File(path)) => {
-            let bytes = fs::read(path).map_err(|e| crate::Error::io(path, e))?;
+        Some(Locator::File(file)) => {
+            let mut bytes = Vec::new();
+            reopen(file)?.read_to_end(&mut bytes).map_err(|e| crate::Error::io(&file.path, e))?;
             decode_text(bytes)
                 .map(|d| d.text)
                 .map_err(|message| crate::Error::Other(format!("{}: {message}", doc.origin)))
         }
-        Some(Locator::Line { path, offset, len }) => {
-            let io_error = |e| crate::Error::io(path.to_path_buf(), e);
-            if !open.as_ref().is_some_and(|(p, _)| Arc::ptr_eq(p, path)) {
-                *open = Some((Arc::clone(path), fs::File::open(path).map_err(io_error)?));
-            }
+        Some(Locator::Line { file, offset, len }) => {
+            let opened = match open {
+                Some((f, opened)) if Arc::ptr_eq(f, file) => opened,
+                _ => &mut open.insert((Arc::clone(file), reopen(file)?)).1,
+            };
             let mut line = vec![0; *len];
-            if let Some((_, file)) = open {
-                file.read_exact_at(&mut line, *offset).map_err(io_error)?;
-            }
+            opened.read_exact_at(&mut line, *offset).map_err(|e| crate::Error::io(&file.path, e))?;
             match parse_line(&line, options).result {
                 Ok(record) if record.id.as_deref().unwrap_or(&doc.origin) == doc.id => Ok(record.text),
-                _ => Err(crate::Error::Other(format!("{}: changed while it was read, stopped", doc.origin))),
+                _ => Err(changed(&doc.origin)),
             }
         }
         None => Err(crate::Error::Other(format!("{}: its text was not kept", doc.origin))),
@@ -234,18 +272,45 @@ impl Loaded {
 /// [`Loaded::diagnostics`], in the order the inputs were read, and the
 /// documents around it are still read.
 pub fn read_inputs(inputs: &[PathBuf], options: &ReadOptions) -> Loaded {
-    read_inputs_with(inputs, options, &mut |_: &mut [Document]| {})
+    read_inputs_with(inputs, options, &mut NoVisit)
 }
 
-/// [`read_inputs`], handing every batch of documents to `each_batch` as it
-/// is read, in input order: each document once, after the ones before it.
-/// The callback may release texts ([`Document::release_text`]).
-pub fn read_inputs_with(
-    inputs: &[PathBuf],
-    options: &ReadOptions,
-    each_batch: &mut dyn FnMut(&mut [Document]),
-) -> Loaded {
-    let mut reader = Reader::new(options, each_batch);
+/// Work done on documents as they are read, for [`read_inputs_with`].
+pub trait Visit: Sync {
+    /// Per-worker scratch space for [`Visit::each`].
+    type Scratch: Default + Send;
+    /// What [`Visit::each`] gives for one document.
+    type Out: Send;
+    /// Called for every document as soon as its text is decoded, on the
+    /// worker thread that decoded it (in parallel, in no set order).
+    fn each(&self, scratch: &mut Self::Scratch, text: &str) -> Self::Out;
+    /// Called with each batch of new documents, in input order (each
+    /// document once, after the ones before it), and what `each` gave for
+    /// them.
+    fn batch(&mut self, docs: &mut [Document], outs: Vec<Self::Out>);
+    /// Whether the documents whose texts can be read again come released
+    /// ([`Document::release_text`]): their texts are then never held, only
+    /// passed to [`Visit::each`]. No by default.
+    fn release_texts(&self) -> bool {
+        false
+    }
+}
+
+/// A [`Visit`] that does nothing.
+struct NoVisit;
+
+impl Visit for NoVisit {
+    type Scratch = ();
+    type Out = ();
+    fn each(&self, _: &mut (), _: &str) {}
+    fn batch(&mut self, _: &mut [Document], _: Vec<()>) {}
+}
+
+/// [`read_inputs`], with `visit` run over every document as it is read:
+/// its text is still in cache, and the caller may keep what it needs of
+/// each text and release the text.
+pub fn read_inputs_with<V: Visit>(inputs: &[PathBuf], options: &ReadOptions, visit: &mut V) -> Loaded {
+    let mut reader = Reader::new(options, visit);
     for input in inputs {
         reader.read_input(input);
     }
@@ -258,8 +323,8 @@ pub fn read_inputs_with(
 /// and bad lines are handled as [`read_inputs`] handles them in a file.
 /// Gzip is not decoded here.
 pub fn read_jsonl_bytes(name: &str, data: &[u8], options: &ReadOptions) -> Loaded {
-    let mut ignore = |_: &mut [Document]| {};
-    let mut reader = Reader::new(options, &mut ignore);
+    let mut visit = NoVisit;
+    let mut reader = Reader::new(options, &mut visit);
     reader.read_jsonl_stream(name, &mut &data[..], false, None);
     reader.loaded
 }
@@ -275,38 +340,42 @@ const FILE_BATCH: usize = 256;
 const STDIN_NAME: &str = "<stdin>";
 
 /// The state of one [`read_inputs`] call.
-struct Reader<'a> {
+struct Reader<'a, V: Visit> {
     options: &'a ReadOptions,
     loaded: Loaded,
     /// Each id read so far, with the index of its document.
     seen: HashMap<String, usize>,
     /// Bytes of JSONL read and parsed at a time ([`BATCH_BYTES`]).
     batch: usize,
-    /// Called with each batch of new documents.
-    each_batch: &'a mut dyn FnMut(&mut [Document]),
-    /// Documents handed to `each_batch` so far.
-    handed: usize,
+    visit: &'a mut V,
+    /// What `visit.each` gave for the documents added since the last batch.
+    outs: Vec<V::Out>,
 }
 
-impl<'a> Reader<'a> {
-    fn new(options: &'a ReadOptions, each_batch: &'a mut dyn FnMut(&mut [Document])) -> Reader<'a> {
+impl<'a, V: Visit> Reader<'a, V> {
+    fn new(options: &'a ReadOptions, visit: &'a mut V) -> Reader<'a, V> {
         Reader {
             options,
             loaded: Loaded::default(),
             seen: HashMap::new(),
             batch: BATCH_BYTES,
-            each_batch,
-            handed: 0,
+            visit,
+            outs: Vec::new(),
         }
     }
 
-    /// Hands the documents added since the last call to `each_batch`.
+    /// Hands the documents added since the last call to `visit.batch`.
     fn done(&mut self) {
-        let new = &mut self.loaded.documents[self.handed..];
-        if !new.is_empty() {
-            (self.each_batch)(new);
+        let outs = std::mem::take(&mut self.outs);
+        let from = self.loaded.documents.len() - outs.len();
+        if !outs.is_empty() {
+            self.visit.batch(&mut self.loaded.documents[from..], outs);
         }
-        self.handed = self.loaded.documents.len();
+    }
+
+    /// `visit.each` of a decoded text, on a worker's scratch.
+    fn each(visit: &V, scratch: &mut V::Scratch, text: &str) -> V::Out {
+        visit.each(scratch, text)
     }
 
     fn diagnose(&mut self, location: impl Into<String>, message: impl Into<String>, skipped: bool) {
@@ -317,8 +386,9 @@ impl<'a> Reader<'a> {
         });
     }
 
-    /// Adds a document unless its id was seen before.
-    fn add(&mut self, document: Document) {
+    /// Adds a document, with what `visit.each` gave for it, unless its id
+    /// was seen before.
+    fn add(&mut self, document: Document, out: V::Out) {
         let index = self.loaded.documents.len();
         match self.seen.entry(document.id.clone()) {
             std::collections::hash_map::Entry::Occupied(first) => {
@@ -330,6 +400,7 @@ impl<'a> Reader<'a> {
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(index);
                 self.loaded.documents.push(document);
+                self.outs.push(out);
             }
         }
     }
@@ -422,30 +493,40 @@ impl<'a> Reader<'a> {
         if paths.is_empty() {
             return;
         }
-        let loaded: Vec<(String, Result<Decoded, String>)> = paths
+        let visit = &*self.visit;
+        let release = visit.release_texts();
+        type Read<O> = Result<(Document, O, Option<String>), String>;
+        let loaded: Vec<(String, Read<V::Out>)> = paths
             .par_iter()
-            .map(|path| {
-                let result = match fs::read(path) {
-                    Ok(bytes) => decode_text(bytes),
-                    Err(err) => Err(cannot_read(&err)),
-                };
-                (display(path), result)
-            })
-            .collect();
-        for (path, (name, result)) in paths.iter().zip(loaded) {
-            match result {
-                Ok(decoded) => {
-                    if let Some(warning) = decoded.warning {
-                        self.diagnose(name.clone(), warning, false);
-                    }
-                    self.add(Document {
+            .map_init(V::Scratch::default, |scratch, path| {
+                let name = display(path);
+                let result = read_file(path).and_then(|(bytes, stamp)| {
+                    let decoded = decode_text(bytes)?;
+                    let out = Self::each(visit, scratch, &decoded.text);
+                    let file = SourceFile { path: path.clone(), stamp };
+                    let mut doc = Document {
                         id: name.clone(),
-                        origin: name,
+                        origin: name.clone(),
                         text: decoded.text,
                         record: None,
-                        locator: Some(Locator::File(path.clone())),
+                        locator: Some(Locator::File(Arc::new(file))),
                         released: None,
-                    });
+                    };
+                    if release {
+                        doc.release_text();
+                    }
+                    Ok((doc, out, decoded.warning))
+                });
+                (name, result)
+            })
+            .collect();
+        for (name, result) in loaded {
+            match result {
+                Ok((doc, out, warning)) => {
+                    if let Some(warning) = warning {
+                        self.diagnose(name, warning, false);
+                    }
+                    self.add(doc, out);
                 }
                 Err(message) => self.diagnose(name, message, true),
             }
@@ -463,23 +544,25 @@ impl<'a> Reader<'a> {
             let mut decoder = flate2::bufread::MultiGzDecoder::new(io::BufReader::new(file));
             self.read_jsonl_stream(&name, &mut decoder, true, None);
         } else {
-            // An uncompressed file's lines can be read again by offset.
-            let path: Arc<Path> = Arc::from(path);
-            self.read_jsonl_stream(&name, &mut io::BufReader::new(file), false, Some(&path));
+            // An uncompressed file's lines can be read again by offset, as
+            // long as the file stays as it is now.
+            let source =
+                Stamp::of(&file).ok().map(|stamp| Arc::new(SourceFile { path: path.to_path_buf(), stamp }));
+            self.read_jsonl_stream(&name, &mut io::BufReader::new(file), false, source.as_ref());
         }
     }
 
     /// Reads JSONL from a stream, about `self.batch` bytes at a time, so memory
     /// holds one batch of raw lines besides the documents. A read error
     /// (a truncated or corrupt gzip stream) keeps the whole lines before it.
-    /// `file` is the path of an uncompressed file (its lines' texts can be
+    /// `file` is the uncompressed file it reads (its lines' texts can be
     /// read again by offset).
     fn read_jsonl_stream(
         &mut self,
         name: &str,
         input: &mut dyn Read,
         gzipped: bool,
-        file: Option<&Arc<Path>>,
+        file: Option<&Arc<SourceFile>>,
     ) {
         let mut buf: Vec<u8> = Vec::new();
         let mut line_no = 0;
@@ -554,7 +637,7 @@ impl<'a> Reader<'a> {
         name: &str,
         data: &[u8],
         line_no: &mut usize,
-        at: Option<(&Arc<Path>, u64)>,
+        at: Option<(&Arc<SourceFile>, u64)>,
     ) {
         let mut batch: Vec<(usize, &[u8])> = Vec::new();
         let mut batch_bytes = 0;
@@ -580,34 +663,70 @@ impl<'a> Reader<'a> {
         name: &str,
         batch: &[(usize, &[u8])],
         data: &[u8],
-        at: Option<(&Arc<Path>, u64)>,
+        at: Option<(&Arc<SourceFile>, u64)>,
     ) {
-        let options = self.options;
-        let parsed: Vec<ParsedLine> = batch.par_iter().map(|&(_, line)| parse_line(line, options)).collect();
-        for (&(line_no, raw), line) in batch.iter().zip(parsed) {
-            let locator = at.map(|(path, base)| Locator::Line {
-                path: Arc::clone(path),
+        let (options, visit) = (self.options, &*self.visit);
+        // A text that can be read again and is to come released is never
+        // held: it is parsed into the worker's buffer and visited there.
+        let release = visit.release_texts() && at.is_some();
+        // Each record is visited by the worker that parsed it.
+        let parsed: Vec<(bool, VisitedLine<V::Out>)> = batch
+            .par_iter()
+            .map_init(
+                || (V::Scratch::default(), String::new()),
+                |(scratch, text), &(_, line)| {
+                    let ParsedLine { lossy, result } = parse_line_into(line, options, text);
+                    let result = result.map(|mut record| {
+                        let out = Self::each(visit, scratch, text);
+                        if !release {
+                            record.text = text.clone();
+                        }
+                        (record, text.len(), out)
+                    });
+                    (lossy, result)
+                },
+            )
+            .collect();
+        for (&(line_no, raw), (lossy, result)) in batch.iter().zip(parsed) {
+            let locator = at.map(|(file, base)| Locator::Line {
+                file: Arc::clone(file),
                 offset: base + (raw.as_ptr() as usize - data.as_ptr() as usize) as u64,
                 len: raw.len(),
             });
             let origin = format!("{name}:{line_no}");
-            if line.lossy {
+            if lossy {
                 self.diagnose(origin.clone(), "invalid UTF-8, decoded with replacement characters", false);
             }
-            match line.result {
-                Ok(record) => self.add(Document {
-                    id: record.id.unwrap_or_else(|| origin.clone()),
-                    origin,
-                    text: record.text,
-                    record: record.raw,
-                    locator,
-                    released: None,
-                }),
+            match result {
+                Ok((record, len, out)) => self.add(
+                    Document {
+                        id: record.id.unwrap_or_else(|| origin.clone()),
+                        origin,
+                        text: record.text,
+                        record: record.raw,
+                        locator,
+                        released: release.then_some(len),
+                    },
+                    out,
+                ),
                 Err(message) => self.diagnose(origin, message, true),
             }
         }
         self.done();
     }
+}
+
+/// A file's bytes, and its stamp as it was opened; the error is the skip
+/// message.
+fn read_file(path: &Path) -> Result<(Vec<u8>, Stamp), String> {
+    let read = || -> io::Result<(Vec<u8>, Stamp)> {
+        let mut file = fs::File::open(path)?;
+        let stamp = Stamp::of(&file)?;
+        let mut bytes = Vec::with_capacity(stamp.len as usize);
+        file.read_to_end(&mut bytes)?;
+        Ok((bytes, stamp))
+    };
+    read().map_err(|err| cannot_read(&err))
 }
 
 /// The message for a file or directory that could not be read.
@@ -751,6 +870,10 @@ struct ParsedLine {
     result: Result<Record, String>,
 }
 
+/// A JSONL line parsed and visited: its record, its text's length and what
+/// [`Visit::each`] gave, or the skip message.
+type VisitedLine<O> = Result<(Record, usize, O), String>;
+
 /// The fields of one JSONL record that a run uses.
 #[derive(Debug, PartialEq, Eq)]
 struct Record {
@@ -763,13 +886,24 @@ struct Record {
 
 /// Parses one non-blank JSONL line (without its line end).
 fn parse_line(line: &[u8], options: &ReadOptions) -> ParsedLine {
+    let mut text = String::new();
+    let mut parsed = parse_line_into(line, options, &mut text);
+    if let Ok(record) = &mut parsed.result {
+        record.text = text;
+    }
+    parsed
+}
+
+/// [`parse_line`], with the text left in `text` (cleared first, and
+/// reused from line to line) and `Record::text` empty.
+fn parse_line_into(line: &[u8], options: &ReadOptions, text: &mut String) -> ParsedLine {
     let (json, lossy) = match std::str::from_utf8(line) {
         Ok(json) => (Cow::Borrowed(json), false),
         Err(_) => (String::from_utf8_lossy(line), true),
     };
-    let result = parse_record(&json, &options.id_field, &options.text_field).map(|(id, text)| Record {
+    let result = parse_record_into(&json, &options.id_field, &options.text_field, text).map(|id| Record {
         id,
-        text,
+        text: String::new(),
         raw: options.keep_records.then(|| json.into_owned()),
     });
     ParsedLine { lossy, result }
@@ -777,14 +911,28 @@ fn parse_line(line: &[u8], options: &ReadOptions) -> ParsedLine {
 
 /// Finds the id and text fields of one JSON object. The error is the skip
 /// message.
+#[cfg(test)]
 fn parse_record(json: &str, id_field: &str, text_field: &str) -> Result<(Option<String>, String), String> {
+    let mut text = String::new();
+    parse_record_into(json, id_field, text_field, &mut text).map(|id| (id, text))
+}
+
+/// Finds the id and text fields of one JSON object, the text into `text`.
+/// The error is the skip message.
+fn parse_record_into(
+    json: &str,
+    id_field: &str,
+    text_field: &str,
+    text: &mut String,
+) -> Result<Option<String>, String> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
-    let fields = RecordSeed { id_field, text_field }
+    text.clear();
+    let fields = RecordSeed { id_field, text_field, text: &mut *text }
         .deserialize(&mut deserializer)
         .and_then(|fields| deserializer.end().map(|()| fields))
         .map_err(|err| format!("invalid JSON: {err}, skipped"))?;
-    let text = match fields.text {
-        Some(Field::Str(text)) => text,
+    match fields.text {
+        Some(Field::Text) => {}
         None => return Err(format!("missing text field {text_field:?}, skipped")),
         Some(other) => {
             return Err(format!("text field {text_field:?} is not a string but {}, skipped", other.kind()))
@@ -793,6 +941,7 @@ fn parse_record(json: &str, id_field: &str, text_field: &str) -> Result<(Option<
     let id = match fields.id {
         None | Some(Field::Null) => None,
         Some(Field::Str(id) | Field::Number(id)) => Some(id),
+        Some(Field::Text) => Some(text.clone()),
         Some(other) => {
             return Err(format!(
                 "id field {id_field:?} is not a string or number but {}, skipped",
@@ -800,13 +949,15 @@ fn parse_record(json: &str, id_field: &str, text_field: &str) -> Result<(Option<
             ))
         }
     };
-    Ok((id, text))
+    Ok(id)
 }
 
 /// A field's value, as far as reading needs to know it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Field {
     Str(String),
+    /// A string, held in the text buffer of [`RecordSeed`].
+    Text,
     /// A number, as JSON text.
     Number(String),
     Null,
@@ -818,7 +969,7 @@ enum Field {
 impl Field {
     fn kind(&self) -> &'static str {
         match self {
-            Field::Str(_) => "a string",
+            Field::Str(_) | Field::Text => "a string",
             Field::Number(_) => "a number",
             Field::Null => "null",
             Field::Bool => "a boolean",
@@ -888,6 +1039,65 @@ impl<'de> Visitor<'de> for FieldVisitor {
     }
 }
 
+/// Reads a field's value as [`FieldVisitor`] does, but a string into the
+/// buffer (without allocating when the buffer is large enough), as
+/// `Field::Text`.
+struct TextSeed<'a>(&'a mut String);
+
+impl<'de> DeserializeSeed<'de> for TextSeed<'_> {
+    type Value = Field;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Field, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TextSeed<'_> {
+    type Value = Field;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        FieldVisitor.expecting(f)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
+        self.0.clear();
+        self.0.push_str(v);
+        Ok(Field::Text)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Field, E> {
+        FieldVisitor.visit_u64(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Field, E> {
+        FieldVisitor.visit_i64(v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Field, E> {
+        FieldVisitor.visit_f64(v)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Field, E> {
+        FieldVisitor.visit_bool(v)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Field, E> {
+        FieldVisitor.visit_unit()
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Field, E> {
+        FieldVisitor.visit_none()
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Field, A::Error> {
+        FieldVisitor.visit_seq(seq)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Field, A::Error> {
+        FieldVisitor.visit_map(map)
+    }
+}
+
 /// Which of the configured fields a key names.
 enum Key {
     Id,
@@ -937,11 +1147,12 @@ struct RecordFields {
     text: Option<Field>,
 }
 
-/// Reads one JSON object, keeping only the id and text fields.
-#[derive(Clone, Copy)]
+/// Reads one JSON object, keeping only the id and text fields; a string
+/// text goes into `text`.
 struct RecordSeed<'a> {
     id_field: &'a str,
     text_field: &'a str,
+    text: &'a mut String,
 }
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
@@ -965,9 +1176,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         while let Some(key) = map.next_key_seed(keys)? {
             match key {
                 Key::Id => fields.id = Some(map.next_value()?),
-                Key::Text => fields.text = Some(map.next_value()?),
+                Key::Text => fields.text = Some(map.next_value_seed(TextSeed(&mut *self.text))?),
                 Key::Both => {
-                    let value: Field = map.next_value()?;
+                    // The text is the buffer's; the id is `Field::Text` too.
+                    let value = map.next_value_seed(TextSeed(&mut *self.text))?;
                     fields.id = Some(value.clone());
                     fields.text = Some(value);
                 }
@@ -1124,8 +1336,8 @@ mod tests {
         data.extend_from_slice(br#"{"id":"last","text":"no line end"}"#);
         let options = ReadOptions::default();
         let read = |batch: usize| {
-            let mut ignore = |_: &mut [Document]| {};
-            let mut reader = Reader::new(&options, &mut ignore);
+            let mut visit = NoVisit;
+            let mut reader = Reader::new(&options, &mut visit);
             reader.batch = batch;
             reader.read_jsonl_stream("x", &mut &data[..], false, None);
             reader.loaded
@@ -1140,27 +1352,29 @@ mod tests {
             assert!(small.diagnostics.is_empty());
         }
 
-        // From a file: every document is handed on once, in order, and a
-        // released text reads back the same, whatever the batch size.
+        // From a file: every document is visited once, in order, comes
+        // released when asked, and reads back the same, whatever the batch
+        // size.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.jsonl");
         fs::write(&path, &data).unwrap();
-        for batch in [1, 7, 64, 1 << 20] {
-            let mut handed: Vec<String> = Vec::new();
-            let mut release = |docs: &mut [Document]| {
-                for d in docs {
-                    handed.push(d.text.clone());
-                    assert!(d.release_text());
-                }
-            };
-            let mut reader = Reader::new(&options, &mut release);
+        let texts: Vec<&str> = whole.documents.iter().map(|d| d.text.as_str()).collect();
+        for (batch, release) in [(1, true), (7, true), (64, false), (1 << 20, true)] {
+            let mut visit = Texts { release, handed: Vec::new() };
+            let mut reader = Reader::new(&options, &mut visit);
             reader.batch = batch;
             reader.read_jsonl_file(&path, false);
             let mut loaded = reader.loaded;
-            let texts: Vec<&str> = whole.documents.iter().map(|d| d.text.as_str()).collect();
-            assert_eq!(handed, texts, "batch {batch}");
-            assert!(loaded.documents.iter().all(|d| d.text.is_empty() && d.is_released()));
+            assert_eq!(visit.handed, texts, "batch {batch}");
+            assert!(loaded.documents.iter().all(|d| d.is_released() == release));
             assert_eq!(loaded.documents[3].text_len(), texts[3].len());
+            if !release {
+                let kept = |docs: &[Document]| {
+                    docs.iter().map(|d| (d.id.clone(), d.text.clone())).collect::<Vec<_>>()
+                };
+                assert!(kept(&loaded.documents) == kept(&whole.documents));
+                continue;
+            }
             // Only the wanted ones come back.
             restore_texts(&mut loaded.documents, |i| i % 2 == 1, &options).unwrap();
             for (i, (d, text)) in loaded.documents.iter().zip(&texts).enumerate() {
@@ -1170,31 +1384,96 @@ mod tests {
         }
     }
 
+    /// A visit that keeps the texts it is shown, in the order of the
+    /// batches, and checks each batch's documents against them.
+    struct Texts {
+        release: bool,
+        handed: Vec<String>,
+    }
+
+    impl Visit for Texts {
+        type Scratch = ();
+        type Out = String;
+
+        fn each(&self, _: &mut (), text: &str) -> String {
+            text.to_owned()
+        }
+
+        fn batch(&mut self, docs: &mut [Document], outs: Vec<String>) {
+            assert_eq!(docs.len(), outs.len());
+            for (d, text) in docs.iter().zip(&outs) {
+                assert_eq!(d.text_len(), text.len());
+                assert_eq!(d.text, if d.is_released() { "" } else { text.as_str() });
+            }
+            self.handed.extend(outs);
+        }
+
+        fn release_texts(&self) -> bool {
+            self.release
+        }
+    }
+
+    /// Rewrites a file and gives it another modification time (a rewrite
+    /// within one clock tick may keep it).
+    fn rewrite(path: &Path, text: &str) {
+        fs::write(path, text).unwrap();
+        let file = fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000)).unwrap();
+    }
+
     #[test]
     fn a_changed_file_does_not_restore_silently() {
         let dir = tempfile::tempdir().unwrap();
         let (jsonl, txt) = (dir.path().join("a.jsonl"), dir.path().join("b.txt"));
-        fs::write(&jsonl, "{\"id\":\"a\",\"text\":\"one two\"}\n{\"id\":\"b\",\"text\":\"three\"}\n")
-            .unwrap();
+        let lines = "{\"id\":\"a\",\"text\":\"one two\"}\n{\"id\":\"b\",\"text\":\"three\"}\n";
+        fs::write(&jsonl, lines).unwrap();
         fs::write(&txt, "plain text").unwrap();
         let options = ReadOptions::default();
-        let mut release = |docs: &mut [Document]| docs.iter_mut().for_each(|d| assert!(d.release_text()));
-        let mut loaded = read_inputs_with(&[jsonl.clone(), txt.clone()], &options, &mut release);
+        let mut visit = Texts { release: true, handed: Vec::new() };
+        let mut loaded = read_inputs_with(&[jsonl.clone(), txt.clone()], &options, &mut visit);
         assert_eq!(loaded.documents.len(), 3);
-        // Another id; a text of the same length.
-        fs::write(&jsonl, "{\"id\":\"x\",\"text\":\"one two\"}\n{\"id\":\"b\",\"text\":\"three\"}\n")
-            .unwrap();
-        fs::write(&txt, "plain tent").unwrap();
-        for i in [0, 2] {
+        assert!(loaded.documents.iter().all(Document::is_released));
+        // Rewritten, with the same length.
+        rewrite(&jsonl, &lines.replace("one", "six"));
+        rewrite(&txt, "plain tent");
+        for (i, file) in [(0, "a.jsonl"), (1, "a.jsonl"), (2, "b.txt")] {
             let err = restore_texts(&mut loaded.documents, |j| j == i, &options).unwrap_err().to_string();
-            assert!(err.contains("changed while it was read"), "{err}");
-            assert!(err.contains(&loaded.documents[i].origin), "{err}");
+            assert!(err.contains("changed while it was read") && err.contains(file), "{err}");
         }
-        restore_texts(&mut loaded.documents, |j| j == 1, &options).unwrap();
-        assert_eq!(loaded.documents[1].text, "three");
         // Gone altogether: an error naming the file.
         fs::remove_file(&jsonl).unwrap();
         let err = restore_texts(&mut loaded.documents, |j| j == 0, &options).unwrap_err().to_string();
         assert!(err.contains("a.jsonl"), "{err}");
+        // Nothing wanted, nothing read.
+        restore_texts(&mut loaded.documents, |_| false, &options).unwrap();
+    }
+
+    /// The text field parsed into a reused buffer: the same record as
+    /// parsed alone, whatever the buffer held before.
+    #[test]
+    fn parsing_into_a_buffer_leaves_nothing_of_the_last_line() {
+        let options = ReadOptions::default();
+        let mut buf = String::from("left over from a long line before");
+        for line in [
+            &br#"{"id":"a","text":"x\ny"}"#[..],
+            br#"{"text":"","id":7}"#,
+            br#"{"id":"b"}"#,
+            br#"{"text":3}"#,
+        ] {
+            let alone = parse_line(line, &options);
+            let into = parse_line_into(line, &options, &mut buf);
+            match (alone.result, into.result) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!((a.id, a.text), (b.id, buf.clone()));
+                    assert!(b.text.is_empty());
+                }
+                (a, b) => assert_eq!(a.map(|r| r.id), b.map(|r| r.id)),
+            }
+        }
+        // The id and text fields may be one.
+        let both = ReadOptions { id_field: "k".into(), text_field: "k".into(), keep_records: false };
+        let parsed = parse_line_into(br#"{"k":"same"}"#, &both, &mut buf);
+        assert_eq!(parsed.result.map(|r| r.id), Ok(Some("same".to_owned())));
+        assert_eq!(buf, "same");
     }
 }
