@@ -52,12 +52,94 @@ pub fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     line(out, "stats", &report.stats)
 }
 
-/// `value` pretty-printed as serde_json does, nested `depth` levels deep
-/// (every line after the first indented by two spaces per level). A JSON
-/// string never holds a raw line break, so indenting lines is safe.
-fn nested<T: Serialize>(value: &T, depth: usize) -> io::Result<String> {
-    let text = serde_json::to_string_pretty(value)?;
-    Ok(text.replace('\n', &format!("\n{}", "  ".repeat(depth))))
+/// Writes `value` pretty-printed as serde_json does, but nested `depth`
+/// levels deep: every line after the first is indented by two more spaces
+/// per level. Written straight to `out`, with no string in between.
+fn nested<T: Serialize>(out: &mut dyn Write, value: &T, depth: usize) -> io::Result<()> {
+    let mut serializer =
+        serde_json::Serializer::with_formatter(out, Nested { depth, level: 0, has_value: false });
+    value.serialize(&mut serializer).map_err(io::Error::from)
+}
+
+/// serde_json's pretty layout (two spaces a level, `": "` after keys,
+/// `[]` and `{}` when empty), starting `depth` levels in.
+struct Nested {
+    depth: usize,
+    /// Levels opened within the value.
+    level: usize,
+    /// Whether the innermost open array or object has a value yet.
+    has_value: bool,
+}
+
+impl Nested {
+    fn line<W: ?Sized + Write>(&self, out: &mut W) -> io::Result<()> {
+        out.write_all(b"\n")?;
+        for _ in 0..self.depth + self.level {
+            out.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.line(out)?;
+        }
+        out.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            out.write_all(b",")?;
+        }
+        self.line(out)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.item(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.item(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// The start of a JSON report whose pairs follow one by one: the
@@ -67,7 +149,9 @@ pub(super) fn begin<P: Serialize, D: Serialize>(
     params: &P,
     documents: &[D],
 ) -> io::Result<()> {
-    write!(out, "{{\n  \"schema\": \"{SCHEMA}\",\n  \"params\": {},\n  \"documents\": ", nested(params, 1)?)?;
+    write!(out, "{{\n  \"schema\": \"{SCHEMA}\",\n  \"params\": ")?;
+    nested(out, params, 1)?;
+    out.write_all(b",\n  \"documents\": ")?;
     array(out, documents)?;
     write!(out, ",\n  \"pairs\": [")
 }
@@ -88,8 +172,8 @@ fn array<T: Serialize>(out: &mut dyn Write, items: &[T]) -> io::Result<()> {
 /// One pair of a report begun with [`begin`]; `first` for the first.
 /// (Any element of a top-level array is written the same way.)
 pub(super) fn pair<T: Serialize>(out: &mut dyn Write, first: bool, pair: &T) -> io::Result<()> {
-    let sep = if first { "" } else { "," };
-    write!(out, "{sep}\n    {}", nested(pair, 2)?)
+    out.write_all(if first { b"\n    " } else { b",\n    " })?;
+    nested(out, pair, 2)
 }
 
 /// The end of a report begun with [`begin`], after `pairs` pairs.
@@ -102,7 +186,9 @@ pub(super) fn end<C: Serialize, S: Serialize>(
     let close = if pairs == 0 { "]" } else { "\n  ]" };
     write!(out, "{close},\n  \"clusters\": ")?;
     array(out, clusters)?;
-    writeln!(out, ",\n  \"stats\": {}\n}}", nested(stats, 1)?)
+    out.write_all(b",\n  \"stats\": ")?;
+    nested(out, stats, 1)?;
+    out.write_all(b"\n}\n")
 }
 
 /// One JSONL line of `kind`.
