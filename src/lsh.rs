@@ -126,35 +126,56 @@ pub struct BandPairs {
 /// document, `bands` per document (document `i`'s at `i * bands`); only
 /// the documents in `members` take part. Pairs name documents by number.
 pub fn band_pairs(keys: &[u64], bands: usize, members: &[u32], band: usize, max_bucket: usize) -> BandPairs {
-    let mut keys: Vec<(u64, u32)> = members.iter().map(|&i| (keys[i as usize * bands + band], i)).collect();
-    keys.sort_unstable();
+    let key = |i: u32| keys[i as usize * bands + band];
+    // Sorting 8-byte values is quicker than (key, member) pairs: sort by
+    // the key's top half with the member number below it, then split the
+    // rare runs whose full keys differ.
+    let mut packed: Vec<u64> = members.iter().map(|&i| (key(i) & !0xFFFF_FFFF) | u64::from(i)).collect();
+    packed.sort_unstable();
     let mut out = BandPairs::default();
-    let mut start = 0;
-    while start < keys.len() {
-        let mut end = start + 1;
-        while end < keys.len() && keys[end].0 == keys[start].0 {
-            end += 1;
+    let mut bucket: Vec<u32> = Vec::new();
+    let mut split: Vec<(u64, u32)> = Vec::new();
+    for run in packed.chunk_by(|x, y| x >> 32 == y >> 32) {
+        if run.len() < 2 {
+            continue;
         }
-        let bucket = &keys[start..end];
-        if bucket.len() <= max_bucket {
-            for (x, &(_, i)) in bucket.iter().enumerate() {
-                for &(_, j) in &bucket[x + 1..] {
-                    out.pairs.push((i, j));
-                }
-            }
-        } else {
-            out.oversized_buckets += 1;
-            let first = bucket[0].1;
-            for w in bucket.windows(2) {
-                out.pairs.push((first, w[1].1));
-                if w[0].1 != first {
-                    out.pairs.push((w[0].1, w[1].1));
-                }
-            }
+        bucket.clear();
+        bucket.extend(run.iter().map(|&p| p as u32));
+        let first = key(bucket[0]);
+        if bucket.iter().all(|&i| key(i) == first) {
+            bucket_pairs(&bucket, max_bucket, &mut out);
+            continue;
         }
-        start = end;
+        // Members stay in number order within each full key.
+        split.clear();
+        split.extend(bucket.iter().map(|&i| (key(i), i)));
+        split.sort_unstable();
+        for same in split.chunk_by(|x, y| x.0 == y.0) {
+            bucket.clear();
+            bucket.extend(same.iter().map(|&(_, i)| i));
+            bucket_pairs(&bucket, max_bucket, &mut out);
+        }
     }
     out
+}
+
+/// The pairs of one bucket, its members in ascending order: all of them,
+/// or for more than `max_bucket` members a star on the first and a chain.
+fn bucket_pairs(bucket: &[u32], max_bucket: usize, out: &mut BandPairs) {
+    if bucket.len() <= max_bucket {
+        for (x, &i) in bucket.iter().enumerate() {
+            out.pairs.extend(bucket[x + 1..].iter().map(|&j| (i, j)));
+        }
+    } else {
+        out.oversized_buckets += 1;
+        let first = bucket[0];
+        for w in bucket.windows(2) {
+            out.pairs.push((first, w[1]));
+            if w[0] != first {
+                out.pairs.push((w[0], w[1]));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -248,6 +269,36 @@ mod tests {
         // Equal values in different bands give different keys.
         let same = keys_of(&[[7, 7, 7, 7, 7, 7]], params);
         assert_ne!(same[0], same[1]);
+    }
+
+    /// Keys that share their top half but differ below it are different
+    /// buckets: against the brute-force pairs of equal keys.
+    #[test]
+    fn buckets_are_full_keys_against_brute_force() {
+        let mut state = 7u64;
+        for round in 0..200 {
+            let n = 1 + round % 40;
+            let mut next = || {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                state >> 33
+            };
+            // Few distinct values, half of them sharing a top half.
+            let keys: Vec<u64> = (0..n * 2).map(|_| (next() % 3) << 40 | (next() % 3)).collect();
+            let members: Vec<u32> = (0..n as u32).filter(|&i| i % 5 != 4).collect();
+            for band in 0..2 {
+                let mut got = band_pairs(&keys, 2, &members, band, 64).pairs;
+                got.sort_unstable();
+                let mut want = Vec::new();
+                for (x, &i) in members.iter().enumerate() {
+                    for &j in &members[x + 1..] {
+                        if keys[i as usize * 2 + band] == keys[j as usize * 2 + band] {
+                            want.push((i, j));
+                        }
+                    }
+                }
+                assert_eq!(got, want, "round {round}, band {band}");
+            }
+        }
     }
 
     #[test]
