@@ -87,12 +87,16 @@ fuzz_target!(|data: &[u8]| {
         .map(|(i, part)| {
             let part = String::from_utf8_lossy(part);
             let (id, text) = part.split_once('\n').unwrap_or((&part, ""));
-            Document { id: id.to_string(), origin: format!("doc{i}"), text: text.to_string(), record: None }
+            let mut doc = Document::new(id, text);
+            doc.origin = format!("doc{i}");
+            doc
         })
         .collect();
     if flags & 0x80 != 0 && !docs.is_empty() {
         let text = docs.iter().take(2).map(|d| d.text.as_str()).collect::<Vec<_>>().join(" ");
-        docs.push(Document { id: "copy\u{1b}[2J\u{202e}".into(), origin: "copy".into(), text, record: None });
+        let mut copy = Document::new("copy\u{1b}[2J\u{202e}", text);
+        copy.origin = "copy".into();
+        docs.push(copy);
     }
     let mut config = Config { shingle_size: usize::from(flags & 3) + 1, ..Config::default() };
     config.align.min_words = usize::from((flags >> 2) & 7) + 1;
