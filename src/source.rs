@@ -35,6 +35,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::fs;
+use std::hash::{BuildHasher, BuildHasherDefault};
 use std::io::{self, BufRead, Read};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -44,6 +45,7 @@ use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use walkdir::WalkDir;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// One document of a run. Two documents are equal when their ids,
 /// origins, texts and records are (where a text can be read again from does
@@ -339,12 +341,81 @@ const FILE_BATCH: usize = 256;
 /// The location name of standard input.
 const STDIN_NAME: &str = "<stdin>";
 
+/// The ids read so far, to refuse a repeat. Looked up by a seeded hash of
+/// the id, computed on the worker that read it, so the reading thread
+/// neither hashes nor copies ids.
+struct Ids {
+    /// Hash of an id -> the index of the first document with it.
+    first: HashMap<u64, usize, BuildHasherDefault<KnownHash>>,
+    /// Ids whose hash an earlier, different id has (next to never).
+    more: HashMap<String, usize>,
+    /// A fresh seed each run, so that no input can aim at collisions.
+    seed: u64,
+}
+
+impl Default for Ids {
+    fn default() -> Ids {
+        let seed = std::hash::RandomState::new().hash_one(0u8);
+        Ids { first: HashMap::default(), more: HashMap::new(), seed }
+    }
+}
+
+impl Ids {
+    fn hash(seed: u64, id: &str) -> u64 {
+        xxh3_64_with_seed(id.as_bytes(), seed)
+    }
+
+    /// The index of an earlier document with `id` (whose hash is `hash`),
+    /// or `None` after noting `index` for it. `docs` are the documents so
+    /// far.
+    fn first_or_insert(&mut self, id: &str, hash: u64, index: usize, docs: &[Document]) -> Option<usize> {
+        use std::collections::hash_map::Entry;
+        let first = match self.first.entry(hash) {
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+                return None;
+            }
+            Entry::Occupied(slot) => *slot.get(),
+        };
+        if docs.get(first).is_some_and(|d| d.id == id) {
+            return Some(first);
+        }
+        match self.more.entry(id.to_owned()) {
+            Entry::Occupied(slot) => Some(*slot.get()),
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+                None
+            }
+        }
+    }
+}
+
+/// A [`Hasher`](std::hash::Hasher) for keys that are hashes already.
+#[derive(Default)]
+struct KnownHash(u64);
+
+impl std::hash::Hasher for KnownHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 /// The state of one [`read_inputs`] call.
 struct Reader<'a, V: Visit> {
     options: &'a ReadOptions,
     loaded: Loaded,
-    /// Each id read so far, with the index of its document.
-    seen: HashMap<String, usize>,
+    /// Each id read so far.
+    ids: Ids,
     /// Bytes of JSONL read and parsed at a time ([`BATCH_BYTES`]).
     batch: usize,
     visit: &'a mut V,
@@ -357,7 +428,7 @@ impl<'a, V: Visit> Reader<'a, V> {
         Reader {
             options,
             loaded: Loaded::default(),
-            seen: HashMap::new(),
+            ids: Ids::default(),
             batch: BATCH_BYTES,
             visit,
             outs: Vec::new(),
@@ -386,19 +457,18 @@ impl<'a, V: Visit> Reader<'a, V> {
         });
     }
 
-    /// Adds a document, with what `visit.each` gave for it, unless its id
-    /// was seen before.
-    fn add(&mut self, document: Document, out: V::Out) {
-        let index = self.loaded.documents.len();
-        match self.seen.entry(document.id.clone()) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                let first_origin = self.loaded.documents.get(*first.get()).map_or("", |d| d.origin.as_str());
+    /// Adds a document, with the [`Ids::hash`] of its id and what
+    /// `visit.each` gave for it, unless its id was seen before.
+    fn add(&mut self, document: Document, id_hash: u64, out: V::Out) {
+        let docs = &self.loaded.documents;
+        match self.ids.first_or_insert(&document.id, id_hash, docs.len(), docs) {
+            Some(first) => {
+                let first_origin = docs.get(first).map_or("", |d| d.origin.as_str());
                 let message =
                     format!("duplicate id {:?} (first seen at {first_origin}), skipped", document.id);
                 self.diagnose(document.origin, message, true);
             }
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(index);
+            None => {
                 self.loaded.documents.push(document);
                 self.outs.push(out);
             }
@@ -526,7 +596,8 @@ impl<'a, V: Visit> Reader<'a, V> {
                     if let Some(warning) = warning {
                         self.diagnose(name, warning, false);
                     }
-                    self.add(doc, out);
+                    let id_hash = Ids::hash(self.ids.seed, &doc.id);
+                    self.add(doc, id_hash, out);
                 }
                 Err(message) => self.diagnose(name, message, true),
             }
@@ -669,46 +740,42 @@ impl<'a, V: Visit> Reader<'a, V> {
         // A text that can be read again and is to come released is never
         // held: it is parsed into the worker's buffer and visited there.
         let release = visit.release_texts() && at.is_some();
-        // Each record is visited by the worker that parsed it.
-        let parsed: Vec<(bool, VisitedLine<V::Out>)> = batch
+        let seed = self.ids.seed;
+        // Each record is parsed, visited and made a document by one worker.
+        let parsed: Vec<(String, bool, VisitedLine<V::Out>)> = batch
             .par_iter()
             .map_init(
                 || (V::Scratch::default(), String::new()),
-                |(scratch, text), &(_, line)| {
+                |(scratch, text), &(line_no, line)| {
+                    let origin = format!("{name}:{line_no}");
                     let ParsedLine { lossy, result } = parse_line_into(line, options, text);
-                    let result = result.map(|mut record| {
+                    let result = result.map(|record| {
                         let out = Self::each(visit, scratch, text);
-                        if !release {
-                            record.text = text.clone();
-                        }
-                        (record, text.len(), out)
+                        let locator = at.map(|(file, base)| Locator::Line {
+                            file: Arc::clone(file),
+                            offset: base + (line.as_ptr() as usize - data.as_ptr() as usize) as u64,
+                            len: line.len(),
+                        });
+                        let doc = Document {
+                            id: record.id.unwrap_or_else(|| origin.clone()),
+                            origin: origin.clone(),
+                            text: if release { String::new() } else { text.clone() },
+                            record: record.raw,
+                            locator,
+                            released: release.then_some(text.len()),
+                        };
+                        (Ids::hash(seed, &doc.id), doc, out)
                     });
-                    (lossy, result)
+                    (origin, lossy, result.map(|(id_hash, doc, out)| (doc, id_hash, out)))
                 },
             )
             .collect();
-        for (&(line_no, raw), (lossy, result)) in batch.iter().zip(parsed) {
-            let locator = at.map(|(file, base)| Locator::Line {
-                file: Arc::clone(file),
-                offset: base + (raw.as_ptr() as usize - data.as_ptr() as usize) as u64,
-                len: raw.len(),
-            });
-            let origin = format!("{name}:{line_no}");
+        for (origin, lossy, result) in parsed {
             if lossy {
                 self.diagnose(origin.clone(), "invalid UTF-8, decoded with replacement characters", false);
             }
             match result {
-                Ok((record, len, out)) => self.add(
-                    Document {
-                        id: record.id.unwrap_or_else(|| origin.clone()),
-                        origin,
-                        text: record.text,
-                        record: record.raw,
-                        locator,
-                        released: release.then_some(len),
-                    },
-                    out,
-                ),
+                Ok((doc, id_hash, out)) => self.add(doc, id_hash, out),
                 Err(message) => self.diagnose(origin, message, true),
             }
         }
@@ -870,9 +937,9 @@ struct ParsedLine {
     result: Result<Record, String>,
 }
 
-/// A JSONL line parsed and visited: its record, its text's length and what
-/// [`Visit::each`] gave, or the skip message.
-type VisitedLine<O> = Result<(Record, usize, O), String>;
+/// A JSONL line parsed and visited: its document, the hash of its id
+/// ([`Ids::hash`]) and what [`Visit::each`] gave, or the skip message.
+type VisitedLine<O> = Result<(Document, u64, O), String>;
 
 /// The fields of one JSONL record that a run uses.
 #[derive(Debug, PartialEq, Eq)]
@@ -1446,6 +1513,22 @@ mod tests {
         assert!(err.contains("a.jsonl"), "{err}");
         // Nothing wanted, nothing read.
         restore_texts(&mut loaded.documents, |_| false, &options).unwrap();
+    }
+
+    /// Two ids with one hash (as good as never by chance) are still told
+    /// apart, and each repeat is found.
+    #[test]
+    fn ids_with_one_hash_stay_apart() {
+        let docs = [Document::new("a", ""), Document::new("b", ""), Document::new("c", "")];
+        let mut ids = Ids::default();
+        assert_eq!(ids.first_or_insert("a", 7, 0, &docs[..0]), None);
+        assert_eq!(ids.first_or_insert("b", 7, 1, &docs[..1]), None);
+        assert_eq!(ids.first_or_insert("c", 8, 2, &docs[..2]), None);
+        assert_eq!(ids.first_or_insert("a", 7, 3, &docs), Some(0));
+        assert_eq!(ids.first_or_insert("b", 7, 3, &docs), Some(1));
+        assert_eq!(ids.first_or_insert("c", 8, 3, &docs), Some(2));
+        assert_eq!(Ids::hash(ids.seed, "a"), Ids::hash(ids.seed, "a"));
+        assert_ne!(Ids::hash(ids.seed, "a"), Ids::hash(ids.seed, "b"));
     }
 
     /// The text field parsed into a reused buffer: the same record as
