@@ -94,9 +94,11 @@ struct Stamp {
 }
 
 impl Stamp {
-    fn of(file: &fs::File) -> io::Result<Stamp> {
-        let meta = file.metadata()?;
-        Ok(Stamp { len: meta.len(), modified: meta.modified().ok() })
+    /// The stamp of an open file, if it is a regular file: a pipe or a
+    /// device (`/dev/stdin`, a shell's `<(...)`) cannot be read again.
+    fn of(file: &fs::File) -> Option<Stamp> {
+        let meta = file.metadata().ok().filter(fs::Metadata::is_file)?;
+        Some(Stamp { len: meta.len(), modified: meta.modified().ok() })
     }
 }
 
@@ -180,7 +182,7 @@ fn changed(location: &str) -> crate::Error {
 fn reopen(file: &SourceFile) -> Result<fs::File, crate::Error> {
     let io_error = |e| crate::Error::io(&file.path, e);
     let opened = fs::File::open(&file.path).map_err(io_error)?;
-    if Stamp::of(&opened).map_err(io_error)? != file.stamp {
+    if Stamp::of(&opened) != Some(file.stamp) {
         return Err(changed(&display(&file.path)));
     }
     Ok(opened)
@@ -573,13 +575,13 @@ impl<'a, V: Visit> Reader<'a, V> {
                 let result = read_file(path).and_then(|(bytes, stamp)| {
                     let decoded = decode_text(bytes)?;
                     let out = Self::each(visit, scratch, &decoded.text);
-                    let file = SourceFile { path: path.clone(), stamp };
+                    let file = stamp.map(|stamp| SourceFile { path: path.clone(), stamp });
                     let mut doc = Document {
                         id: name.clone(),
                         origin: name.clone(),
                         text: decoded.text,
                         record: None,
-                        locator: Some(Locator::File(Arc::new(file))),
+                        locator: file.map(|file| Locator::File(Arc::new(file))),
                         released: None,
                     };
                     if release {
@@ -618,7 +620,7 @@ impl<'a, V: Visit> Reader<'a, V> {
             // An uncompressed file's lines can be read again by offset, as
             // long as the file stays as it is now.
             let source =
-                Stamp::of(&file).ok().map(|stamp| Arc::new(SourceFile { path: path.to_path_buf(), stamp }));
+                Stamp::of(&file).map(|stamp| Arc::new(SourceFile { path: path.to_path_buf(), stamp }));
             self.read_jsonl_stream(&name, &mut io::BufReader::new(file), false, source.as_ref());
         }
     }
@@ -783,13 +785,13 @@ impl<'a, V: Visit> Reader<'a, V> {
     }
 }
 
-/// A file's bytes, and its stamp as it was opened; the error is the skip
-/// message.
-fn read_file(path: &Path) -> Result<(Vec<u8>, Stamp), String> {
-    let read = || -> io::Result<(Vec<u8>, Stamp)> {
+/// A file's bytes, and its stamp as it was opened (none if it cannot be
+/// read again); the error is the skip message.
+fn read_file(path: &Path) -> Result<(Vec<u8>, Option<Stamp>), String> {
+    let read = || -> io::Result<(Vec<u8>, Option<Stamp>)> {
         let mut file = fs::File::open(path)?;
-        let stamp = Stamp::of(&file)?;
-        let mut bytes = Vec::with_capacity(stamp.len as usize);
+        let stamp = Stamp::of(&file);
+        let mut bytes = Vec::with_capacity(stamp.map_or(0, |s| s.len as usize));
         file.read_to_end(&mut bytes)?;
         Ok((bytes, stamp))
     };

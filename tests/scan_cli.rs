@@ -140,6 +140,24 @@ fn texts_read_back_from_a_file_give_the_report_held_texts_give() {
     }
 }
 
+/// A pipe named as a file (`/dev/stdin`, or a shell's `<(...)`) cannot be
+/// read twice: its text is held, not read back.
+#[test]
+fn a_pipe_named_as_a_file_is_held_not_read_back() {
+    let seed = std::fs::read_to_string("fixtures/seeds/001_ab3f00e89c8442ab.txt").unwrap();
+    let copy = format!("Republished.\n\n{seed}");
+    let out = common::run_with_stdin(
+        &["scan", "/dev/stdin", "fixtures/seeds/001_ab3f00e89c8442ab.txt", "--format", "json"],
+        copy.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pair = &report["pairs"][0];
+    assert_eq!(pair["a"], "/dev/stdin");
+    assert_eq!(pair["kind"], "near-duplicate");
+    assert!(!pair["passages"].as_array().unwrap().is_empty());
+}
+
 #[test]
 fn jsonl_lines_are_typed_objects() {
     let out = run(&["scan", "fixtures/seeds", "fixtures/republished", "--format", "jsonl"]);
