@@ -54,11 +54,14 @@ pub fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 
 /// Writes `value` pretty-printed as serde_json does, but nested `depth`
 /// levels deep: every line after the first is indented by two more spaces
-/// per level. Written straight to `out`, with no string in between.
+/// per level. (Serialised into a buffer first: one write to `out`, not
+/// one per token through `dyn Write`.)
 fn nested<T: Serialize>(out: &mut dyn Write, value: &T, depth: usize) -> io::Result<()> {
+    let mut buf = Vec::with_capacity(1024);
     let mut serializer =
-        serde_json::Serializer::with_formatter(out, Nested { depth, level: 0, has_value: false });
-    value.serialize(&mut serializer).map_err(io::Error::from)
+        serde_json::Serializer::with_formatter(&mut buf, Nested { depth, level: 0, has_value: false });
+    value.serialize(&mut serializer).map_err(io::Error::from)?;
+    out.write_all(&buf)
 }
 
 /// serde_json's pretty layout (two spaces a level, `": "` after keys,
@@ -73,11 +76,15 @@ struct Nested {
 
 impl Nested {
     fn line<W: ?Sized + Write>(&self, out: &mut W) -> io::Result<()> {
-        out.write_all(b"\n")?;
-        for _ in 0..self.depth + self.level {
-            out.write_all(b"  ")?;
+        const INDENT: &[u8] = b"\n                                ";
+        let width = 1 + 2 * (self.depth + self.level);
+        match INDENT.get(..width) {
+            Some(indent) => out.write_all(indent),
+            None => {
+                out.write_all(INDENT)?;
+                (INDENT.len()..width).try_for_each(|_| out.write_all(b" "))
+            }
         }
-        Ok(())
     }
 
     fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
@@ -199,4 +206,31 @@ pub(super) fn write_line<T: Serialize>(out: &mut dyn Write, kind: &'static str, 
 /// The params line of a JSONL report.
 pub(super) fn params_line<P: Serialize>(out: &mut dyn Write, params: &P) -> io::Result<()> {
     line(out, "params", &ParamsLine { schema: SCHEMA, params })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The oracle: serde_json's own pretty printing, its lines indented
+    /// `depth` levels more.
+    fn indented(value: &serde_json::Value, depth: usize) -> String {
+        let text = serde_json::to_string_pretty(value).unwrap();
+        text.replace('\n', &format!("\n{}", "  ".repeat(depth)))
+    }
+
+    #[test]
+    fn nested_is_serde_json_pretty_indented() {
+        let mut deep = serde_json::json!({"a": [1, {"b": []}, {}], "c": "x\ny", "d": null});
+        for level in 0..20 {
+            deep = serde_json::json!({"level": level, "inner": [deep, [], {}]});
+        }
+        for value in [serde_json::json!([]), serde_json::json!({}), serde_json::json!("s"), deep] {
+            for depth in [0, 1, 2, 30] {
+                let mut out = Vec::new();
+                nested(&mut out, &value, depth).unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), indented(&value, depth), "depth {depth}");
+            }
+        }
+    }
 }
