@@ -179,7 +179,7 @@ fn exit_code(skipped: usize, found: bool) -> u8 {
     }
 }
 
-/// From this many documents on, a scan says its plan before it starts.
+/// From this many documents on, a scan says its plan once they are read.
 const LONG_RUN_DOCUMENTS: usize = 10_000;
 
 /// The LSH banding chosen, its S-curve at the threshold, and an estimate
