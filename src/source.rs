@@ -36,8 +36,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::fs;
 use std::hash::{BuildHasher, BuildHasherDefault};
-use std::io::{self, BufRead, Read};
-use std::os::unix::fs::FileExt;
+use std::io::{self, BufRead, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -209,7 +208,10 @@ fn reread(
                 _ => &mut open.insert((Arc::clone(file), reopen(file)?)).1,
             };
             let mut line = vec![0; *len];
-            opened.read_exact_at(&mut line, *offset).map_err(|e| crate::Error::io(&file.path, e))?;
+            opened
+                .seek(io::SeekFrom::Start(*offset))
+                .and_then(|_| opened.read_exact(&mut line))
+                .map_err(|e| crate::Error::io(&file.path, e))?;
             match parse_line(&line, options).result {
                 Ok(record) if record.id.as_deref().unwrap_or(&doc.origin) == doc.id => Ok(record.text),
                 _ => Err(changed(&doc.origin)),
