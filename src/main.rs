@@ -112,15 +112,15 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     // sketches, not texts, and the texts the pairs need are read back once
     // the candidates are known.
     let options = args.input.read_options(false);
-    let mut sketcher = pipeline::Sketcher::new(&config, &bar)?;
+    let mut sketches = pipeline::Sketches::new(&config, &bar)?;
     let loaded =
-        with_pool(threads, || source::read_inputs_with(&args.input.inputs, &options, &mut sketcher))?;
+        with_pool(threads, || source::read_inputs_with(&args.input.inputs, &options, &mut sketches))?;
     let (skipped, warnings) = bar.suspend(|| print_diagnostics(&loaded));
     let mut docs = loaded.documents;
     if !args.params.quiet && docs.len() >= LONG_RUN_DOCUMENTS {
-        bar.suspend(|| eprintln!("reprint: {}", plan(&docs, sketcher.params(), &config)));
+        bar.suspend(|| eprintln!("reprint: {}", plan(&docs, sketches.params(), &config)));
     }
-    let candidates = with_pool(threads, || sketcher.candidates())??;
+    let candidates = with_pool(threads, || sketches.candidates())??;
     let needed = candidates.needs_text();
     with_pool(threads, || source::restore_texts(&mut docs, |i| needed[i], &options))??;
     drop(needed);

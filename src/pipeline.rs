@@ -8,7 +8,7 @@
 //! result is the same whatever the number of threads.
 //!
 //! 1. **sketch** (parallel over documents, a batch at a time as they are
-//!    read: [`Sketcher`]): tokenise, shingle, and keep per document its word
+//!    read: [`Sketches`]): tokenise, shingle, and keep per document its word
 //!    count, a hash of its normalised token sequence, the LSH band keys of
 //!    its MinHash signature (near path) and its winnowed fingerprints (reuse
 //!    path). Not its text: the CLI releases each batch's texts once
@@ -334,10 +334,10 @@ pub fn scan_with_progress(
     config: &Config,
     progress: &dyn Progress,
 ) -> Result<Scan, Error> {
-    let mut sketcher = Sketcher::new(config, progress)?;
+    let mut sketches = Sketches::new(config, progress)?;
     progress.stage("sketch", docs.len() as u64);
-    sketcher.add(docs);
-    sketcher.candidates()?.collect(docs, progress)
+    sketches.add(docs);
+    sketches.candidates()?.collect(docs, progress)
 }
 
 /// Where [`scan_streaming`] sends what it finds, as it finds it.
@@ -359,21 +359,21 @@ pub fn scan_streaming(
     progress: &dyn Progress,
     sink: &mut dyn PairSink,
 ) -> Result<ScanSummary, Error> {
-    let mut sketcher = Sketcher::new(config, progress)?;
+    let mut sketches = Sketches::new(config, progress)?;
     progress.stage("sketch", docs.len() as u64);
-    sketcher.add(docs);
-    sketcher.candidates()?.run(docs, progress, sink)
+    sketches.add(docs);
+    sketches.candidates()?.run(docs, progress, sink)
 }
 
 /// Stage 1, sketching, fed a batch of documents at a time
-/// ([`Sketcher::add`]), or each document as it is read (as the [`Visit`]
+/// ([`Sketches::add`]), or each document as it is read (as the [`Visit`]
 /// of [`source::read_inputs_with`](crate::source::read_inputs_with)), then
-/// [`Sketcher::candidates`] for stages 2 and 3. What it keeps per document
+/// [`Sketches::candidates`] for stages 2 and 3. What it keeps per document
 /// is its sketch, its LSH band keys and its fingerprints, not its text: as
 /// a [`Visit`] it has every text that can be read again come released, and
 /// the caller restores those that [`Candidates::needs_text`] names before
 /// [`Candidates::run`].
-pub struct Sketcher<'c> {
+pub struct Sketches<'c> {
     config: &'c Config,
     progress: &'c dyn Progress,
     params: Params,
@@ -385,23 +385,23 @@ pub struct Sketcher<'c> {
     /// Winnowed fingerprints per document (reuse path).
     fingerprints: Vec<Vec<u32>>,
     bytes: usize,
-    /// Seconds spent in [`Sketcher::add`].
+    /// Seconds spent in [`Sketches::add`].
     seconds: f64,
-    /// When the sketcher was made: when documents are sketched as they are
+    /// When it was made: when documents are sketched as they are
     /// read (`visited`), the time since counts instead, as reading and
     /// sketching interleave.
     created: Instant,
     visited: bool,
 }
 
-impl<'c> Sketcher<'c> {
-    /// A sketcher for `config` (an error if its settings are invalid),
-    /// reporting its progress and that of [`Sketcher::candidates`].
-    pub fn new(config: &'c Config, progress: &'c dyn Progress) -> Result<Sketcher<'c>, Error> {
+impl<'c> Sketches<'c> {
+    /// The sketches of a scan with `config` (an error if its settings are invalid),
+    /// reporting its progress and that of [`Sketches::candidates`].
+    pub fn new(config: &'c Config, progress: &'c dyn Progress) -> Result<Sketches<'c>, Error> {
         let params = Params::resolve(config)?;
         let hasher = MinHasher::new(params.num_perm, params.seed, config.minhash);
         let lsh = params.lsh();
-        Ok(Sketcher {
+        Ok(Sketches {
             config,
             progress,
             params,
@@ -449,16 +449,6 @@ impl<'c> Sketcher<'c> {
         self.seconds += clock.elapsed().as_secs_f64();
     }
 
-    /// Documents sketched so far.
-    pub fn len(&self) -> usize {
-        self.sketches.len()
-    }
-
-    /// Whether no document was sketched.
-    pub fn is_empty(&self) -> bool {
-        self.sketches.is_empty()
-    }
-
     /// The settings, resolved.
     pub fn params(&self) -> &Params {
         &self.params
@@ -468,7 +458,7 @@ impl<'c> Sketcher<'c> {
     /// paths, as `--mode` asks. An error if there are too many documents
     /// to number.
     pub fn candidates(self) -> Result<Candidates<'c>, Error> {
-        let Sketcher { config, progress, params, sketches, band_keys, fingerprints, bytes, lsh, .. } = self;
+        let Sketches { config, progress, params, sketches, band_keys, fingerprints, bytes, lsh, .. } = self;
         let seconds = if self.visited { self.created.elapsed().as_secs_f64() } else { self.seconds };
         if sketches.len() >= u32::MAX as usize {
             return Err(Error::Other(format!("{} documents is more than one run can hold", sketches.len())));
@@ -569,11 +559,11 @@ impl<'c> Sketcher<'c> {
     }
 }
 
-/// Per-worker scratch space of a [`Sketcher`] as a [`Visit`].
+/// Per-worker scratch space of a [`Sketches`] as a [`Visit`].
 #[derive(Default)]
 pub struct SketchScratch(Scratch);
 
-/// What a [`Sketcher`] as a [`Visit`] learnt of one document, until it
+/// What a [`Sketches`] as a [`Visit`] learnt of one document, until it
 /// takes its place in input order.
 pub struct Sketched {
     sketch: DocSketch,
@@ -581,7 +571,7 @@ pub struct Sketched {
     fingerprints: Vec<u32>,
 }
 
-impl Visit for Sketcher<'_> {
+impl Visit for Sketches<'_> {
     type Scratch = SketchScratch;
     type Out = Sketched;
 
@@ -611,7 +601,7 @@ impl Visit for Sketcher<'_> {
 }
 
 /// The pairs a scan verifies and aligns (stages 4 to 6), from
-/// [`Sketcher::candidates`].
+/// [`Sketches::candidates`].
 pub struct Candidates<'c> {
     config: &'c Config,
     params: Params,

@@ -448,11 +448,6 @@ impl<'a, V: Visit> Reader<'a, V> {
         }
     }
 
-    /// `visit.each` of a decoded text, on a worker's scratch.
-    fn each(visit: &V, scratch: &mut V::Scratch, text: &str) -> V::Out {
-        visit.each(scratch, text)
-    }
-
     fn diagnose(&mut self, location: impl Into<String>, message: impl Into<String>, skipped: bool) {
         self.loaded.diagnostics.push(Diagnostic {
             location: location.into(),
@@ -576,7 +571,7 @@ impl<'a, V: Visit> Reader<'a, V> {
                 let name = display(path);
                 let result = read_file(path).and_then(|(bytes, stamp)| {
                     let decoded = decode_text(bytes)?;
-                    let out = Self::each(visit, scratch, &decoded.text);
+                    let out = visit.each(scratch, &decoded.text);
                     let file = stamp.map(|stamp| SourceFile { path: path.clone(), stamp });
                     let mut doc = Document {
                         id: name.clone(),
@@ -754,7 +749,7 @@ impl<'a, V: Visit> Reader<'a, V> {
                     let origin = format!("{name}:{line_no}");
                     let ParsedLine { lossy, result } = parse_line_into(line, options, text);
                     let result = result.map(|record| {
-                        let out = Self::each(visit, scratch, text);
+                        let out = visit.each(scratch, text);
                         let locator = at.map(|(file, base)| Locator::Line {
                             file: Arc::clone(file),
                             offset: base + (line.as_ptr() as usize - data.as_ptr() as usize) as u64,
