@@ -741,41 +741,46 @@ impl<'a, V: Visit> Reader<'a, V> {
         let release = visit.release_texts() && at.is_some();
         let seed = self.ids.seed;
         // Each record is parsed, visited and made a document by one worker.
-        let parsed: Vec<(String, bool, VisitedLine<V::Out>)> = batch
+        let parsed: Vec<(bool, VisitedLine<V::Out>)> = batch
             .par_iter()
             .map_init(
                 || (V::Scratch::default(), String::new()),
                 |(scratch, text), &(line_no, line)| {
                     let origin = format!("{name}:{line_no}");
                     let ParsedLine { lossy, result } = parse_line_into(line, options, text);
-                    let result = result.map(|record| {
-                        let out = visit.each(scratch, text);
-                        let locator = at.map(|(file, base)| Locator::Line {
-                            file: Arc::clone(file),
-                            offset: base + (line.as_ptr() as usize - data.as_ptr() as usize) as u64,
-                            len: line.len(),
-                        });
-                        let doc = Document {
-                            id: record.id.unwrap_or_else(|| origin.clone()),
-                            origin: origin.clone(),
-                            text: if release { String::new() } else { text.clone() },
-                            record: record.raw,
-                            locator,
-                            released: release.then_some(text.len()),
-                        };
-                        (Ids::hash(seed, &doc.id), doc, out)
+                    let record = match result {
+                        Ok(record) => record,
+                        Err(message) => return (lossy, Err((origin, message))),
+                    };
+                    let out = visit.each(scratch, text);
+                    let locator = at.map(|(file, base)| Locator::Line {
+                        file: Arc::clone(file),
+                        offset: base + (line.as_ptr() as usize - data.as_ptr() as usize) as u64,
+                        len: line.len(),
                     });
-                    (origin, lossy, result.map(|(id_hash, doc, out)| (doc, id_hash, out)))
+                    let doc = Document {
+                        id: record.id.unwrap_or_else(|| origin.clone()),
+                        origin,
+                        text: if release { String::new() } else { text.clone() },
+                        record: record.raw,
+                        locator,
+                        released: release.then_some(text.len()),
+                    };
+                    (lossy, Ok((Ids::hash(seed, &doc.id), doc, out)))
                 },
             )
             .collect();
-        for (origin, lossy, result) in parsed {
+        for (lossy, result) in parsed {
             if lossy {
+                let origin = match &result {
+                    Ok((_, doc, _)) => &doc.origin,
+                    Err((origin, _)) => origin,
+                };
                 self.diagnose(origin.clone(), "invalid UTF-8, decoded with replacement characters", false);
             }
             match result {
-                Ok((doc, id_hash, out)) => self.add(doc, id_hash, out),
-                Err(message) => self.diagnose(origin, message, true),
+                Ok((id_hash, doc, out)) => self.add(doc, id_hash, out),
+                Err((origin, message)) => self.diagnose(origin, message, true),
             }
         }
         self.done();
@@ -936,9 +941,10 @@ struct ParsedLine {
     result: Result<Record, String>,
 }
 
-/// A JSONL line parsed and visited: its document, the hash of its id
-/// ([`Ids::hash`]) and what [`Visit::each`] gave, or the skip message.
-type VisitedLine<O> = Result<(Document, u64, O), String>;
+/// A JSONL line parsed and visited: the hash of its document's id
+/// ([`Ids::hash`]), the document and what [`Visit::each`] gave; or its
+/// origin and the skip message.
+type VisitedLine<O> = Result<(u64, Document, O), (String, String)>;
 
 /// The fields of one JSONL record that a run uses.
 #[derive(Debug, PartialEq, Eq)]
