@@ -637,6 +637,11 @@ impl Candidates<'_> {
         if docs.len() != sketches.len() {
             return Err(Error::Other(format!("{} documents for {} sketches", docs.len(), sketches.len())));
         }
+        if let Some(doc) =
+            pairs_to_do.iter().flat_map(|t| [t.a, t.b]).map(|d| &docs[d as usize]).find(|d| d.is_released())
+        {
+            return Err(Error::Other(format!("{}: its text was released and not read back", doc.origin)));
+        }
         sink.begin(&params, &sketches)?;
 
         // 4 and 5. verify and align, a batch of pairs at a time, in (a, b) order
@@ -885,6 +890,43 @@ impl PairWorker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sketching while reading, then reading back the texts the pairs
+    /// need, gives the scan of the documents held in memory; forgetting to
+    /// read them back is an error, not a scan of empty texts.
+    #[test]
+    fn sketching_as_read_then_restoring_is_the_scan_in_memory() {
+        let text = "the quick brown fox jumps over the lazy dog near the river bank today and then";
+        let edited = "the quick brown fox jumps over the lazy dog near the river bank today and so";
+        let lines = [("a", text), ("b", "nothing in common with the rest at all"), ("c", edited)];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("docs.jsonl");
+        let jsonl: String =
+            lines.iter().map(|(id, t)| format!("{{\"id\":\"{id}\",\"text\":\"{t}\"}}\n")).collect();
+        std::fs::write(&path, jsonl).unwrap();
+        let config = Config::default();
+        let options = crate::source::ReadOptions::default();
+        let read = || {
+            let mut sketches = Sketches::new(&config, &NoProgress).unwrap();
+            let loaded = crate::source::read_inputs_with(&[path.clone()], &options, &mut sketches);
+            assert!(loaded.documents.iter().all(Document::is_released));
+            (sketches.candidates().unwrap(), loaded.documents)
+        };
+        let (candidates, docs) = read();
+        let err = candidates.collect(&docs, &NoProgress).unwrap_err().to_string();
+        assert!(err.contains("not read back"), "{err}");
+
+        let (candidates, mut docs) = read();
+        let needed = candidates.needs_text();
+        assert_eq!(needed, [true, false, true]);
+        crate::source::restore_texts(&mut docs, |i| needed[i], &options).unwrap();
+        let streamed = candidates.collect(&docs, &NoProgress).unwrap();
+        let held: Vec<Document> = lines.iter().map(|(id, t)| Document::new(*id, *t)).collect();
+        let in_memory = scan(&held, &config).unwrap();
+        assert_eq!(streamed.pairs, in_memory.pairs);
+        assert_eq!(streamed.pairs.len(), 1);
+        assert_eq!(streamed.stats.bytes, in_memory.stats.bytes);
+    }
 
     #[test]
     fn exact_copies_are_linear_and_one_cluster() {
