@@ -908,7 +908,8 @@ mod tests {
         let options = crate::source::ReadOptions::default();
         let read = || {
             let mut sketches = Sketches::new(&config, &NoProgress).unwrap();
-            let loaded = crate::source::read_inputs_with(&[path.clone()], &options, &mut sketches);
+            let loaded =
+                crate::source::read_inputs_with(std::slice::from_ref(&path), &options, &mut sketches);
             assert!(loaded.documents.iter().all(Document::is_released));
             (sketches.candidates().unwrap(), loaded.documents)
         };
