@@ -7,13 +7,13 @@
 //! scratch space, and every parallel step collects in input order, so the
 //! result is the same whatever the number of threads.
 //!
-//! 1. **sketch** (parallel over documents, a batch at a time as they are
-//!    read: [`Sketches`]): tokenise, shingle, and keep per document its word
-//!    count, a hash of its normalised token sequence, the LSH band keys of
-//!    its MinHash signature (near path) and its winnowed fingerprints (reuse
-//!    path). Not its text: the CLI releases each batch's texts once
-//!    sketched, and reads back only those the pairs need, once the
-//!    candidates are known ([`Candidates::needs_text`]).
+//! 1. **sketch** ([`Sketches`], parallel over documents; in the binary,
+//!    each document on the worker that read it): tokenise, shingle, and
+//!    keep per document its word count, a hash of its normalised token
+//!    sequence, the LSH band keys of its MinHash signature (near path) and
+//!    its winnowed fingerprints (reuse path). Not its text: the binary holds
+//!    no text it can read again, and reads back only those the pairs need,
+//!    once the candidates are known ([`Candidates::needs_text`]).
 //! 2. **exact**: documents whose normalised token sequences are identical
 //!    are grouped; only the first of a group goes through the candidate
 //!    paths. Before verification every pair of a group, and every candidate
