@@ -53,7 +53,7 @@ use crate::reuse;
 use crate::shingle;
 use crate::source::{Document, Visit};
 use crate::text::{Token, Tokenizer};
-use crate::verify::Overlap;
+use crate::verify::Measure;
 use crate::{DocId, Error};
 
 /// What kind of overlap a pair has.
@@ -785,17 +785,17 @@ struct PairWorker {
     last_a: Option<u32>,
     a: Side,
     b: Side,
+    /// The shingle set of `a`, to measure each `b` against.
+    measure: Measure,
     shingles: Vec<u64>,
 }
 
 /// One document of a pair: its tokens (with spans, when passages are
-/// aligned), their hashes, and its shingle set (when verified).
+/// aligned) and their hashes.
 #[derive(Default)]
 struct Side {
     tokens: Vec<Token>,
     hashes: Vec<u64>,
-    set: Vec<u64>,
-    has_set: bool,
 }
 
 impl Side {
@@ -807,19 +807,6 @@ impl Side {
         } else {
             tokenizer.token_hashes(text, &mut self.hashes);
         }
-        self.has_set = false;
-    }
-
-    /// The sorted, repeat-free shingle set.
-    fn set(&mut self, n: usize, scratch: &mut Vec<u64>) -> &[u64] {
-        if !self.has_set {
-            shingle::shingles_of(&self.hashes, n, scratch);
-            scratch.sort_unstable();
-            scratch.dedup();
-            std::mem::swap(&mut self.set, scratch);
-            self.has_set = true;
-        }
-        &self.set
     }
 }
 
@@ -831,6 +818,7 @@ impl PairWorker {
             last_a: None,
             a: Side::default(),
             b: Side::default(),
+            measure: Measure::default(),
             shingles: Vec::new(),
         }
     }
@@ -849,16 +837,19 @@ impl PairWorker {
         let clock = Instant::now();
         let ToDo { a, b, exact } = todo;
         let (text_a, text_b) = (&docs[a as usize].text, &docs[b as usize].text);
+        let n = params.shingle_size;
         if self.last_a != Some(a) {
             self.a.load(&mut self.tokenizer, text_a, config.passages);
+            shingle::shingles_of(&self.a.hashes, n, &mut self.shingles);
+            self.measure.set_a(&self.shingles);
             self.last_a = Some(a);
         }
         self.b.load(&mut self.tokenizer, text_b, config.passages);
         let verdict = if exact {
             Some(Pair::new(a, b, PairKind::Exact, 1.0, 1.0, 1.0))
         } else {
-            let n = params.shingle_size;
-            let o = Overlap::of(self.a.set(n, &mut self.shingles), self.b.set(n, &mut self.shingles));
+            shingle::shingles_of(&self.b.hashes, n, &mut self.shingles);
+            let o = self.measure.against(&self.shingles);
             let reuse =
                 config.mode.reuse() && o.containment_a().max(o.containment_b()) >= config.min_containment;
             let kind = if o.jaccard() >= params.threshold {

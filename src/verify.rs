@@ -4,7 +4,13 @@
 //! is reported is
 //! always exact: Jaccard `|A ∩ B| / |A ∪ B|` and both containments
 //! `|A ∩ B| / |A|` (how much of `a` is found in `b`) and `|A ∩ B| / |B|`,
-//! computed by merging the two sorted fingerprint sets.
+//! computed by merging two sorted fingerprint sets ([`Overlap::of`]) or,
+//! to measure one document against many, with hash sets ([`Measure`]).
+
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+
+use crate::KnownHash;
 
 /// Exact overlap of two shingle sets.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -65,6 +71,55 @@ pub fn intersection_size(a: &[u64], b: &[u64]) -> usize {
     n
 }
 
+/// Measures the overlap of one document's shingles with each of many
+/// others': the first set is hashed once ([`Measure::set_a`]), and each
+/// other document's shingles, repeats and all, are deduplicated and looked
+/// up in one pass ([`Measure::against`]), with no sorting. The scan's
+/// pairs come sorted by their first document, which each worker keeps.
+#[derive(Default)]
+pub struct Measure {
+    a: HashSet<u64, BuildHasherDefault<KnownHash>>,
+    b: HashSet<u64, BuildHasherDefault<KnownHash>>,
+}
+
+/// A set emptied with more than this many slots, and at most an eighth of
+/// them used last time, is freed rather than cleared: clearing costs its
+/// capacity, and one huge document should not slow every pair after it.
+const KEEP_SLOTS: usize = 1 << 16;
+
+impl Measure {
+    /// Sets the first document: `shingles` are fingerprints (from
+    /// [`shingles_of`](crate::shingle::shingles_of), well mixed), in any
+    /// order, repeats allowed.
+    pub fn set_a(&mut self, shingles: &[u64]) {
+        refill(&mut self.a, shingles.len());
+        self.a.extend(shingles);
+    }
+
+    /// The overlap of the first document with the set of `shingles` (any
+    /// order, repeats allowed).
+    pub fn against(&mut self, shingles: &[u64]) -> Overlap {
+        refill(&mut self.b, shingles.len());
+        let mut shared = 0;
+        for &h in shingles {
+            if self.b.insert(h) && self.a.contains(&h) {
+                shared += 1;
+            }
+        }
+        Overlap { shared, a: self.a.len(), b: self.b.len() }
+    }
+}
+
+/// Empties `set` for about `n` keys.
+fn refill(set: &mut HashSet<u64, BuildHasherDefault<KnownHash>>, n: usize) {
+    if set.capacity() > KEEP_SLOTS && set.len() < set.capacity() / 8 {
+        *set = HashSet::default();
+    } else {
+        set.clear();
+    }
+    set.reserve(n);
+}
+
 /// Exact Jaccard similarity of two sorted, repeat-free sets.
 pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     Overlap::of(a, b).jaccard()
@@ -105,6 +160,23 @@ mod tests {
             prop_assert_eq!(intersection_size(&va, &vb), inter);
             let expected = if union.is_empty() { 0.0 } else { inter as f64 / union.len() as f64 };
             prop_assert_eq!(jaccard(&va, &vb), expected);
+        }
+
+        /// One `Measure` over several documents in turn, with repeats and
+        /// every order, gives the sorted sets' overlap each time.
+        #[test]
+        fn measure_is_the_sorted_sets_overlap(
+            a in proptest::collection::vec(0u64..64, 0..60),
+            others in proptest::collection::vec(proptest::collection::vec(0u64..64, 0..60), 1..5),
+        ) {
+            let sorted = |v: &[u64]| -> Vec<u64> {
+                v.iter().copied().collect::<BTreeSet<u64>>().into_iter().collect()
+            };
+            let mut m = Measure::default();
+            m.set_a(&a);
+            for b in &others {
+                prop_assert_eq!(m.against(b), Overlap::of(&sorted(&a), &sorted(b)));
+            }
         }
     }
 }
