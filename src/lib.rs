@@ -116,24 +116,3 @@ impl DocId {
         self.0 as usize
     }
 }
-
-/// A [`Hasher`](std::hash::Hasher) for keys that are hashes already (ids'
-/// and shingles' hashes): a hash map keyed by them does not hash again.
-#[derive(Default)]
-pub(crate) struct KnownHash(u64);
-
-impl std::hash::Hasher for KnownHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}

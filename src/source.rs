@@ -46,8 +46,6 @@ use serde::Deserialize;
 use walkdir::WalkDir;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use crate::KnownHash;
-
 /// One document of a run. Two documents are equal when their ids,
 /// origins, texts and records are (where a text can be read again from does
 /// not count).
@@ -393,6 +391,26 @@ impl Ids {
                 None
             }
         }
+    }
+}
+
+/// A [`Hasher`](std::hash::Hasher) for keys that are hashes already.
+#[derive(Default)]
+struct KnownHash(u64);
+
+impl std::hash::Hasher for KnownHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 

@@ -8,9 +8,8 @@
 //! to measure one document against many, with hash sets ([`Measure`]).
 
 use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
 
-use crate::KnownHash;
+use foldhash::fast::RandomState;
 
 /// Exact overlap of two shingle sets.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -76,10 +75,15 @@ pub fn intersection_size(a: &[u64], b: &[u64]) -> usize {
 /// other document's shingles, repeats and all, are deduplicated and looked
 /// up in one pass ([`Measure::against`]), with no sorting. The scan's
 /// pairs come sorted by their first document, which each worker keeps.
+///
+/// The sets hash with foldhash (hashbrown's own default: one multiply per
+/// key) under a random seed: fingerprints are hashes already, but their
+/// hash function is public, so without a seed a crafted input could make
+/// them collide in the table and cost quadratic time.
 #[derive(Default)]
 pub struct Measure {
-    a: HashSet<u64, BuildHasherDefault<KnownHash>>,
-    b: HashSet<u64, BuildHasherDefault<KnownHash>>,
+    a: HashSet<u64, RandomState>,
+    b: HashSet<u64, RandomState>,
 }
 
 /// A set emptied with more than this many slots, and at most an eighth of
@@ -111,7 +115,7 @@ impl Measure {
 }
 
 /// Empties `set` for about `n` keys.
-fn refill(set: &mut HashSet<u64, BuildHasherDefault<KnownHash>>, n: usize) {
+fn refill(set: &mut HashSet<u64, RandomState>, n: usize) {
     if set.capacity() > KEEP_SLOTS && set.len() < set.capacity() / 8 {
         *set = HashSet::default();
     } else {
