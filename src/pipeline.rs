@@ -318,10 +318,11 @@ pub struct ScanSummary {
     pub stats: Stats,
 }
 
-/// Candidate pairs are verified and aligned this many at a time, and
-/// handed on before the next batch starts: memory holds one batch of
-/// pairs, however many the corpus has.
-const PAIR_BATCH: usize = 16_384;
+/// Candidate pairs are verified and aligned this many at a time, each
+/// batch handed on while the next is done: memory holds two batches of
+/// pairs, however many the corpus has. (Unit tests use tiny batches, so
+/// that their few pairs take several.)
+const PAIR_BATCH: usize = if cfg!(test) { 3 } else { 16_384 };
 
 /// Scans `docs` for near-duplicate and partial-reuse pairs with `config`.
 pub fn scan(docs: &[Document], config: &Config) -> Result<Scan, Error> {
@@ -340,8 +341,10 @@ pub fn scan_with_progress(
     sketches.candidates()?.collect(docs, progress)
 }
 
-/// Where [`scan_streaming`] sends what it finds, as it finds it.
-pub trait PairSink {
+/// Where [`scan_streaming`] sends what it finds, as it finds it. A sink
+/// takes one batch while the workers verify and align the next, so it is
+/// `Send`.
+pub trait PairSink: Send {
     /// Called once, after sketching and before any pair: the settings and
     /// every document's sketch, for what a report writes before its pairs.
     fn begin(&mut self, params: &Params, sketches: &[DocSketch]) -> Result<(), Error>;
@@ -647,16 +650,26 @@ impl Candidates<'_> {
         // 4 and 5. verify and align, a batch of pairs at a time, in (a, b) order
         progress.stage("pairs", pairs_to_do.len() as u64);
         let mut duplicates: Vec<(DocId, DocId)> = Vec::new();
+        // Each batch goes to the sink while the workers do the next one:
+        // writing a report is sequential, and would otherwise leave every
+        // other core idle.
+        let mut sent: Option<Vec<Pair>> = None;
         for batch in pairs_to_do.chunks(PAIR_BATCH) {
             let clock = Instant::now();
             let spent = [AtomicU64::new(0), AtomicU64::new(0)];
-            let found: Vec<Option<Pair>> = batch
-                .par_iter()
-                .map_init(
-                    || PairWorker::new(&config.align),
-                    |w, &todo| w.pair(docs, todo, &params, config, &spent),
-                )
-                .collect();
+            let (sunk, found) = rayon::join(
+                || sent.take().map_or(Ok(()), |pairs| sink.pairs(pairs)),
+                || -> Vec<Option<Pair>> {
+                    batch
+                        .par_iter()
+                        .map_init(
+                            || PairWorker::new(&config.align),
+                            |w, &todo| w.pair(docs, todo, &params, config, &spent),
+                        )
+                        .collect()
+                },
+            );
+            sunk?;
             let pairs: Vec<Pair> = found.into_iter().flatten().collect();
             // Verification and alignment run in one pass over the pairs: their
             // wall time is split by their shares of the workers' time.
@@ -669,6 +682,9 @@ impl Candidates<'_> {
             duplicates.extend(pairs.iter().filter(|p| p.kind != PairKind::Reuse).map(|p| (p.a, p.b)));
             stats.pairs += pairs.len();
             stats.budget_exhausted += pairs.iter().filter(|p| p.budget_exhausted).count();
+            sent = Some(pairs);
+        }
+        if let Some(pairs) = sent {
             sink.pairs(pairs)?;
         }
         drop(pairs_to_do);
@@ -918,6 +934,45 @@ mod tests {
         assert_eq!(streamed.pairs, in_memory.pairs);
         assert_eq!(streamed.pairs.len(), 1);
         assert_eq!(streamed.stats.bytes, in_memory.stats.bytes);
+    }
+
+    /// A sink gets every pair, in order, a batch at a time, while the
+    /// next batch is being done; its error stops the scan.
+    #[test]
+    fn a_sink_gets_the_pairs_in_batches_and_can_stop_the_scan() {
+        struct Record {
+            batches: Vec<Vec<Pair>>,
+            fail_at: usize,
+        }
+        impl PairSink for Record {
+            fn begin(&mut self, _: &Params, _: &[DocSketch]) -> Result<(), Error> {
+                Ok(())
+            }
+            fn pairs(&mut self, batch: Vec<Pair>) -> Result<(), Error> {
+                if self.batches.len() == self.fail_at {
+                    return Err(Error::Other("the sink is full".into()));
+                }
+                self.batches.push(batch);
+                Ok(())
+            }
+        }
+        let text = "the quick brown fox jumps over the lazy dog near the river bank today and then";
+        let docs: Vec<Document> =
+            (0..6).map(|i| Document::new(format!("d{i}"), format!("{text} {}", "more ".repeat(i)))).collect();
+        let config = Config::default();
+        let held = scan(&docs, &config).unwrap();
+        assert_eq!(held.pairs.len(), 15);
+
+        let mut sink = Record { batches: Vec::new(), fail_at: usize::MAX };
+        let summary = scan_streaming(&docs, &config, &NoProgress, &mut sink).unwrap();
+        assert_eq!(summary.stats.pairs, 15);
+        assert!(sink.batches.len() >= 5 && sink.batches.iter().all(|b| b.len() <= PAIR_BATCH));
+        assert_eq!(sink.batches.concat(), held.pairs);
+
+        let mut sink = Record { batches: Vec::new(), fail_at: 2 };
+        let err = scan_streaming(&docs, &config, &NoProgress, &mut sink).unwrap_err();
+        assert!(err.to_string().contains("the sink is full"), "{err}");
+        assert_eq!(sink.batches.len(), 2);
     }
 
     #[test]
