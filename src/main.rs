@@ -127,8 +127,8 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let format = args.format.format();
     let target = args.output.as_deref();
     let name = target.unwrap_or(Path::new("<stdout>"));
-    // JSON, JSONL and CSV are written as the pairs come, so memory holds one
-    // batch of pairs however many there are.
+    // JSON, JSONL and CSV are written as the pairs come, so memory holds two
+    // batches of pairs however many there are.
     let (mut file, mut stdout);
     let out: &mut (dyn Write + Send) = match target {
         Some(path) => {

@@ -354,7 +354,8 @@ pub trait PairSink: Send {
 
 /// [`scan_with_progress`] that hands the reported pairs to `sink` in
 /// batches, in `(a, b)` order, as they are verified and aligned, instead of
-/// holding them all: memory stays bounded by the documents and one batch.
+/// holding them all: memory stays bounded by the documents and two batches
+/// (the sink takes one while the next is done).
 /// An error from `sink` stops the scan and is returned.
 pub fn scan_streaming(
     docs: &[Document],
