@@ -38,7 +38,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -655,6 +655,9 @@ impl Candidates<'_> {
         // writing a report is sequential, and would otherwise leave every
         // other core idle.
         let mut sent: Option<Vec<Pair>> = None;
+        // Each document's number of distinct shingles, once a pair has
+        // counted them.
+        let distinct: Vec<AtomicUsize> = (0..docs.len()).map(|_| AtomicUsize::new(UNCOUNTED)).collect();
         for batch in pairs_to_do.chunks(PAIR_BATCH) {
             let clock = Instant::now();
             let spent = [AtomicU64::new(0), AtomicU64::new(0)];
@@ -665,7 +668,7 @@ impl Candidates<'_> {
                         .par_iter()
                         .map_init(
                             || PairWorker::new(&config.align),
-                            |w, &todo| w.pair(docs, todo, &params, config, &spent),
+                            |w, &todo| w.pair(docs, todo, &params, config, &distinct, &spent),
                         )
                         .collect()
                 },
@@ -720,6 +723,9 @@ impl Candidates<'_> {
         Ok(Scan { params, sketches, pairs: pairs.0, clusters, stats })
     }
 }
+
+/// A document whose distinct shingles no pair has counted yet.
+const UNCOUNTED: usize = usize::MAX;
 
 /// A pair to verify and align: `a < b`, or an exact copy (scores known).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -849,6 +855,7 @@ impl PairWorker {
         todo: ToDo,
         params: &Params,
         config: &Config,
+        distinct: &[AtomicUsize],
         spent: &[AtomicU64; 2],
     ) -> Option<Pair> {
         let clock = Instant::now();
@@ -866,7 +873,15 @@ impl PairWorker {
             Some(Pair::new(a, b, PairKind::Exact, 1.0, 1.0, 1.0))
         } else {
             shingle::shingles_of(&self.b.hashes, n, &mut self.shingles);
-            let o = self.measure.against(&self.shingles);
+            // The first pair of `b` counts its distinct shingles for the rest.
+            let o = match distinct[b as usize].load(Ordering::Relaxed) {
+                UNCOUNTED => {
+                    let o = self.measure.against(&self.shingles);
+                    distinct[b as usize].store(o.b, Ordering::Relaxed);
+                    o
+                }
+                known => self.measure.against_known(&self.shingles, known),
+            };
             let reuse =
                 config.mode.reuse() && o.containment_a().max(o.containment_b()) >= config.min_containment;
             let kind = if o.jaccard() >= params.threshold {

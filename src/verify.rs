@@ -7,7 +7,7 @@
 //! computed by merging two sorted fingerprint sets ([`Overlap::of`]) or,
 //! to measure one document against many, with hash sets ([`Measure`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use foldhash::fast::RandomState;
 
@@ -72,9 +72,12 @@ pub fn intersection_size(a: &[u64], b: &[u64]) -> usize {
 
 /// Measures the overlap of one document's shingles with each of many
 /// others': the first set is hashed once ([`Measure::set_a`]), and each
-/// other document's shingles, repeats and all, are deduplicated and looked
-/// up in one pass ([`Measure::against`]), with no sorting. The scan's
-/// pairs come sorted by their first document, which each worker keeps.
+/// other document's shingles, repeats and all, are looked up in one pass,
+/// with no sorting: deduplicated as they go ([`Measure::against`]), or,
+/// when the caller knows how many distinct shingles that document has
+/// (from an earlier pair), counted once each by stamping the first set's
+/// entries ([`Measure::against_known`]). The scan's pairs come sorted by
+/// their first document, which each worker keeps.
 ///
 /// The sets hash with foldhash (hashbrown's own default: one multiply per
 /// key) under a random seed: fingerprints are hashes already, but their
@@ -82,13 +85,17 @@ pub fn intersection_size(a: &[u64], b: &[u64]) -> usize {
 /// them collide in the table and cost quadratic time.
 #[derive(Default)]
 pub struct Measure {
-    a: HashSet<u64, RandomState>,
+    /// The first document's shingles, each with the last round that
+    /// counted it.
+    a: HashMap<u64, u32, RandomState>,
     b: HashSet<u64, RandomState>,
+    round: u32,
 }
 
-/// A set emptied with more than this many slots, and at most an eighth of
-/// them used last time, is freed rather than cleared: clearing costs its
-/// capacity, and one huge document should not slow every pair after it.
+/// A table emptied with more than this many slots, and at most an eighth
+/// of them used last time, is freed rather than cleared: clearing costs
+/// its capacity, and one huge document should not slow every pair after
+/// it.
 const KEEP_SLOTS: usize = 1 << 16;
 
 impl Measure {
@@ -96,32 +103,53 @@ impl Measure {
     /// [`shingles_of`](crate::shingle::shingles_of), well mixed), in any
     /// order, repeats allowed.
     pub fn set_a(&mut self, shingles: &[u64]) {
-        refill(&mut self.a, shingles.len());
-        self.a.extend(shingles);
+        if self.a.capacity() > KEEP_SLOTS && self.a.len() < self.a.capacity() / 8 {
+            self.a = HashMap::default();
+        }
+        self.a.clear();
+        self.a.reserve(shingles.len());
+        self.a.extend(shingles.iter().map(|&h| (h, 0)));
+        self.round = 0;
     }
 
     /// The overlap of the first document with the set of `shingles` (any
     /// order, repeats allowed).
     pub fn against(&mut self, shingles: &[u64]) -> Overlap {
-        refill(&mut self.b, shingles.len());
+        let b = &mut self.b;
+        if b.capacity() > KEEP_SLOTS && b.len() < b.capacity() / 8 {
+            *b = HashSet::default();
+        }
+        b.clear();
+        b.reserve(shingles.len());
         let mut shared = 0;
         for &h in shingles {
-            if self.b.insert(h) && self.a.contains(&h) {
+            if b.insert(h) && self.a.contains_key(&h) {
                 shared += 1;
             }
         }
-        Overlap { shared, a: self.a.len(), b: self.b.len() }
+        Overlap { shared, a: self.a.len(), b: b.len() }
     }
-}
 
-/// Empties `set` for about `n` keys.
-fn refill(set: &mut HashSet<u64, RandomState>, n: usize) {
-    if set.capacity() > KEEP_SLOTS && set.len() < set.capacity() / 8 {
-        *set = HashSet::default();
-    } else {
-        set.clear();
+    /// [`Measure::against`], for shingles of which `distinct` are distinct
+    /// (as an earlier [`Measure::against`] of the same document found):
+    /// only the first document's table is probed.
+    pub fn against_known(&mut self, shingles: &[u64], distinct: usize) -> Overlap {
+        self.round = self.round.wrapping_add(1);
+        if self.round == 0 {
+            self.a.values_mut().for_each(|r| *r = 0);
+            self.round = 1;
+        }
+        let mut shared = 0;
+        for h in shingles {
+            if let Some(counted) = self.a.get_mut(h) {
+                if *counted != self.round {
+                    *counted = self.round;
+                    shared += 1;
+                }
+            }
+        }
+        Overlap { shared, a: self.a.len(), b: distinct }
     }
-    set.reserve(n);
 }
 
 /// Exact Jaccard similarity of two sorted, repeat-free sets.
@@ -153,6 +181,18 @@ mod tests {
         }
     }
 
+    /// Rounds of stamps wrap around without miscounting.
+    #[test]
+    fn rounds_wrap() {
+        let mut m = Measure::default();
+        m.set_a(&[1, 2, 3, 4]);
+        m.round = u32::MAX - 1;
+        for _ in 0..4 {
+            let o = m.against_known(&[2, 2, 3, 9], 3);
+            assert_eq!((o.shared, o.a, o.b), (2, 4, 3));
+        }
+    }
+
     proptest! {
         #[test]
         fn matches_set_oracle(a in proptest::collection::btree_set(0u64..64, 0..40),
@@ -167,7 +207,8 @@ mod tests {
         }
 
         /// One `Measure` over several documents in turn, with repeats and
-        /// every order, gives the sorted sets' overlap each time.
+        /// every order, gives the sorted sets' overlap each time, whether
+        /// it deduplicates them or is told how many distinct they hold.
         #[test]
         fn measure_is_the_sorted_sets_overlap(
             a in proptest::collection::vec(0u64..64, 0..60),
@@ -179,7 +220,10 @@ mod tests {
             let mut m = Measure::default();
             m.set_a(&a);
             for b in &others {
-                prop_assert_eq!(m.against(b), Overlap::of(&sorted(&a), &sorted(b)));
+                let expected = Overlap::of(&sorted(&a), &sorted(b));
+                prop_assert_eq!(m.against(b), expected);
+                prop_assert_eq!(m.against_known(b, expected.b), expected);
+                prop_assert_eq!(m.against_known(b, expected.b), expected);
             }
         }
     }
