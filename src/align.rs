@@ -339,7 +339,11 @@ impl Scratch {
     /// kept between pairs holds little memory.
     fn trim(&mut self) {
         let index = &mut self.index;
-        if trim(&mut index.seeds) | trim(&mut index.groups) | trim(&mut index.table) | trim(&mut index.tokens)
+        if trim(&mut index.seeds)
+            | trim(&mut index.groups)
+            | trim(&mut index.table)
+            | trim(&mut index.filter)
+            | trim(&mut index.tokens)
         {
             *index = SeedIndex::default();
         }
@@ -375,6 +379,10 @@ struct SeedIndex {
     table: Vec<(u64, u32)>,
     /// Shift that takes a hash to a slot: 64 minus log2 of the table size.
     shift: u32,
+    /// One bit per two slots' worth of hash prefixes, set for the groups':
+    /// most seeds of `b` are in no group, and this small filter, unlike the
+    /// table, stays in the nearest cache.
+    filter: Vec<u64>,
 }
 
 impl SeedIndex {
@@ -456,7 +464,11 @@ impl SeedIndex {
         self.table.clear();
         self.table.resize(1 << bits, (0, 0));
         let mask = self.table.len() - 1;
+        self.filter.clear();
+        self.filter.resize(((1usize << (bits + 1)) / 64).max(1), 0);
         for (g, &(h, _, _)) in self.groups.iter().enumerate() {
+            let bit = (SeedIndex::mixed(h) >> (self.shift - 1)) as usize;
+            self.filter[bit / 64] |= 1 << (bit % 64);
             let mut slot = self.slot(h);
             while self.table[slot].1 != 0 {
                 slot = (slot + 1) & mask;
@@ -465,12 +477,21 @@ impl SeedIndex {
         }
     }
 
+    /// The hash `h` mixed: its top bits choose a slot and a filter bit.
+    fn mixed(h: u64) -> u64 {
+        h.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
     fn slot(&self, h: u64) -> usize {
-        (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        (SeedIndex::mixed(h) >> self.shift) as usize
     }
 
     /// The group of seeds with hash `h`, if any.
     fn find(&self, h: u64) -> Option<usize> {
+        let bit = (SeedIndex::mixed(h) >> (self.shift - 1)) as usize;
+        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+            return None;
+        }
         let mask = self.table.len() - 1;
         let mut slot = self.slot(h);
         loop {
