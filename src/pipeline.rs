@@ -656,7 +656,8 @@ impl Candidates<'_> {
         // other core idle.
         let mut sent: Option<Vec<Pair>> = None;
         // Each document's number of distinct shingles, once a pair has
-        // counted them.
+        // counted them (two workers may both count one: they find the same
+        // number).
         let distinct: Vec<AtomicUsize> = (0..docs.len()).map(|_| AtomicUsize::new(UNCOUNTED)).collect();
         for batch in pairs_to_do.chunks(PAIR_BATCH) {
             let clock = Instant::now();

@@ -99,9 +99,9 @@ pub struct Measure {
 const KEEP_SLOTS: usize = 1 << 16;
 
 impl Measure {
-    /// Sets the first document: `shingles` are fingerprints (from
-    /// [`shingles_of`](crate::shingle::shingles_of), well mixed), in any
-    /// order, repeats allowed.
+    /// Sets the first document: `shingles` are its fingerprints (from
+    /// [`shingles_of`](crate::shingle::shingles_of)), in any order, repeats
+    /// allowed.
     pub fn set_a(&mut self, shingles: &[u64]) {
         if self.a.capacity() > KEEP_SLOTS && self.a.len() < self.a.capacity() / 8 {
             self.a = HashMap::default();
