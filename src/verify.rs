@@ -186,9 +186,13 @@ mod tests {
     fn rounds_wrap() {
         let mut m = Measure::default();
         m.set_a(&[1, 2, 3, 4]);
+        // Round 1 stamps 3; after the wrap, round 1 comes again and must not
+        // take that old stamp for its own.
+        assert_eq!(m.against_known(&[3], 1).shared, 1);
         m.round = u32::MAX - 1;
-        for _ in 0..4 {
-            let o = m.against_known(&[2, 2, 3, 9], 3);
+        assert_eq!(m.against_known(&[2, 2, 9], 2).shared, 1);
+        for _ in 0..3 {
+            let o = m.against_known(&[3, 3, 2, 9], 3);
             assert_eq!((o.shared, o.a, o.b), (2, 4, 3));
         }
     }
