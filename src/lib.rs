@@ -44,6 +44,7 @@ pub mod distributed;
 pub mod error;
 pub mod eval;
 pub mod index;
+pub mod lang;
 pub mod lsh;
 pub mod minhash;
 pub mod pipeline;

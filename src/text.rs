@@ -347,6 +347,12 @@ pub fn normalise_word(word: &str) -> String {
     s
 }
 
+/// Appends the normalised form of one word to `out` (what
+/// [`normalise_word`] returns, without allocating).
+pub fn normalise_into(out: &mut String, word: &str) {
+    push_normalised(out, word);
+}
+
 /// xxh3 of an ASCII word, lower-cased (through a stack buffer for the
 /// common short word).
 #[inline]

@@ -54,10 +54,13 @@
 //! alignments of step 3, which compute a row at a time with the move each
 //! state took kept in the low bits of its score.
 
+mod sentences;
+
 use std::collections::{BTreeMap, BinaryHeap};
 
 use serde::Serialize;
 
+use crate::lang::{Key, Keyer, LanguageSetting};
 use crate::text::Token;
 use crate::Span;
 
@@ -85,6 +88,12 @@ pub struct AlignConfig {
     pub budget: usize,
     /// Record an [`Explain`] for every passage (default false).
     pub explain: bool,
+    /// The language of the documents' words, for stems and stop words
+    /// (default: detected per document).
+    pub language: LanguageSetting,
+    /// Look for rewritten passages sentence by sentence as well as by
+    /// shared runs of words (default true).
+    pub sentences: bool,
 }
 
 impl Default for AlignConfig {
@@ -98,6 +107,8 @@ impl Default for AlignConfig {
             max_seed_repeats: 4,
             budget: 30_000_000,
             explain: false,
+            language: LanguageSetting::Auto,
+            sentences: true,
         }
     }
 }
@@ -289,9 +300,15 @@ impl Aligner {
         is_common: &dyn Fn(u64) -> bool,
     ) -> Alignment {
         let config = &self.config;
+        self.scratch.keys(config.language, a_text, a_tokens, b_text, b_tokens);
+        let (ka, kb) = (std::mem::take(&mut self.scratch.a_keys), std::mem::take(&mut self.scratch.b_keys));
         let mut job = Job {
             a: a_tokens,
             b: b_tokens,
+            a_text,
+            b_text,
+            ka: &ka,
+            kb: &kb,
             a_len: a_text.len(),
             b_len: b_text.len(),
             config,
@@ -299,6 +316,7 @@ impl Aligner {
             s: &mut self.scratch,
         };
         let alignment = job.run(is_common);
+        (self.scratch.a_keys, self.scratch.b_keys) = (ka, kb);
         self.scratch.trim();
         alignment
     }
@@ -316,6 +334,14 @@ struct Scratch {
     /// Shared seed pairs, as (diagonal, position in `a`).
     pairs: Vec<(isize, usize)>,
     dp: Gotoh,
+    /// Stems and stop words, cached across pairs.
+    keyer: Keyer,
+    /// The match keys of the last `a`, and its token hashes to tell when
+    /// they can be reused.
+    a_keys: Vec<Key>,
+    a_keys_of: Vec<u64>,
+    /// The match keys of `b`.
+    b_keys: Vec<Key>,
 }
 
 /// Documents of more tokens than this (or with more distinct seeds) find
@@ -335,6 +361,20 @@ fn trim<T>(v: &mut Vec<T>) -> bool {
 }
 
 impl Scratch {
+    /// Computes the match keys of `a` (unless they are those of the last
+    /// `a`) and of `b`.
+    fn keys(&mut self, language: LanguageSetting, a_text: &str, a: &[Token], b_text: &str, b: &[Token]) {
+        let same = self.a_keys.len() == a.len()
+            && self.a_keys_of.len() == a.len()
+            && self.a_keys_of.iter().zip(a).all(|(&h, t)| h == t.hash);
+        if !same {
+            self.keyer.keys(a_text, a, language.resolve(a_text, a), &mut self.a_keys);
+            self.a_keys_of.clear();
+            self.a_keys_of.extend(a.iter().map(|t| t.hash));
+        }
+        self.keyer.keys(b_text, b, language.resolve(b_text, b), &mut self.b_keys);
+    }
+
     /// Frees what a pair of very long documents left, so that an aligner
     /// kept between pairs holds little memory.
     fn trim(&mut self) {
@@ -517,6 +557,16 @@ const X_DROP: i32 = 20;
 /// stop word after a mismatch does not stretch a passage.
 const MIN_EXTENSION: i32 = 3;
 const NONE: usize = usize::MAX;
+// Scores that cut a sentence fragment's word alignment into segments: a
+// matched content word pays for fifty unmatched words (a summary skips
+// many source words per word it keeps), a matched stop word for five.
+const SEGMENT_CONTENT: f64 = 1.0;
+const SEGMENT_STOP: f64 = 0.1;
+const SEGMENT_SUB: f64 = -0.04;
+const SEGMENT_INDEL: f64 = -0.02;
+/// How far a segment's score may fall below its best before it ends: a
+/// stretch of some 500 words with no matched content word.
+const SEGMENT_X: f64 = 10.0;
 /// Predecessors looked at per anchor while chaining.
 const CHAIN_LOOKBACK: usize = 64;
 
@@ -580,6 +630,9 @@ struct Candidate {
     anchors: Vec<Run>,
     start: Stop,
     end: Stop,
+    /// Made from a sentence fragment: needs as many matched content words
+    /// as other candidates need matched words.
+    sentences: bool,
 }
 
 impl Candidate {
@@ -590,7 +643,7 @@ impl Candidate {
         cols.truncate(last + 1);
         cols.drain(..first);
         let matched = cols.iter().filter(|c| matches!(c, Col::Eq(..))).count();
-        Some(Candidate { cols, matched, anchors, start, end })
+        Some(Candidate { cols, matched, anchors, start, end, sentences: false })
     }
 
     fn first(&self) -> (usize, usize) {
@@ -669,6 +722,12 @@ impl Claimed {
 struct Job<'t, 'c, 's> {
     a: &'t [Token],
     b: &'t [Token],
+    a_text: &'t str,
+    b_text: &'t str,
+    /// Match keys (stems) of `a` and `b`: the token alignments compare
+    /// these, so "pulls" and "pulling" match.
+    ka: &'t [Key],
+    kb: &'t [Key],
     a_len: usize,
     b_len: usize,
     config: &'c AlignConfig,
@@ -688,10 +747,20 @@ impl Job<'_, '_, '_> {
                 }
             }
         }
+        if self.config.sentences {
+            let mut pieces = Vec::new();
+            let a = sentences::Side { text: self.a_text, tokens: self.a, keys: self.ka };
+            let b = sentences::Side { text: self.b_text, tokens: self.b, keys: self.kb };
+            let max = self.config.max_seed_repeats.max(1);
+            for f in sentences::fragments(a, b, max, &mut self.work) {
+                self.fragment(&f, &mut pieces);
+            }
+            candidates.extend(pieces.into_iter().filter(|c| self.keep(c)));
+        }
         let kept = self.resolve(candidates);
         let merged = self.merge(kept);
         let mut passages: Vec<Passage> =
-            merged.iter().filter(|c| c.keep(self.config)).map(|c| self.passage(c)).collect();
+            merged.iter().filter(|c| self.keep(c)).map(|c| self.passage(c)).collect();
         passages.sort_by_key(|p| (p.a.start, p.b.start));
         Alignment { passages, budget_exhausted: self.work.exhausted }
     }
@@ -857,6 +926,59 @@ impl Job<'_, '_, '_> {
         Some(c)
     }
 
+    /// Whether a candidate makes a passage: [`Candidate::keep`], and for
+    /// one made from sentences, as many matched content words (stop words
+    /// left out) as [`AlignConfig::min_words`] asks of all words.
+    fn keep(&self, c: &Candidate) -> bool {
+        let content = || {
+            c.cols.iter().filter(|col| matches!(col, Col::Eq(i, _) if self.ka[*i].content)).count()
+                >= self.config.min_words
+        };
+        c.keep(self.config) && (!c.sentences || content())
+    }
+
+    /// Aligns a sentence fragment word by word into candidate passages:
+    /// the stretches where matched content words outweigh the rest (a
+    /// fragment's bounds are whole sentences, and the similar sentences of
+    /// two cases a few sentences apart can join one fragment).
+    fn fragment(&mut self, f: &sentences::Fragment, out: &mut Vec<Candidate>) {
+        let mut cols = Vec::new();
+        self.fill(f.a.start, f.a.end, f.b.start, f.b.end, &mut cols);
+        let score = |col: &Col| match *col {
+            Col::Eq(i, _) if self.ka[i].content => SEGMENT_CONTENT,
+            Col::Eq(..) => SEGMENT_STOP,
+            Col::Sub(..) => SEGMENT_SUB,
+            Col::Del(_) | Col::Ins(_) => SEGMENT_INDEL,
+        };
+        // X-drop segmentation: a segment starts at a matched content word
+        // and ends at its best score once the score falls SEGMENT_X below.
+        let mut x = 0;
+        while x < cols.len() {
+            if score(&cols[x]) < SEGMENT_CONTENT {
+                x += 1;
+                continue;
+            }
+            let (start, mut run, mut best, mut best_end) = (x, 0.0, 0.0, x);
+            while x < cols.len() {
+                run += score(&cols[x]);
+                if run > best {
+                    (best, best_end) = (run, x);
+                } else if run < best - SEGMENT_X {
+                    break;
+                }
+                x += 1;
+            }
+            x = best_end + 1;
+            let piece = cols[start..=best_end].to_vec();
+            if let Some(mut c) =
+                Candidate::new(piece, Vec::new(), Stop::SimilarityTooLow, Stop::SimilarityTooLow)
+            {
+                c.sentences = true;
+                out.push(c);
+            }
+        }
+    }
+
     /// Why candidate `c` stops at its start (`forward` false) or end.
     fn stop_reason(&self, c: &Candidate, runs: &[Run], forward: bool) -> Stop {
         let (i, j) = if forward { c.last() } else { c.first() };
@@ -895,7 +1017,7 @@ impl Job<'_, '_, '_> {
             return;
         }
         let dp = &mut self.s.dp;
-        dp.set(self.a[i0..i1].iter().map(|t| t.hash), self.b[j0..j1].iter().map(|t| t.hash));
+        dp.set(self.ka[i0..i1].iter().map(|k| k.key), self.kb[j0..j1].iter().map(|k| k.key));
         dp.align::<true>();
         let from = cols.len();
         dp.traceback(n, m, dp.best_state(), cols, |col| match col {
@@ -922,11 +1044,11 @@ impl Job<'_, '_, '_> {
             return;
         }
         let dp = &mut self.s.dp;
-        let (a, b) = (&self.a[ia.clone()], &self.b[ib.clone()]);
+        let (a, b) = (&self.ka[ia.clone()], &self.kb[ib.clone()]);
         if forward {
-            dp.set(a.iter().map(|t| t.hash), b.iter().map(|t| t.hash));
+            dp.set(a.iter().map(|k| k.key), b.iter().map(|k| k.key));
         } else {
-            dp.set(a.iter().rev().map(|t| t.hash), b.iter().rev().map(|t| t.hash));
+            dp.set(a.iter().rev().map(|k| k.key), b.iter().rev().map(|k| k.key));
         }
         dp.align::<false>();
         let Some((bi, bj)) = dp.best_end else {
@@ -984,8 +1106,9 @@ impl Job<'_, '_, '_> {
                         })
                         .copied()
                         .collect();
-                    if let Some(p) = Candidate::new(cols, anchors, start, end) {
-                        if p.keep(self.config) {
+                    if let Some(mut p) = Candidate::new(cols, anchors, start, end) {
+                        p.sentences = c.sentences;
+                        if self.keep(&p) {
                             heap.push(Queued(p));
                         }
                     }
@@ -1021,8 +1144,9 @@ impl Job<'_, '_, '_> {
                         cols.extend_from_slice(&c.cols);
                         let mut anchors = std::mem::take(&mut p.anchors);
                         anchors.extend_from_slice(&c.anchors);
-                        let merged = Candidate::new(cols, anchors, p.start, c.end)
+                        let mut merged = Candidate::new(cols, anchors, p.start, c.end)
                             .expect("merged candidates start and end with a match");
+                        merged.sentences = p.sentences || c.sentences;
                         *p = merged;
                         continue;
                     }
@@ -1043,8 +1167,11 @@ impl Job<'_, '_, '_> {
         let mut ops: Vec<EditOp> = Vec::new();
         for &col in &c.cols {
             let op = match col {
-                Col::Eq(i, j) => EditOp::Equal { a: self.a[i].span, b: self.b[j].span },
-                Col::Sub(i, j) => EditOp::Substitute { a: self.a[i].span, b: self.b[j].span },
+                // Words matched by stem, not form, are shown as replaced.
+                Col::Eq(i, j) if self.a[i].hash == self.b[j].hash => {
+                    EditOp::Equal { a: self.a[i].span, b: self.b[j].span }
+                }
+                Col::Eq(i, j) | Col::Sub(i, j) => EditOp::Substitute { a: self.a[i].span, b: self.b[j].span },
                 Col::Del(i) => EditOp::Delete { a: self.a[i].span },
                 Col::Ins(j) => EditOp::Insert { b: self.b[j].span },
             };
@@ -1671,8 +1798,8 @@ mod tests {
         let mut w = Words(7);
         let synthetic = w.text(800).join(" ");
         let seeds = [
-            include_str!("../fixtures/seeds/000_1496404e9c0b7117.txt"),
-            include_str!("../fixtures/seeds/003_989d3d1e37b41e47.txt"),
+            include_str!("../../fixtures/seeds/000_1496404e9c0b7117.txt"),
+            include_str!("../../fixtures/seeds/003_989d3d1e37b41e47.txt"),
         ];
         for text in seeds.iter().copied().chain([synthetic.as_str()]) {
             let tokens = tokenize(text);
@@ -1712,7 +1839,8 @@ mod tests {
         let (a, _) = build(&[&h1, &p, &h2]);
         let (b, _) = build(&[&h2[..5], &p]);
         let (ta, tb) = (tokenize(&a), tokenize(&b));
-        let config = AlignConfig::default();
+        // Only word seeds are common or not: sentences stay out of this.
+        let config = AlignConfig { sentences: false, ..AlignConfig::default() };
         assert_eq!(align(&a, &ta, &b, &tb, &config).passages.len(), 1);
         let al = align_with(&a, &ta, &b, &tb, &config, &|_| true);
         assert!(al.passages.is_empty());

@@ -1,0 +1,310 @@
+//! Languages: which words carry content, and the stems that let a rewritten
+//! word match its source ("condensed" and "condensing", "pulls" and
+//! "pulling").
+//!
+//! The rewrite-tolerant stages of the alignment ([`crate::align`]) compare
+//! words by a *match key*: the hash of the word's Snowball stem (the
+//! `rust-stemmers` crate) where a stemmer exists for the document's
+//! language, its normalised form elsewhere. Stop words (the NLTK lists of
+//! the `stop-words` crate) still match each other but carry no weight as
+//! content: sentence similarity counts content words only.
+//!
+//! The language is a setting ([`LanguageSetting`]): a fixed ISO 639-1 code,
+//! `none` (exact forms, no stop words), or `auto`, the default, which picks
+//! per document the language whose stop words make up the largest share of
+//! its words, if that share is at least [`DETECT_SHARE`]. Text in any other
+//! script, or too short to tell, gets exact forms. Near-duplicate Jaccard
+//! and containment stay on exact words: this module only feeds alignment.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::text::{normalise_into, Token};
+
+/// Least share of a document's words that must be stop words of one
+/// language for `auto` to choose it. English prose runs at 40-50%, a list
+/// of names or numbers near 0.
+pub const DETECT_SHARE: f64 = 0.2;
+
+/// Fewest words `auto` looks at before it names a language.
+const DETECT_MIN_WORDS: usize = 20;
+
+/// Words `auto` reads from the start of a document to detect its language.
+const DETECT_WORDS: usize = 2_000;
+
+/// The languages known: ISO 639-1 code, NLTK stop-word list, Snowball
+/// stemmer where one exists.
+const LANGUAGES: &[(&str, Option<Algorithm>)] = &[
+    ("ar", Some(Algorithm::Arabic)),
+    ("az", None),
+    ("ca", None),
+    ("da", Some(Algorithm::Danish)),
+    ("de", Some(Algorithm::German)),
+    ("el", Some(Algorithm::Greek)),
+    ("en", Some(Algorithm::English)),
+    ("es", Some(Algorithm::Spanish)),
+    ("eu", None),
+    ("fi", Some(Algorithm::Finnish)),
+    ("fr", Some(Algorithm::French)),
+    ("he", None),
+    ("hu", Some(Algorithm::Hungarian)),
+    ("id", None),
+    ("it", Some(Algorithm::Italian)),
+    ("kk", None),
+    ("nl", Some(Algorithm::Dutch)),
+    ("no", Some(Algorithm::Norwegian)),
+    ("pt", Some(Algorithm::Portuguese)),
+    ("ro", Some(Algorithm::Romanian)),
+    ("ru", Some(Algorithm::Russian)),
+    ("sl", None),
+    ("sq", None),
+    ("sv", Some(Algorithm::Swedish)),
+    ("tr", Some(Algorithm::Turkish)),
+];
+
+/// Which language the words of a document are taken to be in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LanguageSetting {
+    /// Detected per document from its stop words (the default).
+    #[default]
+    Auto,
+    /// Exact forms, no stop words.
+    None,
+    /// One language for every document (an index into the known list).
+    Fixed(Language),
+}
+
+impl LanguageSetting {
+    /// Parses `auto`, `none` or an ISO 639-1 code of a known language.
+    pub fn parse(s: &str) -> Result<LanguageSetting, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(LanguageSetting::Auto),
+            "none" => Ok(LanguageSetting::None),
+            code => Language::from_code(code).map(LanguageSetting::Fixed).ok_or_else(|| {
+                format!(
+                    "unknown language {s:?}: expected auto, none or one of {}",
+                    Language::codes().join(", ")
+                )
+            }),
+        }
+    }
+
+    /// The language of a document with these tokens.
+    pub fn resolve(self, text: &str, tokens: &[Token]) -> Option<Language> {
+        match self {
+            LanguageSetting::Auto => Language::detect(text, tokens),
+            LanguageSetting::None => None,
+            LanguageSetting::Fixed(l) => Some(l),
+        }
+    }
+}
+
+/// A known language (stop words, and a stemmer for most).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Language(u8);
+
+/// The hashed stop words of every known language, built once.
+fn stop_sets() -> &'static [HashMap<u64, ()>] {
+    static SETS: OnceLock<Vec<HashMap<u64, ()>>> = OnceLock::new();
+    SETS.get_or_init(|| {
+        LANGUAGES
+            .iter()
+            .map(|(code, _)| {
+                let mut word = String::new();
+                stop_words::lookup(code)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|w| {
+                        word.clear();
+                        normalise_into(&mut word, w);
+                        (xxh3_64(word.as_bytes()), ())
+                    })
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+impl Language {
+    /// The language with this ISO 639-1 code, if known.
+    pub fn from_code(code: &str) -> Option<Language> {
+        LANGUAGES.iter().position(|(c, _)| *c == code).map(|i| Language(i as u8))
+    }
+
+    /// The codes of the known languages.
+    pub fn codes() -> Vec<&'static str> {
+        LANGUAGES.iter().map(|(c, _)| *c).collect()
+    }
+
+    /// Its ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        LANGUAGES[self.0 as usize].0
+    }
+
+    /// Whether it has a stemmer.
+    pub fn has_stemmer(self) -> bool {
+        LANGUAGES[self.0 as usize].1.is_some()
+    }
+
+    /// Whether the word hashed to `hash` (a [`Token::hash`]) is one of its
+    /// stop words.
+    pub fn is_stop(self, hash: u64) -> bool {
+        stop_sets()[self.0 as usize].contains_key(&hash)
+    }
+
+    /// The language whose stop words are the largest share of the first
+    /// [`DETECT_WORDS`] words, if that share is at least [`DETECT_SHARE`];
+    /// ties go to the earlier code.
+    pub fn detect(_text: &str, tokens: &[Token]) -> Option<Language> {
+        let sample = &tokens[..tokens.len().min(DETECT_WORDS)];
+        if sample.len() < DETECT_MIN_WORDS {
+            return None;
+        }
+        let sets = stop_sets();
+        let mut best: Option<(usize, usize)> = None;
+        for (l, set) in sets.iter().enumerate() {
+            let hits = sample.iter().filter(|t| set.contains_key(&t.hash)).count();
+            if best.map_or(true, |(_, h)| hits > h) {
+                best = Some((l, hits));
+            }
+        }
+        let (l, hits) = best?;
+        (hits as f64 >= DETECT_SHARE * sample.len() as f64).then_some(Language(l as u8))
+    }
+}
+
+/// The match keys of words: reuses a cache of stems from one document to
+/// the next, so a word is stemmed once per language.
+#[derive(Debug, Default)]
+pub struct Keyer {
+    /// (language + 1 or 0, token hash) -> match key.
+    cache: HashMap<(u8, u64), u64>,
+    word: String,
+}
+
+/// Entries of a [`Keyer`]'s cache past which it starts over.
+const KEY_CACHE: usize = 1 << 20;
+
+/// The match key and whether the word carries content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    /// Hash of the stem (or of the normalised word without a stemmer).
+    pub key: u64,
+    /// Not a stop word.
+    pub content: bool,
+}
+
+impl Keyer {
+    /// A keyer with an empty cache.
+    pub fn new() -> Keyer {
+        Keyer::default()
+    }
+
+    /// Appends the key of every token of `text` in `lang` to `out`.
+    pub fn keys(&mut self, text: &str, tokens: &[Token], lang: Option<Language>, out: &mut Vec<Key>) {
+        out.clear();
+        let Some(lang) = lang else {
+            out.extend(tokens.iter().map(|t| Key { key: t.hash, content: true }));
+            return;
+        };
+        if self.cache.len() > KEY_CACHE {
+            self.cache.clear();
+        }
+        let stemmer = LANGUAGES[lang.0 as usize].1.map(Stemmer::create);
+        let tag = lang.0 + 1;
+        for t in tokens {
+            let content = !lang.is_stop(t.hash);
+            let key = match &stemmer {
+                None => t.hash,
+                Some(stemmer) => *self.cache.entry((tag, t.hash)).or_insert_with(|| {
+                    self.word.clear();
+                    normalise_into(&mut self.word, &text[t.span.range()]);
+                    let stem = stemmer.stem(&self.word);
+                    if stem.as_ref() == self.word {
+                        t.hash
+                    } else {
+                        xxh3_64(stem.as_bytes())
+                    }
+                }),
+            };
+            out.push(Key { key, content });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::tokenize;
+
+    fn keys(text: &str, lang: Option<Language>) -> Vec<Key> {
+        let mut out = Vec::new();
+        Keyer::new().keys(text, &tokenize(text), lang, &mut out);
+        out
+    }
+
+    #[test]
+    fn english_stems_match_across_forms_and_case() {
+        let en = Language::from_code("en");
+        let k = keys("Condensed condensing CONDENSES pulls pulling", en);
+        assert_eq!(k[0].key, k[1].key);
+        assert_eq!(k[1].key, k[2].key);
+        assert_eq!(k[3].key, k[4].key);
+        assert_ne!(k[0].key, k[3].key);
+    }
+
+    #[test]
+    fn without_a_language_keys_are_exact_words() {
+        let text = "Condensed condensing the";
+        let tokens = tokenize(text);
+        let k = keys(text, None);
+        assert!(k.iter().zip(&tokens).all(|(k, t)| k.key == t.hash && k.content));
+    }
+
+    #[test]
+    fn stop_words_are_not_content() {
+        let k = keys("the deal and its nuclear terms", Language::from_code("en"));
+        let content: Vec<bool> = k.iter().map(|k| k.content).collect();
+        assert_eq!(content, [false, true, false, false, true, true]);
+    }
+
+    #[test]
+    fn detection_names_the_language_of_prose_and_nothing_for_lists() {
+        let en = "The exit from the deal gave the group new hope that it would be seen as \
+                  a partner, and its members said that they had waited for this for years.";
+        let fr = "Le retrait de l'accord a donné au groupe un nouvel espoir, et ses membres \
+                  ont dit qu'ils avaient attendu ce moment depuis des années pour le voir.";
+        let de = "Der Austritt aus dem Abkommen hat der Gruppe neue Hoffnung gegeben, und ihre \
+                  Mitglieder sagten, dass sie seit Jahren auf diesen Moment gewartet hätten.";
+        let names = "Alpha Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett Kilo Lima \
+                     Mike November Oscar Papa Quebec Romeo Sierra Tango Uniform Victor";
+        let code = |t: &str| Language::detect(t, &tokenize(t)).map(Language::code);
+        assert_eq!(code(en), Some("en"));
+        assert_eq!(code(fr), Some("fr"));
+        assert_eq!(code(de), Some("de"));
+        assert_eq!(code(names), None);
+        assert_eq!(code("the and of"), None, "too short to tell");
+    }
+
+    #[test]
+    fn settings_parse() {
+        assert_eq!(LanguageSetting::parse("auto"), Ok(LanguageSetting::Auto));
+        assert_eq!(LanguageSetting::parse("NONE"), Ok(LanguageSetting::None));
+        assert_eq!(
+            LanguageSetting::parse("de"),
+            Ok(LanguageSetting::Fixed(Language::from_code("de").unwrap()))
+        );
+        let err = LanguageSetting::parse("xx").unwrap_err();
+        assert!(err.contains("xx") && err.contains("en"), "{err}");
+    }
+
+    #[test]
+    fn every_known_language_has_stop_words() {
+        for code in Language::codes() {
+            assert!(stop_words::lookup(code).is_some_and(|w| w.len() > 10), "{code}");
+        }
+    }
+}
