@@ -11,7 +11,8 @@
 //! passages) -> [`cluster`] (groups of duplicates) -> [`report`] (text,
 //! JSON, JSONL, CSV, HTML). [`compare`] tokenises and aligns one pair of
 //! texts, as `reprint compare` does. [`eval`] scores passages against
-//! labelled truth.
+//! labelled truth, and [`pan`] reads, aligns, scores and writes PAN
+//! text-alignment corpora.
 //! [`index`] is the persistent store behind `reprint index`: documents added
 //! over time, queried one new document at a time.
 //! [`pipeline`] wires them together and runs them on threads (only it, and
@@ -49,6 +50,7 @@ pub mod eval;
 pub mod index;
 pub mod lsh;
 pub mod minhash;
+pub mod pan;
 pub mod pipeline;
 pub mod report;
 pub mod reuse;
