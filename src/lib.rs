@@ -9,7 +9,10 @@
 //! (near-duplicate candidates) and [`reuse`] (partial-reuse candidates) ->
 //! [`verify`] (exact Jaccard and containment) -> [`align`] (the reused
 //! passages) -> [`cluster`] (groups of duplicates) -> [`report`] (text,
-//! JSON, JSONL, CSV, HTML). [`eval`] scores passages against labelled truth.
+//! JSON, JSONL, CSV, HTML). [`compare`] tokenises and aligns one pair of
+//! texts, as `reprint compare` does. [`eval`] scores passages against
+//! labelled truth, and [`pan`] reads, aligns, scores and writes PAN
+//! text-alignment corpora.
 //! [`index`] is the persistent store behind `reprint index`: documents added
 //! over time, queried one new document at a time.
 //! [`pipeline`] wires them together and runs them on threads (only it, and
@@ -39,6 +42,7 @@
 
 pub mod align;
 pub mod cluster;
+pub mod compare;
 pub mod config;
 pub mod distributed;
 pub mod error;
@@ -47,6 +51,7 @@ pub mod index;
 pub mod lang;
 pub mod lsh;
 pub mod minhash;
+pub mod pan;
 pub mod pipeline;
 pub mod report;
 pub mod reuse;

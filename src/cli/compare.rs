@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use reprint::align;
+use reprint::compare::{align_texts, Compared};
 use reprint::pipeline::{Params, Stats};
 use reprint::report::passages::{self, View};
 use reprint::report::{self, DocumentEntry, Format, PairEntry, Report};
 use reprint::shingle::shingle_set;
 use reprint::source::{self, Document, ReadOptions};
-use reprint::text::{tokenize, Token};
+use reprint::text::Token;
 use reprint::verify::Overlap;
 use reprint::{Config, Error};
 
@@ -114,9 +114,8 @@ pub fn run(args: CompareArgs) -> Result<u8, Error> {
         None => (read_file(&args.a, &options, &mut warnings)?, read_file(&args.b, &options, &mut warnings)?),
     };
 
-    let (ta, tb) = (tokenize(&a.text), tokenize(&b.text));
+    let Compared { a_tokens: ta, b_tokens: tb, alignment } = align_texts(&a.text, &b.text, &config.align);
     let overlap = Overlap::of(&shingle_set(&ta, params.shingle_size), &shingle_set(&tb, params.shingle_size));
-    let alignment = align::align(&a.text, &ta, &b.text, &tb, &config.align);
     let kind = if same_words(&ta, &tb) {
         "exact"
     } else if overlap.jaccard() >= params.threshold {

@@ -1,5 +1,12 @@
-//! `reprint eval`: labelled passages (truth JSONL) and a reprint report in;
-//! PAN plagdet scores ([`reprint::eval::plagdet`]) out, as text or JSON.
+//! `reprint eval`, two modes:
+//!
+//! - `--truth TRUTH REPORT`: labelled passages (truth JSONL) and a reprint
+//!   report in; PAN plagdet scores ([`reprint::eval::plagdet`]) out, as text
+//!   or JSON.
+//! - `--pan CORPUS_DIR`: a PAN text-alignment corpus in; every listed pair
+//!   aligned as `reprint compare` aligns it ([`reprint::pan::detect`], in
+//!   parallel), the PAN table per subset out, and with `--detections` the
+//!   detections as PAN XML.
 //!
 //! Truth lines are `{"a": ID, "b": ID, "spans": [[a_start, a_end, b_start,
 //! b_end], ...]}`, byte offsets, half-open; blank lines are skipped. The
@@ -10,31 +17,62 @@
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-use clap::{Args, ValueEnum};
+use clap::{ArgGroup, Args, ValueEnum};
 use serde::Deserialize;
 
 use reprint::eval::{plagdet, Case, Scores};
+use reprint::pan::{self, Corpus, Row};
 use reprint::report::terminal::escape;
-use reprint::{Error, Span};
+use reprint::{Config, Error, Span};
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("mode").required(true).args(["truth", "pan"])))]
 #[command(after_long_help = "\
-Truth lines (JSONL, byte offsets, half-open):
-  {\"a\": \"doc1\", \"b\": \"doc2\", \"spans\": [[0, 120, 40, 170], [300, 420, 900, 1010]]}
+Two modes, one of --truth and --pan:
 
-Example:
+  --truth TRUTH.jsonl REPORT  score a reprint report's passages against labelled
+                              ones (JSONL, byte offsets, half-open), e.g.
+    {\"a\": \"doc1\", \"b\": \"doc2\", \"spans\": [[0, 120, 40, 170], [300, 420, 900, 1010]]}
+  --pan CORPUS_DIR            align every pair a PAN text-alignment corpus lists
+                              (its subset folders' `pairs` files), as `reprint
+                              compare` does with its defaults, and score them with
+                              the PAN measures (character offsets), per subset and
+                              for the entire corpus
+
+Examples:
   reprint scan corpus.jsonl --format json -o report.json
   reprint eval --truth truth.jsonl report.json
+  reprint eval --pan pan13-text-alignment-training-corpus-2013-01-21
+  reprint eval --pan CORPUS_DIR --detections detections/ --format json
 
-Exit codes: 0 scored; 2 an error (a malformed line is named as FILE:LINE).")]
+With --detections, OUT_DIR gets one SUSP-SRC.xml per pair with detections, in
+the corpus's own format, which the official PAN evaluator reads.
+
+Exit codes: 0 scored; 2 an error (a malformed truth or report line is named
+as FILE:LINE, a malformed corpus file by its path).")]
 pub struct EvalArgs {
-    /// Labelled passages, one JSONL line per document pair.
-    #[arg(long, value_name = "TRUTH.jsonl")]
-    pub truth: PathBuf,
-    /// A reprint report (`scan` or `compare` with --format json or jsonl).
-    #[arg(value_name = "REPORT")]
-    pub report: PathBuf,
+    /// Labelled passages, one JSONL line per document pair (with REPORT).
+    #[arg(long, value_name = "TRUTH.jsonl", requires = "report")]
+    pub truth: Option<PathBuf>,
+    /// A reprint report (`scan` or `compare` with --format json or jsonl),
+    /// scored against --truth.
+    #[arg(value_name = "REPORT", requires = "truth")]
+    pub report: Option<PathBuf>,
+    /// A PAN text-alignment corpus folder: align and score every pair it lists.
+    #[arg(long, value_name = "CORPUS_DIR", conflicts_with = "report")]
+    pub pan: Option<PathBuf>,
+    /// With --pan: write the detections as PAN XML into this folder (created
+    /// if missing), one SUSP-SRC.xml per pair with detections.
+    #[arg(long, value_name = "OUT_DIR", conflicts_with = "truth")]
+    pub detections: Option<PathBuf>,
+    /// With --pan: worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", conflicts_with = "truth")]
+    pub threads: Option<usize>,
+    /// With --pan: no progress bar or summary on stderr.
+    #[arg(long, short, conflicts_with = "truth")]
+    pub quiet: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
     pub format: EvalFormat,
@@ -48,8 +86,13 @@ pub enum EvalFormat {
 
 /// Runs `reprint eval`; returns the exit code.
 pub fn run(args: EvalArgs) -> Result<u8, Error> {
-    let truth = read_truth(&args.truth)?;
-    let detections = read_detections(&args.report)?;
+    let (truth, report) = match (&args.pan, &args.truth, &args.report) {
+        (Some(corpus), _, _) => return run_pan(corpus, &args),
+        (None, Some(truth), Some(report)) => (truth, report),
+        _ => return Err(Error::Other("eval needs --pan CORPUS_DIR, or --truth TRUTH REPORT".into())),
+    };
+    let truth = read_truth(truth)?;
+    let detections = read_detections(report)?;
     let scores = plagdet(&truth, &detections);
     let mut out = io::stdout().lock();
     let text = match args.format {
@@ -58,6 +101,92 @@ pub fn run(args: EvalArgs) -> Result<u8, Error> {
     };
     out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))?;
     Ok(0)
+}
+
+/// `reprint eval --pan`: aligns every pair of the corpus, prints the table,
+/// and writes the detections if asked.
+fn run_pan(dir: &Path, args: &EvalArgs) -> Result<u8, Error> {
+    let started = Instant::now();
+    let corpus = Corpus::open(dir)?;
+    if !corpus.unscored.is_empty() {
+        eprintln!(
+            "reprint: {}: {} pairs are in no subset folder and are not scored",
+            escape(&dir.join("pairs").display().to_string()),
+            corpus.unscored.len()
+        );
+    }
+    // The alignment `reprint compare` uses, with its default settings.
+    let config = Config::default().align;
+    let bar = super::progress::Bar::new(args.quiet);
+    let detections = crate::with_pool(args.threads, || pan::detect_corpus(&corpus, &config, &bar))??;
+    bar.finish();
+    let written = match &args.detections {
+        Some(out) => Some(pan::write_detections(out, &corpus, &detections)?),
+        None => None,
+    };
+    let rows = pan::evaluate(&corpus, &detections);
+    let text = match args.format {
+        EvalFormat::Text => pan_text(&rows),
+        EvalFormat::Json => format!("{}\n", pan_json(&rows)),
+    };
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))?;
+    if !args.quiet {
+        let pairs = detections.len();
+        let found = detections.iter().filter(|d| !d.is_empty()).count();
+        let mut summary = format!(
+            "reprint: aligned {pairs} pairs in {:.1} s; {found} with detections",
+            started.elapsed().as_secs_f64()
+        );
+        if let (Some(n), Some(out)) = (written, &args.detections) {
+            summary += &format!("; {n} files written to {}", escape(&out.display().to_string()));
+        }
+        eprintln!("{summary}");
+    }
+    Ok(0)
+}
+
+/// The PAN table: one line per subset, then `entire`.
+fn pan_text(rows: &[Row]) -> String {
+    let mut out = format!(
+        "{:<28} {:>8} {:>9} {:>7} {:>11} {:>6} {:>10}\n",
+        "subset", "plagdet", "precision", "recall", "granularity", "cases", "detections"
+    );
+    for row in rows {
+        let m = &row.measures;
+        out += &format!(
+            "{:<28} {:>8.4} {:>9.4} {:>7.4} {:>11.4} {:>6} {:>10}\n",
+            escape(&row.subset),
+            m.plagdet,
+            m.precision,
+            m.recall,
+            m.granularity,
+            m.cases,
+            m.detections
+        );
+    }
+    out
+}
+
+fn pan_json(rows: &[Row]) -> serde_json::Value {
+    let row = |r: &Row| {
+        let m = &r.measures;
+        serde_json::json!({
+            "subset": r.subset,
+            "pairs": r.pairs,
+            "plagdet": m.plagdet,
+            "precision": m.precision,
+            "recall": m.recall,
+            "granularity": m.granularity,
+            "cases": m.cases,
+            "detections": m.detections,
+        })
+    };
+    let (entire, subsets) = rows.split_last().expect("evaluate gives the entire row");
+    serde_json::json!({
+        "subsets": subsets.iter().map(row).collect::<Vec<_>>(),
+        "entire": row(entire),
+    })
 }
 
 fn text(s: &Scores) -> String {
