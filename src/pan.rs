@@ -124,7 +124,43 @@ pub fn detect(susp: &str, src: &str, config: &AlignConfig) -> Vec<Detection> {
     let susp_bytes: Vec<usize> = passages.iter().flat_map(|p| [p.a.start, p.a.end]).collect();
     let src_bytes: Vec<usize> = passages.iter().flat_map(|p| [p.b.start, p.b.end]).collect();
     let (t, s) = (char_offsets(susp, &susp_bytes), char_offsets(src, &src_bytes));
-    (0..passages.len()).map(|i| Detection::new(t[2 * i]..t[2 * i + 1], s[2 * i]..s[2 * i + 1])).collect()
+    let found =
+        (0..passages.len()).map(|i| Detection::new(t[2 * i]..t[2 * i + 1], s[2 * i]..s[2 * i + 1])).collect();
+    join_neighbours(found, NEIGHBOUR_GAP)
+}
+
+/// Characters between two detections, in both documents, within which they
+/// are one case (about 50 words, a few sentences): PAN scores a case found
+/// in pieces by its granularity, and PAN systems join such pieces.
+pub const NEIGHBOUR_GAP: usize = 300;
+
+/// Joins detections that lie within `gap` characters of each other in both
+/// documents, in either order (a rewrite that moves sentences is aligned
+/// as several passages, in another order on each side), into one covering
+/// them all; sorted by their offsets.
+pub fn join_neighbours(mut found: Vec<Detection>, gap: usize) -> Vec<Detection> {
+    let near = |x: (usize, usize), y: (usize, usize)| x.0 <= y.1 + gap && y.0 <= x.1 + gap;
+    loop {
+        let mut joined = false;
+        'outer: for i in 0..found.len() {
+            for k in i + 1..found.len() {
+                let (x, y) = (found[i], found[k]);
+                if near(x.this(), y.this()) && near(x.source(), y.source()) {
+                    let this = x.this_offset.min(y.this_offset)..x.this().1.max(y.this().1);
+                    let source = x.source_offset.min(y.source_offset)..x.source().1.max(y.source().1);
+                    found[i] = Detection::new(this, source);
+                    found.swap_remove(k);
+                    joined = true;
+                    break 'outer;
+                }
+            }
+        }
+        if !joined {
+            break;
+        }
+    }
+    found.sort_unstable_by_key(|d| (d.this_offset, d.source_offset, d.this_length, d.source_length));
+    found
 }
 
 /// The character (code point) offsets of the byte `offsets` of `text`, in
@@ -689,6 +725,20 @@ mod tests {
     use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
 
     use super::*;
+
+    #[test]
+    fn neighbours_join_in_either_order_and_far_ones_do_not() {
+        let d = |t: (usize, usize), s: (usize, usize)| Detection::new(t.0..t.1, s.0..s.1);
+        // Three sentences of a case, moved around in the source.
+        let pieces = vec![d((0, 100), (250, 350)), d((102, 200), (120, 240)), d((205, 300), (0, 110))];
+        assert_eq!(join_neighbours(pieces, 20), [d((0, 300), (0, 350))]);
+        // Near in one document only: two cases.
+        let apart = vec![d((0, 100), (0, 100)), d((110, 200), (900, 1000))];
+        assert_eq!(join_neighbours(apart.clone(), 20), apart);
+        // A chain joins through its middle link, whatever the input order.
+        let chain = vec![d((400, 500), (400, 500)), d((0, 100), (0, 100)), d((110, 390), (110, 390))];
+        assert_eq!(join_neighbours(chain, 20), [d((0, 500), (0, 500))]);
+    }
 
     fn d(t0: usize, t1: usize, s0: usize, s1: usize) -> Detection {
         Detection::new(t0..t1, s0..s1)
