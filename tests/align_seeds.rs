@@ -84,11 +84,14 @@ fn condensed_paraphrase_000_of_001() {
     }
     for p in &al.passages {
         assert!(p.words >= 8 && p.similarity >= 0.5, "weak passage {p:?}");
-        // The 000 paragraphs it draws on: at most two, and consecutive
-        // (001 keeps them adjacent, so they make one passage).
+        // The 000 paragraphs it draws on: consecutive ones (where 000
+        // condenses consecutive text of 001, the sentence stage makes one
+        // passage of them), and never all of 000.
         let touched: Vec<usize> = (0..paras.len()).filter(|&n| overlaps(p.a, paras[n])).collect();
         assert!(
-            !touched.is_empty() && touched.len() <= 2 && touched[touched.len() - 1] - touched[0] < 2,
+            !touched.is_empty()
+                && touched.len() < paras.len()
+                && touched[touched.len() - 1] - touched[0] < touched.len(),
             "passage {p:?} spans paragraphs {touched:?}"
         );
         // In 001 it lies within what those paragraphs rewrite, and meets
@@ -106,10 +109,11 @@ fn condensed_paraphrase_000_of_001() {
             );
         }
     }
-    // Everything claimed in 001 is rewritten text, and most of 001 is not
-    // claimed at all.
-    let claimed: usize = al.passages.iter().map(|p| p.b.len()).sum();
-    assert!(claimed < S001.len() / 2, "{claimed} of {} bytes of 001 claimed", S001.len());
+    // Everything claimed in 001 lies between the sources of the paragraphs
+    // that rewrite it (checked above), and no byte of 001 is claimed twice.
+    let mut claimed: Vec<Span> = al.passages.iter().map(|p| p.b).collect();
+    claimed.sort_by_key(|s| s.start);
+    assert!(claimed.windows(2).all(|w| w[0].end <= w[1].start), "{claimed:?}");
 }
 
 #[test]

@@ -564,9 +564,15 @@ const SEGMENT_CONTENT: f64 = 1.0;
 const SEGMENT_STOP: f64 = 0.1;
 const SEGMENT_SUB: f64 = -0.04;
 const SEGMENT_INDEL: f64 = -0.02;
-/// How far a segment's score may fall below its best before it ends: a
-/// stretch of some 500 words with no matched content word.
+/// How far a segment's score may fall below its best before it ends.
 const SEGMENT_X: f64 = 10.0;
+/// Most words in a row with no matched content word inside a segment.
+const SEGMENT_MAX_GAP: usize = 150;
+/// A passage from sentences needs this many times `min_words` matched
+/// content words ...
+const SENTENCE_CONTENT_WORDS: usize = 2;
+/// ... and this similarity.
+const SENTENCE_SIMILARITY: f64 = 0.3;
 /// Predecessors looked at per anchor while chaining.
 const CHAIN_LOOKBACK: usize = 64;
 
@@ -630,8 +636,8 @@ struct Candidate {
     anchors: Vec<Run>,
     start: Stop,
     end: Stop,
-    /// Made from a sentence fragment: needs as many matched content words
-    /// as other candidates need matched words.
+    /// Made from a sentence fragment (kept on stricter terms: see
+    /// `Job::keep`).
     sentences: bool,
 }
 
@@ -927,14 +933,17 @@ impl Job<'_, '_, '_> {
     }
 
     /// Whether a candidate makes a passage: [`Candidate::keep`], and for
-    /// one made from sentences, as many matched content words (stop words
-    /// left out) as [`AlignConfig::min_words`] asks of all words.
+    /// one made from sentences, [`SENTENCE_CONTENT_WORDS`] times as many
+    /// matched content words (stop words left out) as
+    /// [`AlignConfig::min_words`] asks of all words, and a similarity of
+    /// [`SENTENCE_SIMILARITY`]: articles on one topic share sentences of
+    /// similar words without one taking text from the other.
     fn keep(&self, c: &Candidate) -> bool {
         let content = || {
             c.cols.iter().filter(|col| matches!(col, Col::Eq(i, _) if self.ka[*i].content)).count()
-                >= self.config.min_words
+                >= SENTENCE_CONTENT_WORDS * self.config.min_words
         };
-        c.keep(self.config) && (!c.sentences || content())
+        c.keep(self.config) && (!c.sentences || (content() && c.similarity() >= SENTENCE_SIMILARITY))
     }
 
     /// Aligns a sentence fragment word by word into candidate passages:
@@ -951,7 +960,8 @@ impl Job<'_, '_, '_> {
             Col::Del(_) | Col::Ins(_) => SEGMENT_INDEL,
         };
         // X-drop segmentation: a segment starts at a matched content word
-        // and ends at its best score once the score falls SEGMENT_X below.
+        // and ends at its best score once the score falls SEGMENT_X below,
+        // or SEGMENT_MAX_GAP words pass without a matched content word.
         let mut x = 0;
         while x < cols.len() {
             if score(&cols[x]) < SEGMENT_CONTENT {
@@ -959,11 +969,14 @@ impl Job<'_, '_, '_> {
                 continue;
             }
             let (start, mut run, mut best, mut best_end) = (x, 0.0, 0.0, x);
+            let mut gap = 0;
             while x < cols.len() {
-                run += score(&cols[x]);
+                let s = score(&cols[x]);
+                run += s;
+                gap = if s == SEGMENT_CONTENT { 0 } else { gap + 1 };
                 if run > best {
                     (best, best_end) = (run, x);
-                } else if run < best - SEGMENT_X {
+                } else if run < best - SEGMENT_X || gap > SEGMENT_MAX_GAP {
                     break;
                 }
                 x += 1;
