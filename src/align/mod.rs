@@ -759,7 +759,7 @@ impl Job<'_, '_, '_> {
             let b = sentences::Side { text: self.b_text, tokens: self.b, keys: self.kb };
             let max = self.config.max_seed_repeats.max(1);
             for f in sentences::fragments(a, b, max, &mut self.work) {
-                self.fragment(&f, &mut pieces);
+                self.fragment(&f, &runs, &mut pieces);
             }
             candidates.extend(pieces.into_iter().filter(|c| self.keep(c)));
         }
@@ -950,7 +950,7 @@ impl Job<'_, '_, '_> {
     /// the stretches where matched content words outweigh the rest (a
     /// fragment's bounds are whole sentences, and the similar sentences of
     /// two cases a few sentences apart can join one fragment).
-    fn fragment(&mut self, f: &sentences::Fragment, out: &mut Vec<Candidate>) {
+    fn fragment(&mut self, f: &sentences::Fragment, runs: &[Run], out: &mut Vec<Candidate>) {
         let mut cols = Vec::new();
         self.fill(f.a.start, f.a.end, f.b.start, f.b.end, &mut cols);
         let score = |col: &Col| match *col {
@@ -987,6 +987,14 @@ impl Job<'_, '_, '_> {
                 Candidate::new(piece, Vec::new(), Stop::SimilarityTooLow, Stop::SimilarityTooLow)
             {
                 c.sentences = true;
+                if self.config.explain {
+                    // The exact anchors inside it, and why it ends where
+                    // it does relative to the exact anchors beyond.
+                    let (i0, i1) = (c.first().0, c.last().0);
+                    c.anchors = runs.iter().filter(|r| r.i >= i0 && r.i + r.len <= i1 + 1).copied().collect();
+                    c.start = self.stop_reason(&c, runs, false);
+                    c.end = self.stop_reason(&c, runs, true);
+                }
                 out.push(c);
             }
         }
