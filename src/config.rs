@@ -143,7 +143,11 @@ impl Default for Config {
             min_shared: 3,
             min_containment: 0.0,
             passages: true,
-            align: AlignConfig::default(),
+            // A scan aligns every candidate pair: the sentence stage costs
+            // several times the word-level alignment there, so it is
+            // asked for (`scan --sentences`); `compare` and `eval --pan`
+            // run it by default.
+            align: AlignConfig { sentences: false, ..AlignConfig::default() },
         }
     }
 }

@@ -89,7 +89,8 @@ pub struct AlignConfig {
     /// Record an [`Explain`] for every passage (default false).
     pub explain: bool,
     /// The language of the documents' words, for stems and stop words
-    /// (default: detected per document).
+    /// (default: detected per document). Used with `sentences` only:
+    /// without it, words match by their exact normalised form.
     pub language: LanguageSetting,
     /// Look for rewritten passages sentence by sentence as well as by
     /// shared runs of words (default true).
@@ -300,7 +301,10 @@ impl Aligner {
         is_common: &dyn Fn(u64) -> bool,
     ) -> Alignment {
         let config = &self.config;
-        self.scratch.keys(config.language, a_text, a_tokens, b_text, b_tokens);
+        // Without the sentence stage, words match by exact form, as the
+        // word seeds do (a scan's default: stems cost more than the rest).
+        let language = if config.sentences { config.language } else { LanguageSetting::None };
+        self.scratch.keys(language, a_text, a_tokens, b_text, b_tokens);
         let (ka, kb) = (std::mem::take(&mut self.scratch.a_keys), std::mem::take(&mut self.scratch.b_keys));
         let mut job = Job {
             a: a_tokens,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
+use reprint::align::AlignConfig;
 use reprint::compare::{align_texts, Compared};
 use reprint::pipeline::{Params, Stats};
 use reprint::report::passages::{self, View};
@@ -101,7 +102,7 @@ pub enum ColorArg {
 pub fn run(args: CompareArgs) -> Result<u8, Error> {
     let mut config =
         Config { shingle_size: args.shingle_size, threshold: args.threshold, ..Config::default() };
-    config.align.explain = args.explain;
+    config.align = AlignConfig { explain: args.explain, ..AlignConfig::default() };
     let params = Params::resolve(&config)?;
     let options = ReadOptions {
         id_field: args.id_field.clone(),

@@ -22,10 +22,11 @@ use std::time::Instant;
 use clap::{ArgGroup, Args, ValueEnum};
 use serde::Deserialize;
 
+use reprint::align::AlignConfig;
 use reprint::eval::{plagdet, Case, Scores};
 use reprint::pan::{self, Corpus, Row};
 use reprint::report::terminal::escape;
-use reprint::{Config, Error, Span};
+use reprint::{Error, Span};
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("mode").required(true).args(["truth", "pan"])))]
@@ -116,7 +117,7 @@ fn run_pan(dir: &Path, args: &EvalArgs) -> Result<u8, Error> {
         );
     }
     // The alignment `reprint compare` uses, with its default settings.
-    let config = Config::default().align;
+    let config = AlignConfig::default();
     let bar = super::progress::Bar::new(args.quiet);
     let detections = crate::with_pool(args.threads, || pan::detect_corpus(&corpus, &config, &bar))??;
     bar.finish();

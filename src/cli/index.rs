@@ -303,7 +303,7 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
     let (index, config) = open(&args.dir.index, &args.params)?;
     let config = Config {
         min_containment: args.min_containment,
-        align: AlignConfig { min_words: args.min_words, ..AlignConfig::default() },
+        align: AlignConfig { min_words: args.min_words, ..Config::default().align },
         ..config
     };
     config.validate()?;

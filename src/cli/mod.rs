@@ -241,7 +241,7 @@ impl ScanParams {
             max_df: self.max_df,
             min_shared: self.min_shared,
             min_containment: self.min_containment,
-            align: AlignConfig { min_words: self.min_words, ..AlignConfig::default() },
+            align: AlignConfig { min_words: self.min_words, ..Config::default().align },
             ..Config::default()
         }
     }
