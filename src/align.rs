@@ -1934,7 +1934,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(200))]
+        #![proptest_config(crate::testing::proptest_config(200))]
 
         /// Any texts: offsets in bounds and on char boundaries, no double
         /// claims, ops tiling every passage on both sides.

@@ -747,6 +747,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::testing::proptest_config(256))]
+
         /// The ASCII fast path gives exactly the words of unicode-segmentation.
         #[test]
         fn ascii_fast_path_matches_uax29(s in "[a-zA-Z0-9_.,;:' !?\\-\n\t\r\x0b\x0c]{0,300}") {
