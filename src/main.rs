@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use clap::Parser;
 
+use cli::output::Output;
 use cli::{Cli, Command, DedupArgs, ScanArgs};
 use reprint::report::{self, Report};
 use reprint::source::{self, Loaded};
@@ -104,6 +105,8 @@ fn create(path: &Path) -> Result<BufWriter<File>, Error> {
 fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let config = reprint::Config { passages: !args.no_passages, ..args.params.config() };
     config.validate()?;
+    let output = Output::new(args.output.as_deref());
+    let format_arg = cli::output::choose(args.format, &output, cli::FormatArg::Text)?;
     let bar = cli::progress::Bar::new(args.params.quiet);
     bar.message("reading");
     let threads = args.params.threads;
@@ -124,23 +127,13 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let needed = candidates.needs_text();
     with_pool(threads, || source::restore_texts(&mut docs, |i| needed[i], &options))??;
     drop(needed);
-    let format = args.format.format();
-    let target = args.output.as_deref();
-    let name = target.unwrap_or(Path::new("<stdout>"));
+    let format = format_arg.format();
+    let name = output.name();
     // JSON, JSONL and CSV are written as the pairs come, so memory holds two
     // batches of pairs however many there are.
-    let (mut file, mut stdout);
-    let out: &mut (dyn Write + Send) = match target {
-        Some(path) => {
-            file = create(path)?;
-            &mut file
-        }
-        None => {
-            stdout = BufWriter::new(io::stdout());
-            &mut stdout
-        }
-    };
-    if let Some(mut streamer) = report::Streamer::new(&docs, format, out, name.to_path_buf()) {
+    let mut writer = output.open()?;
+    let out: &mut (dyn Write + Send) = &mut *writer;
+    if let Some(mut streamer) = report::Streamer::new(&docs, format, out, name.clone()) {
         let mut scan = with_pool(threads, || candidates.run(&docs, &bar, &mut streamer))??;
         bar.finish();
         if !args.timings {
@@ -160,8 +153,8 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let report = Report::new(&docs, &scan, skipped, warnings);
     report::write_with_documents(&report, &docs, format, out)
         .and_then(|()| out.flush())
-        .map_err(|e| Error::io(name, e))?;
-    if !args.params.quiet && (target.is_some() || !matches!(args.format, cli::FormatArg::Text)) {
+        .map_err(|e| Error::io(&name, e))?;
+    if !args.params.quiet && (output.path().is_some() || format_arg != cli::FormatArg::Text) {
         eprintln!("reprint: {}", report::terminal::summary(&report));
     }
     Ok(exit_code(skipped, !report.pairs.is_empty()))
@@ -230,8 +223,10 @@ fn run_dedup(args: DedupArgs) -> Result<u8, Error> {
             kept[m.index()] = m == cluster.representative;
         }
     }
-    let mut out = create(&args.output)?;
-    let io_err = |e| Error::io(&args.output, e);
+    let output = Output::new(Some(&args.output));
+    let mut out = output.open()?;
+    let name = output.name();
+    let io_err = |e| Error::io(&name, e);
     for (doc, &keep) in docs.iter().zip(&kept) {
         if !keep {
             continue;

@@ -18,6 +18,8 @@ use reprint::text::{tokenize, Token};
 use reprint::verify::Overlap;
 use reprint::{Config, Error};
 
+use super::output::Output;
+
 /// Exit code: the pair overlaps (exact, near-duplicate, or a passage).
 const FOUND: u8 = 0;
 /// Exit code: kind `none`, no passage.
@@ -63,9 +65,14 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = 0.5, value_name = "J")]
     pub threshold: f64,
     /// Output format: the passage view, the report as JSON or JSONL, or a
-    /// self-contained HTML page with the two documents side by side.
-    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
-    pub format: CompareFormat,
+    /// self-contained HTML page with the two documents side by side
+    /// [default: from the extension of --output, else text].
+    #[arg(long, value_enum, ignore_case = true)]
+    pub format: Option<CompareFormat>,
+    /// Write to FILE instead of stdout (- for stdout); .json, .jsonl, .html
+    /// or .txt choose the format.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Colour the passage view (auto: when stdout is a terminal and
     /// NO_COLOR is not set).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
@@ -82,7 +89,7 @@ pub struct CompareArgs {
     pub explain: bool,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum CompareFormat {
     Text,
     Json,
@@ -103,6 +110,8 @@ pub fn run(args: CompareArgs) -> Result<u8, Error> {
         Config { shingle_size: args.shingle_size, threshold: args.threshold, ..Config::default() };
     config.align.explain = args.explain;
     let params = Params::resolve(&config)?;
+    let output = Output::new(args.output.as_deref());
+    let format = super::output::choose(args.format, &output, CompareFormat::Text)?;
     let options = ReadOptions {
         id_field: args.id_field.clone(),
         text_field: args.text_field.clone(),
@@ -149,10 +158,9 @@ pub fn run(args: CompareArgs) -> Result<u8, Error> {
     };
     let report = Report::single(&params, [entry(&a, ta.len()), entry(&b, tb.len())], pair, &stats, warnings);
 
-    let stdout = io::stdout();
-    let terminal = stdout.is_terminal();
-    let mut out = stdout.lock();
-    let written = match args.format {
+    let terminal = output.path().is_none() && io::stdout().is_terminal();
+    let mut out = output.open()?;
+    let written = match format {
         CompareFormat::Text => {
             let view = View {
                 color: match args.color {
@@ -172,7 +180,7 @@ pub fn run(args: CompareArgs) -> Result<u8, Error> {
             report::write_with_documents(&report, &[a.clone(), b.clone()], Format::Html, &mut out)
         }
     };
-    written.and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))?;
+    written.and_then(|()| out.flush()).map_err(|e| Error::io(output.name(), e))?;
     if alignment.budget_exhausted {
         eprintln!("reprint: alignment stopped at its work budget; passages may be partial");
     }

@@ -17,6 +17,7 @@ use reprint::pipeline::{Params, Stats};
 use reprint::report::{self, DocumentEntry, PairEntry, Report, ReportStats, SCHEMA};
 use reprint::{Config, Error};
 
+use super::output::Output;
 use super::{FormatArg, InputArgs, MinHashArg};
 
 /// Exit code: success, or a match found.
@@ -196,9 +197,14 @@ pub struct QueryArgs {
     /// sharing the largest share of its fingerprints or LSH bands (0: all).
     #[arg(long, default_value_t = DEFAULT_LIMIT, value_name = "N")]
     pub limit: usize,
-    /// Output format (html is not offered: it needs both texts).
-    #[arg(long, value_enum, default_value_t = QueryFormat::Text)]
-    pub format: QueryFormat,
+    /// Output format (html is not offered: it needs both texts)
+    /// [default: from the extension of --output, else text].
+    #[arg(long, value_enum, ignore_case = true)]
+    pub format: Option<QueryFormat>,
+    /// Write the report to FILE instead of stdout (- for stdout); .json,
+    /// .jsonl, .csv or .txt choose the format.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -207,7 +213,7 @@ pub struct QueryArgs {
     pub quiet: bool,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum QueryFormat {
     Text,
     Json,
@@ -219,9 +225,13 @@ pub enum QueryFormat {
 pub struct StatsArgs {
     #[command(flatten)]
     pub dir: IndexDir,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
-    pub format: StatsFormat,
+    /// Output format [default: from the extension of --output, else text].
+    #[arg(long, value_enum, ignore_case = true)]
+    pub format: Option<StatsFormat>,
+    /// Write the statistics to FILE instead of stdout (- for stdout); .json
+    /// or .txt choose the format.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -308,6 +318,8 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
     };
     config.validate()?;
     let params = Params::resolve(&config)?;
+    let output = Output::new(args.output.as_deref());
+    let query_format = super::output::choose(args.format, &output, QueryFormat::Text)?;
     let (loaded, skipped, warnings) = crate::read(&args.input, args.threads, false)?;
     let docs = loaded.documents;
     let (docs_ref, config_ref, limit) = (&docs, &config, args.limit);
@@ -357,27 +369,29 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
         clusters: Vec::new(),
         stats: ReportStats { skipped, warnings, scan: &stats },
     };
-    let format = match args.format {
+    let format = match query_format {
         QueryFormat::Text => FormatArg::Text,
         QueryFormat::Json => FormatArg::Json,
         QueryFormat::Jsonl => FormatArg::Jsonl,
         QueryFormat::Csv => FormatArg::Csv,
     };
-    let mut out = io::stdout().lock();
+    let mut out = output.open()?;
     report::write(&report, format.format(), &mut out)
         .and_then(|()| out.flush())
-        .map_err(|e| Error::io("<stdout>", e))?;
-    if !args.quiet && !matches!(args.format, QueryFormat::Text) {
+        .map_err(|e| Error::io(output.name(), e))?;
+    if !args.quiet && (output.path().is_some() || query_format != QueryFormat::Text) {
         eprintln!("reprint: {}", report::terminal::summary(&report));
     }
     Ok(crate::exit_code(skipped, !report.pairs.is_empty()))
 }
 
 fn stats(args: StatsArgs) -> Result<u8, Error> {
+    let output = Output::new(args.output.as_deref());
+    let format = super::output::choose(args.format, &output, StatsFormat::Text)?;
     let index = Index::open(&args.dir.index)?;
     let s = index.stats()?;
-    let mut out = io::stdout().lock();
-    let written = match args.format {
+    let mut out = output.open()?;
+    let written = match format {
         StatsFormat::Json => serde_json::to_writer_pretty(&mut out, &s)
             .map_err(io::Error::from)
             .and_then(|()| out.write_all(b"\n")),
@@ -393,7 +407,7 @@ fn stats(args: StatsArgs) -> Result<u8, Error> {
             out.write_all(text.as_bytes())
         }
     };
-    written.and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))?;
+    written.and_then(|()| out.flush()).map_err(|e| Error::io(output.name(), e))?;
     Ok(FOUND)
 }
 

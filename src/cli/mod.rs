@@ -5,6 +5,7 @@ pub mod compare;
 pub mod distributed;
 pub mod eval;
 pub mod index;
+pub mod output;
 pub mod progress;
 
 use std::path::PathBuf;
@@ -136,14 +137,16 @@ pub struct ScanArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub params: ScanParams,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-    pub format: FormatArg,
-    /// Write the report to FILE instead of stdout.
+    /// Output format [default: from the extension of --output, else text].
+    #[arg(long, value_enum, ignore_case = true)]
+    pub format: Option<FormatArg>,
+    /// Write the report to FILE instead of stdout (- for stdout); .json,
+    /// .jsonl, .csv, .html or .txt choose the format.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Include per-stage seconds in the report's stats (reports are
-    /// otherwise byte-identical from run to run).
+    /// Include per-stage seconds in the report's stats, and as a line of
+    /// the text report (reports are otherwise byte-identical from run to
+    /// run).
     #[arg(long)]
     pub timings: bool,
     /// Report scores only, without aligning passages (faster; needs
@@ -158,7 +161,7 @@ pub struct DedupArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub params: ScanParams,
-    /// Where to write the kept records (JSONL).
+    /// Where to write the kept records (JSONL; - for stdout).
     #[arg(long, short, required = true, value_name = "OUT.jsonl")]
     pub output: PathBuf,
     /// Also write each document's cluster as JSONL: {"id", "cluster", "kept"}.
@@ -166,7 +169,7 @@ pub struct DedupArgs {
     pub clusters: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
     Text,
     Json,

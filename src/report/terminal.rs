@@ -93,6 +93,13 @@ pub fn summary_of(stats: &ReportStats<'_>, kinds: &KindCounts, clusters: usize) 
 /// Writes the table.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", summary(report))?;
+    if let Some(t) = &report.stats.scan.seconds {
+        writeln!(
+            out,
+            "seconds: sketch {:.3}, exact {:.3}, lsh {:.3}, reuse {:.3}, verify {:.3}, align {:.3}, cluster {:.3}",
+            t.sketch, t.exact, t.lsh, t.reuse, t.verify, t.align, t.cluster
+        )?;
+    }
     if report.pairs.is_empty() {
         return Ok(());
     }
