@@ -88,13 +88,10 @@ fn read(
 /// Prints every problem reading met on stderr; returns the numbers of
 /// skipped and warned-about inputs.
 fn print_diagnostics(loaded: &Loaded) -> (usize, usize) {
-    let mut skipped = 0;
-    for d in &loaded.diagnostics {
-        eprintln!("{}", report::terminal::escape(&d.to_string()));
-        if d.skipped {
-            skipped += 1;
-        }
+    for line in loaded.messages() {
+        eprintln!("{}", report::terminal::escape(&line));
     }
+    let skipped = loaded.diagnostics.iter().filter(|d| d.skipped).count();
     (skipped, loaded.diagnostics.len() - skipped)
 }
 

@@ -114,5 +114,103 @@ fn point2_timings_show_in_the_text_report() {
     assert!(line.starts_with("seconds: sketch "), "{text}");
     let out = run(&["scan", "fixtures/seeds", "-q"]);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("seconds:"));
-    let _ = run_with_stdin; // used by later points
+}
+
+// 4. Input people actually have.
+
+#[test]
+fn point4_plain_text_on_stdin_is_read_as_text() {
+    let text = std::fs::read(S000).expect("seed");
+    let out = run_with_stdin(&["compare", "-", S001, "--format", "json"], &text);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["pairs"][0]["a"], "<stdin>");
+    assert_eq!(report["pairs"][0]["kind"], "reuse");
+    let out = run_with_stdin(&["scan", "-", "fixtures/seeds", "--format", "json", "-q"], &text);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["documents"][0]["id"], "<stdin>");
+    assert_eq!(report["stats"]["documents"], 6);
+    // JSONL on stdin is still JSONL.
+    let out =
+        run_with_stdin(&["scan", "-", "--format", "json", "-q"], b"{\"id\": \"x\", \"text\": \"one\"}\n");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["documents"][0]["id"], "x");
+}
+
+#[test]
+fn point4_stray_nuls_are_read_as_spaces_and_binary_is_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = std::fs::read(S001).expect("seed");
+    text.insert(100, 0);
+    text.insert(2000, 0);
+    let stray = dir.path().join("stray.txt");
+    std::fs::write(&stray, &text).expect("write");
+    let binary = dir.path().join("image.bin");
+    let mut gif = b"GIF89a\x01\0\x01\0\0\0\0;".to_vec();
+    gif.extend((0u32..2000).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8));
+    std::fs::write(&binary, &gif).expect("write");
+    let out = run(&["scan", arg(&stray), arg(&binary), S000, "--format", "json", "-q"]);
+    let err = stderr(&out);
+    assert!(err.contains("stray.txt: 2 stray NUL bytes (the first at offset 100) read as spaces"), "{err}");
+    assert!(err.contains("image.bin: binary file (NUL byte at offset 7), skipped"), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["stats"]["documents"], 2);
+    assert_eq!(report["pairs"].as_array().expect("pairs").len(), 1, "the NUL text still pairs with 000");
+    assert_eq!(code(&out), 2, "the binary file was skipped");
+}
+
+#[test]
+fn point4_records_without_the_text_field_give_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("corpus.jsonl");
+    let lines: String =
+        (0..2000).map(|i| format!("{{\"id\": \"d{i}\", \"body\": \"words of document {i}\"}}\n")).collect();
+    std::fs::write(&corpus, lines).expect("write");
+    let out = run(&["scan", arg(&corpus), "--format", "json", "-q"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(":1: missing text field \"text\" (its fields: \"body\", \"id\"; to read \"body\", give --text-field body)"), "{err}");
+    assert!(err.contains("1999 more lines like it, the last line 2000"), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["stats"]["skipped"], 2000);
+    // The suggestion works.
+    let out = run(&["scan", arg(&corpus), "--text-field", "body", "--format", "json", "-q"]);
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
+#[test]
+fn point4_an_empty_directory_is_said_and_exits_2_everywhere() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let index = dir.path().join("index");
+    let kept = dir.path().join("kept.jsonl");
+    let runs: [Vec<&str>; 3] = [
+        vec!["scan", arg(&empty)],
+        vec!["dedup", arg(&empty), "-o", arg(&kept)],
+        vec!["index", "add", "--index", arg(&index), arg(&empty)],
+    ];
+    for args in &runs {
+        let out = run(args);
+        assert_eq!(code(&out), 2, "{args:?}");
+        assert!(
+            stderr(&out).contains("empty: empty directory (no files below it), skipped"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn point4_compare_of_a_jsonl_file_and_two_ids_suggests_jsonl() {
+    let out = run(&["compare", "corpus.jsonl", "doc1", "doc5"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("give --jsonl: reprint compare --jsonl corpus.jsonl doc1 doc5"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -49,6 +49,10 @@ pub struct CompareArgs {
     /// The second document: a text file, or with --jsonl the id of a record.
     #[arg(value_name = "B")]
     pub b: PathBuf,
+    /// More than two documents: refused, with a hint (a JSONL file and two
+    /// ids want --jsonl).
+    #[arg(hide = true, value_name = "MORE")]
+    pub more: Vec<PathBuf>,
     /// Take A and B as ids of records of this JSONL file (- for stdin).
     #[arg(long, value_name = "FILE")]
     pub jsonl: Option<PathBuf>,
@@ -106,6 +110,9 @@ pub enum ColorArg {
 
 /// Runs `reprint compare`; returns the exit code.
 pub fn run(args: CompareArgs) -> Result<u8, Error> {
+    if !args.more.is_empty() {
+        return Err(too_many(&args));
+    }
     let mut config =
         Config { shingle_size: args.shingle_size, threshold: args.threshold, ..Config::default() };
     config.align.explain = args.explain;
@@ -205,12 +212,34 @@ fn terminal_width(terminal: bool) -> usize {
 
 /// Prints the diagnostics of a read on stderr; counts the warnings.
 fn report_diagnostics(loaded: &source::Loaded, warnings: &mut usize) {
-    for d in &loaded.diagnostics {
-        eprintln!("{}", report::terminal::escape(&d.to_string()));
-        if !d.skipped {
-            *warnings += 1;
-        }
+    for line in loaded.messages() {
+        eprintln!("{}", report::terminal::escape(&line));
     }
+    *warnings += loaded.diagnostics.iter().filter(|d| !d.skipped).count();
+}
+
+/// The error for more than two documents: `compare FILE.jsonl ID ID`
+/// means `--jsonl`.
+fn too_many(args: &CompareArgs) -> Error {
+    let jsonl = args.jsonl.is_none()
+        && args.more.len() == 1
+        && (args.a.as_os_str() == "-" || source::jsonl_kind(&args.a).is_some());
+    if jsonl {
+        return Error::Other(format!(
+            "compare takes two documents; to compare the records {} and {} of {}, give --jsonl: \
+             reprint compare --jsonl {} {} {}",
+            args.b.display(),
+            args.more[0].display(),
+            args.a.display(),
+            args.a.display(),
+            args.b.display(),
+            args.more[0].display()
+        ));
+    }
+    Error::Other(format!(
+        "compare takes two documents (two files, or --jsonl FILE and two ids), not {}",
+        2 + args.more.len()
+    ))
 }
 
 /// The one document of the file at `path`.

@@ -55,7 +55,8 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Files, directories (read recursively, in sorted order), JSONL files
-    /// (.jsonl, .ndjson, .jsonl.gz) or - for JSONL on stdin.
+    /// (.jsonl, .ndjson, .jsonl.gz) or - for stdin (JSONL when its first
+    /// non-blank line starts with {, else one plain text document).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// JSONL field holding the document id.
