@@ -298,7 +298,14 @@ impl Aligner {
             work: Work { used: 0, limit: config.budget, exhausted: false },
             s: &mut self.scratch,
         };
-        let alignment = job.run(is_common);
+        let mut alignment = job.run(is_common);
+        // A character of a spaceless script is a token but less than a word:
+        // the least passage carries as much text in every script.
+        alignment.passages.retain(|p| {
+            let equal =
+                p.ops.iter().filter_map(|op| if let EditOp::Equal { a, .. } = op { Some(*a) } else { None });
+            crate::text::sixths_in(a_text, a_tokens, equal) >= 6 * config.min_words
+        });
         self.scratch.trim();
         alignment
     }

@@ -214,3 +214,59 @@ fn point4_compare_of_a_jsonl_file_and_two_ids_suggests_jsonl() {
         stderr(&out)
     );
 }
+
+/// Japanese (kanji and kana) and Chinese (Han) texts: two unrelated pairs
+/// sharing a stock phrase (16 kana, 13 Han characters) and two real
+/// reuses of a whole sentence.
+const JA_A: &str = "新しい図書館の開館時間は午前九時から午後八時までということになりますので、ご注意ください。館内では静かに本を読むことができます。";
+const JA_B: &str = "来週の会議は本社の大きな部屋で行うということになりますので、資料を準備してください。出席者は十名の予定です。";
+const JA_C: &str = "地域のニュースによると、新しい図書館の開館時間は午前九時から午後八時までということになりますので、ご注意ください。駐車場はありません。";
+const ZH_A: &str = "根据有关部门的统计数据显示，今年本市的旅游人数明显增加，酒店和餐馆的生意都很好。";
+const ZH_B: &str = "根据有关部门的统计数据显示，去年全国的粮食产量再创新高，农民的收入也有所提高。";
+const ZH_C: &str = "记者昨天报道：今年本市的旅游人数明显增加，酒店和餐馆的生意都很好。很多游客来自外地。";
+
+#[test]
+fn point4_the_least_passage_carries_as_much_in_spaceless_scripts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    };
+    let kind = |a: &Path, b: &Path| {
+        let out = run(&["compare", arg(a), arg(b), "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let pair = &report["pairs"][0];
+        (
+            pair["kind"].as_str().expect("kind").to_string(),
+            pair["passages"].as_array().expect("passages").len(),
+        )
+    };
+    let (ja_a, ja_b, ja_c) = (write("ja_a.txt", JA_A), write("ja_b.txt", JA_B), write("ja_c.txt", JA_C));
+    let (zh_a, zh_b, zh_c) = (write("zh_a.txt", ZH_A), write("zh_b.txt", ZH_B), write("zh_c.txt", ZH_C));
+    // 16 shared kana are under 8 words' worth (24 kana): no passage.
+    assert_eq!(kind(&ja_a, &ja_b), ("none".to_string(), 0));
+    // 13 shared Han characters are under 8 words' worth (16): no passage.
+    assert_eq!(kind(&zh_a, &zh_b), ("none".to_string(), 0));
+    // A whole reused sentence is found in both scripts.
+    assert_eq!(kind(&ja_a, &ja_c).1, 1);
+    assert_eq!(kind(&zh_a, &zh_c), ("reuse".to_string(), 1));
+    // The same through scan: only the two real reuses are pairs.
+    let out = run(&["scan", arg(dir.path()), "--format", "json", "-q"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let mut pairs: Vec<(String, String)> = report["pairs"]
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .map(|p| {
+            let name =
+                |v: &serde_json::Value| v.as_str().expect("id").rsplit('/').next().expect("name").to_string();
+            (name(&p["a"]), name(&p["b"]))
+        })
+        .collect();
+    pairs.sort();
+    assert_eq!(
+        pairs,
+        [("ja_a.txt".to_string(), "ja_c.txt".to_string()), ("zh_a.txt".to_string(), "zh_c.txt".to_string())]
+    );
+}

@@ -190,7 +190,8 @@ pub struct QueryArgs {
     /// Least containment (the larger of the two) of a reuse match.
     #[arg(long, default_value_t = 0.0, value_name = "C")]
     pub min_containment: f64,
-    /// Least matched words of a reported passage.
+    /// Least matched words of a reported passage (a Han character counts
+    /// half a word, a kana or Thai character a third).
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub min_words: usize,
     /// Candidates scored exactly and aligned per queried document: those

@@ -121,7 +121,8 @@ pub struct ScanParams {
     /// (e.g. 0.1) on corpora full of incidental shared snippets.
     #[arg(long, default_value_t = 0.0, value_name = "C")]
     pub min_containment: f64,
-    /// Least matched words of a reported passage.
+    /// Least matched words of a reported passage (a Han character counts
+    /// half a word, a kana or Thai character a third).
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub min_words: usize,
     /// Worker threads (default: one per core).
