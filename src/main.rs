@@ -213,13 +213,19 @@ fn run_dedup(args: DedupArgs) -> Result<u8, Error> {
     bar.finish();
 
     let mut cluster_of: Vec<Option<usize>> = vec![None; docs.len()];
-    let mut kept = vec![true; docs.len()];
     for (c, cluster) in scan.clusters.iter().enumerate() {
         for &m in &cluster.members {
             cluster_of[m.index()] = Some(c);
-            kept[m.index()] = m == cluster.representative;
         }
     }
+    // A document is dropped only for a kept document it is itself a
+    // near-duplicate of: a chain a ~ b ~ c keeps c when it differs from a.
+    let duplicates: Vec<_> =
+        scan.pairs.iter().filter(|p| p.kind != pipeline::PairKind::Reuse).map(|p| (p.a, p.b)).collect();
+    let words: Vec<usize> = scan.sketches.iter().map(|s| s.words).collect();
+    let duplicate_of =
+        reprint::cluster::duplicate_of(docs.len(), &duplicates, &scan.clusters, &words, config.keep);
+    let kept: Vec<bool> = duplicate_of.iter().map(Option::is_none).collect();
     let output = Output::new(Some(&args.output));
     let mut out = output.open()?;
     let name = output.name();
@@ -239,21 +245,27 @@ fn run_dedup(args: DedupArgs) -> Result<u8, Error> {
 
     if let Some(path) = &args.clusters {
         let mut w = create(path)?;
-        for ((doc, c), &k) in docs.iter().zip(&cluster_of).zip(&kept) {
-            serde_json::to_writer(&mut w, &serde_json::json!({"id": doc.id, "cluster": c, "kept": k}))
-                .map_err(|e| Error::io(path, e.into()))?;
+        for ((doc, c), dup) in docs.iter().zip(&cluster_of).zip(&duplicate_of) {
+            let of = dup.map(|d| docs[d.index()].id.as_str());
+            let line =
+                serde_json::json!({"id": doc.id, "cluster": c, "kept": dup.is_none(), "duplicate_of": of});
+            serde_json::to_writer(&mut w, &line).map_err(|e| Error::io(path, e.into()))?;
             w.write_all(b"\n").map_err(|e| Error::io(path, e))?;
         }
         w.flush().map_err(|e| Error::io(path, e))?;
     }
     let dropped = kept.iter().filter(|&&k| !k).count();
+    let split =
+        scan.clusters.iter().filter(|c| c.members.iter().filter(|m| kept[m.index()]).count() > 1).count();
     if !args.params.quiet {
         eprintln!(
-            "reprint: kept {} of {} documents, dropped {} duplicates in {} clusters",
+            "reprint: kept {} of {} documents, dropped {} duplicates in {} clusters ({} of them chains whose \
+             ends differ, split: more than one document kept)",
             docs.len() - dropped,
             docs.len(),
             dropped,
-            scan.clusters.len()
+            scan.clusters.len(),
+            split
         );
     }
     Ok(if skipped > 0 { ERROR } else { FOUND })

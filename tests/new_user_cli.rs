@@ -270,3 +270,75 @@ fn point4_the_least_passage_carries_as_much_in_spaceless_scripts() {
         [("ja_a.txt".to_string(), "ja_c.txt".to_string()), ("zh_a.txt".to_string(), "zh_c.txt".to_string())]
     );
 }
+
+// 3. Nothing cut or merged without a word.
+
+#[test]
+fn point3_index_query_says_what_limit_left_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = seed_index(dir.path());
+    let all = run(&["index", "query", "--index", &index, S000, "--limit", "0", "--format", "json", "-q"]);
+    let all: serde_json::Value = serde_json::from_slice(&all.stdout).expect("JSON");
+    let found = all["stats"]["candidates"].as_u64().expect("candidates");
+    assert!(found >= 2, "the seed 000 has at least two candidates: itself and 001");
+    assert_eq!(all["stats"]["candidates_left_out"], 0);
+    let out = run(&["index", "query", "--index", &index, S000, "--limit", "1", "--format", "json", "-q"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("--limit 1 left out {} of the {found} candidates found", found - 1)),
+        "{err}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["stats"]["candidates_left_out"], found - 1);
+    assert_eq!(report["pairs"].as_array().expect("pairs").len(), 1);
+    // The text report says it too.
+    let out = run(&["index", "query", "--index", &index, S000, "--limit", "1", "-q"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("left out by --limit"));
+}
+
+#[test]
+fn point3_dedup_drops_a_document_only_for_a_near_duplicate_of_it() {
+    // Overlapping 60-word excerpts of one article, 4 words apart: each is a
+    // near-duplicate of its neighbours, so they chain into one cluster,
+    // but excerpts far apart share nothing.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let words: Vec<String> = common::seed(1).split_whitespace().map(str::to_string).collect();
+    let docs: Vec<(String, String)> =
+        (0..words.len() - 60).step_by(4).map(|i| (format!("e{i:05}"), words[i..i + 60].join(" "))).collect();
+    let corpus = common::write_jsonl(dir.path(), "excerpts.jsonl", &docs);
+    let clusters = dir.path().join("clusters.jsonl");
+    let kept = dir.path().join("kept.jsonl");
+    let out = run(&["dedup", arg(&corpus), "-o", arg(&kept), "--clusters", arg(&clusters), "-q"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let scan = run(&["scan", arg(&corpus), "--mode", "near", "--format", "json", "-q"]);
+    let scan: serde_json::Value = serde_json::from_slice(&scan.stdout).expect("JSON");
+    assert_eq!(scan["clusters"].as_array().expect("clusters").len(), 1, "one chain");
+    let jaccard: std::collections::HashMap<(String, String), f64> = scan["pairs"]
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .map(|p| {
+            let id = |k: &str| p[k].as_str().expect("id").to_string();
+            ((id("a"), id("b")), p["jaccard"].as_f64().expect("jaccard"))
+        })
+        .collect();
+    let lines = std::fs::read_to_string(&clusters).expect("clusters");
+    let (mut dropped, mut kept_n) = (0, 0);
+    for line in lines.lines() {
+        let c: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+        let id = c["id"].as_str().expect("id").to_string();
+        if c["kept"] == true {
+            kept_n += 1;
+            assert!(c["duplicate_of"].is_null());
+            continue;
+        }
+        dropped += 1;
+        let of = c["duplicate_of"].as_str().expect("a dropped document names its kept one").to_string();
+        let key = if of < id { (of.clone(), id.clone()) } else { (id.clone(), of.clone()) };
+        let j = jaccard.get(&key).copied().unwrap_or(0.0);
+        assert!(j >= 0.5, "{id} dropped for {of}, Jaccard {j}");
+        assert!(lines.contains(&format!("\"id\":\"{of}\",\"kept\":true")), "{of} is not kept");
+    }
+    assert!(dropped > 0 && kept_n > 1, "the chain is split: {kept_n} kept, {dropped} dropped");
+    assert_eq!(std::fs::read_to_string(&kept).expect("kept").lines().count(), kept_n);
+}

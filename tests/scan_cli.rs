@@ -283,9 +283,15 @@ fn dedup_keeps_one_record_per_cluster_byte_for_byte() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(map[0], serde_json::json!({"id": "first", "cluster": 0, "kept": true}));
-    assert_eq!(map[1], serde_json::json!({"id": "unique", "cluster": null, "kept": true}));
-    assert_eq!(map[2], serde_json::json!({"id": "copy", "cluster": 0, "kept": false}));
+    assert_eq!(map[0], serde_json::json!({"id": "first", "cluster": 0, "kept": true, "duplicate_of": null}));
+    assert_eq!(
+        map[1],
+        serde_json::json!({"id": "unique", "cluster": null, "kept": true, "duplicate_of": null})
+    );
+    assert_eq!(
+        map[2],
+        serde_json::json!({"id": "copy", "cluster": 0, "kept": false, "duplicate_of": "first"})
+    );
 }
 
 #[test]

@@ -362,14 +362,28 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
         }
     }
     stats.pairs = pairs.len();
+    let past_limit =
+        |r: &QueryResult| if args.limit == 0 { 0 } else { r.candidates.saturating_sub(args.limit) };
+    let left_out: usize = results.iter().map(past_limit).sum();
     let report = Report {
         schema: SCHEMA,
         params: &params,
         documents,
         pairs,
         clusters: Vec::new(),
-        stats: ReportStats { skipped, warnings, scan: &stats },
+        stats: ReportStats { skipped, warnings, scan: &stats, candidates_left_out: Some(left_out) },
     };
+    if left_out > 0 {
+        // Not a summary: said even with --quiet.
+        let short = results.iter().filter(|r| past_limit(r) > 0).count();
+        eprintln!(
+            "reprint: --limit {} left out {left_out} of the {} candidates found, for {short} of {} queried \
+             documents; --limit 0 scores them all",
+            args.limit,
+            stats.candidates,
+            docs.len()
+        );
+    }
     let format = match query_format {
         QueryFormat::Text => FormatArg::Text,
         QueryFormat::Json => FormatArg::Json,

@@ -34,8 +34,9 @@ pub enum Command {
     /// Find near-duplicate pairs and partial reuse (excerpts, condensed
     /// rewrites) and report them with their reused passages.
     Scan(ScanArgs),
-    /// Write one document per cluster of near-duplicates (plus every
-    /// document without duplicates) as JSONL.
+    /// Write the documents that are not near-duplicates of a kept one (one
+    /// or more per cluster, plus every document without duplicates) as
+    /// JSONL.
     Dedup(DedupArgs),
     /// Show the reused passages of two documents (two files, or two ids of
     /// a JSONL file with --jsonl).
@@ -98,7 +99,10 @@ pub struct ScanParams {
     /// LSH buckets larger than this are linked, not expanded into every pair.
     #[arg(long, default_value_t = 64, value_name = "N")]
     pub max_bucket: usize,
-    /// Which member represents a cluster.
+    /// Which member represents a cluster (and is kept by dedup): the first
+    /// in input order (inputs in command-line order, directories in path
+    /// order, JSONL in line order: name the originals first), or the one
+    /// with the most words. reprint cannot tell an original from a copy.
     #[arg(long, value_enum, default_value_t = KeepArg::First)]
     pub keep: KeepArg,
     /// Candidate paths: near (MinHash + LSH), reuse (winnowed-fingerprint
@@ -134,6 +138,20 @@ pub struct ScanParams {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  reprint scan fixtures/seeds
+  reprint scan articles/ -o report.html              # the format from the extension
+  reprint scan corpus.jsonl --format json -o report.json
+  reprint scan corpus.jsonl.gz --mode near --threshold 0.8 --format csv
+  cat page.txt | reprint scan - archive/             # text on stdin (JSONL if it starts with {)
+
+The text report lists pairs most reused first; `reprint compare A B` shows a
+pair's passages.
+
+Exit codes: 0 pairs found; 1 no pair found; 2 an error, or some input was
+skipped (an unreadable or binary file, a bad JSONL line, an empty directory;
+the report is still written).")]
 pub struct ScanArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -158,6 +176,23 @@ pub struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = "\
+How clusters are formed: documents are joined by their near-duplicate pairs
+(exact Jaccard at or above --threshold on word shingles, found by MinHash and
+LSH); a cluster is a connected group. Jaccard is not transitive, so a chain
+a ~ b ~ c can join a and c when they differ: dedup does not follow the chain.
+Members are taken in --keep order (the first in input order, or the longest),
+and a document is dropped only if it is itself a near-duplicate of a document
+already kept (its duplicate_of in --clusters); any other member is kept, so a
+chain is split where its ends differ.
+
+Examples:
+  reprint dedup corpus.jsonl -o deduped.jsonl
+  reprint dedup originals/ crawl/ -o kept.jsonl --clusters clusters.jsonl
+  reprint dedup corpus.jsonl --threshold 0.8 --keep longest -o - | wc -l
+
+Exit codes: 0 success; 2 an error, or some input was skipped (the kept
+documents are still written).")]
 pub struct DedupArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -166,7 +201,8 @@ pub struct DedupArgs {
     /// Where to write the kept records (JSONL; - for stdout).
     #[arg(long, short, required = true, value_name = "OUT.jsonl")]
     pub output: PathBuf,
-    /// Also write each document's cluster as JSONL: {"id", "cluster", "kept"}.
+    /// Also write each document's cluster as JSONL: {"id", "cluster",
+    /// "kept", "duplicate_of"}.
     #[arg(long, value_name = "FILE")]
     pub clusters: Option<PathBuf>,
 }

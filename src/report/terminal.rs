@@ -93,6 +93,13 @@ pub fn summary_of(stats: &ReportStats<'_>, kinds: &KindCounts, clusters: usize) 
 /// Writes the table.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", summary(report))?;
+    if let Some(left_out @ 1..) = report.stats.candidates_left_out {
+        let found = report.stats.scan.candidates;
+        writeln!(
+            out,
+            "{left_out} of the {found} candidates found were left out by --limit (--limit 0 scores them all)"
+        )?;
+    }
     if let Some(t) = &report.stats.scan.seconds {
         writeln!(
             out,
