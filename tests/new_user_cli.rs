@@ -342,3 +342,20 @@ fn point3_dedup_drops_a_document_only_for_a_near_duplicate_of_it() {
     assert!(dropped > 0 && kept_n > 1, "the chain is split: {kept_n} kept, {dropped} dropped");
     assert_eq!(std::fs::read_to_string(&kept).expect("kept").lines().count(), kept_n);
 }
+
+// 5. Help, progress and reports.
+
+#[test]
+fn point5_index_stats_params_are_the_object_scan_uses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = seed_index(dir.path());
+    let out = run(&["index", "stats", "--index", &index, "--format", "json"]);
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let scan = run(&["scan", "fixtures/seeds", "--format", "json", "-q"]);
+    let scan: serde_json::Value = serde_json::from_slice(&scan.stdout).expect("JSON");
+    let params = stats["params"].as_object().expect("params is an object");
+    assert_eq!(params.len(), 11);
+    for (k, v) in params {
+        assert_eq!(&scan["params"][k], v, "{k}: as scan writes it");
+    }
+}
