@@ -359,3 +359,28 @@ fn point5_index_stats_params_are_the_object_scan_uses() {
         assert_eq!(&scan["params"][k], v, "{k}: as scan writes it");
     }
 }
+
+#[test]
+fn point5_text_report_lists_most_reused_first_and_the_compare_command() {
+    let out = run(&["scan", "fixtures/seeds", "fixtures/republished", "-q"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Pair rows start with their kind; their containments, in order.
+    let reuse: Vec<f64> = text
+        .lines()
+        .filter(|l| l.starts_with("reuse ") || l.starts_with("near-duplicate ") || l.starts_with("exact "))
+        .map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            cols[2].parse::<f64>().expect("cont_a").max(cols[3].parse().expect("cont_b"))
+        })
+        .collect();
+    assert_eq!(reuse.len(), 4, "{text}");
+    assert!(reuse.windows(2).all(|w| w[0] >= w[1]), "not most reused first: {reuse:?}\n{text}");
+    // The command it shows prints the first pair's passages.
+    let command =
+        text.lines().find_map(|l| l.strip_prefix("the first pair's passages: ")).expect("a command");
+    let words: Vec<&str> = command.split(' ').collect();
+    assert_eq!(&words[..2], ["reprint", "compare"]);
+    let shown = run(&words[1..]);
+    assert_eq!(code(&shown), 0, "{}", stderr(&shown));
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("near-duplicate"));
+}
