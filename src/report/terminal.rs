@@ -175,7 +175,8 @@ fn compare_command(report: &Report<'_>, pair: &PairEntry<'_>) -> Option<String> 
         (!line.is_empty() && line.bytes().all(|c| c.is_ascii_digit())).then(|| file.to_string())
     };
     match (file_of(a), file_of(b)) {
-        (Some(fa), Some(fb)) if fa == fb => Some(format!(
+        // Standard input cannot be read again.
+        (Some(fa), Some(fb)) if fa == fb && !fa.starts_with('<') => Some(format!(
             "reprint compare --jsonl {} {} {}",
             shell_quote(&fa),
             shell_quote(pair.a),
