@@ -18,7 +18,9 @@ use reprint::report::{self, DocumentEntry, PairEntry, Report, ReportStats, SCHEM
 use reprint::{Config, Error};
 
 use super::output::Output;
+use super::progress::Bar;
 use super::{FormatArg, InputArgs, MinHashArg};
+use reprint::pipeline::Progress;
 
 /// Exit code: success, or a match found.
 const FOUND: u8 = 0;
@@ -174,7 +176,8 @@ pub struct AddArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// No summary on stderr (problems and replacements are still printed).
+    /// No progress bar or summary on stderr (problems and replacements are
+    /// still printed).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -209,7 +212,8 @@ pub struct QueryArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// No summary on stderr.
+    /// No progress bar or summary on stderr (problems, and candidates left
+    /// out by --limit, are still said).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -279,22 +283,30 @@ fn add(args: AddArgs) -> Result<u8, Error> {
         let config = args.params.over(&Config::default());
         (Index::create(dir, &config)?, config)
     };
-    let (loaded, skipped, _) = crate::read(&args.input, args.threads, false)?;
+    let bar = Bar::new(args.quiet);
+    bar.message("reading");
+    let (loaded, skipped, _) = bar.suspend(|| crate::read(&args.input, args.threads, false))?;
     let clock = std::time::Instant::now();
     let (documents, batch_size) = (&loaded.documents, args.batch_size);
+    bar.stage("add", documents.len() as u64);
+    let progress = &bar;
     // The connection is not shared between threads: move it to the pool.
     let (index, total) = crate::with_pool(args.threads, move || -> Result<(Index, AddStats), Error> {
         let mut total = AddStats::default();
         for batch in documents.chunks(batch_size) {
             let done = index.add(batch)?;
-            for id in &done.replaced {
-                eprintln!("reprint: replaced {} (its text changed)", report::terminal::escape(id));
-            }
+            progress.suspend(|| {
+                for id in &done.replaced {
+                    eprintln!("reprint: replaced {} (its text changed)", report::terminal::escape(id));
+                }
+            });
             total.merge(done);
             index.compact_over(MAX_SEGMENTS)?;
+            progress.advance(batch.len() as u64);
         }
         Ok((index, total))
     })??;
+    bar.finish();
     if !args.quiet {
         let held = index.stats()?.documents;
         eprintln!(
@@ -321,16 +333,24 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
     let params = Params::resolve(&config)?;
     let output = Output::new(args.output.as_deref());
     let query_format = super::output::choose(args.format, &output, QueryFormat::Text)?;
-    let (loaded, skipped, warnings) = crate::read(&args.input, args.threads, false)?;
+    let bar = Bar::new(args.quiet);
+    bar.message("reading");
+    let (loaded, skipped, warnings) = bar.suspend(|| crate::read(&args.input, args.threads, false))?;
     let docs = loaded.documents;
-    let (docs_ref, config_ref, limit) = (&docs, &config, args.limit);
+    bar.stage("query", docs.len() as u64);
+    let (docs_ref, config_ref, limit, progress) = (&docs, &config, args.limit, &bar);
     // The connection is not shared between threads: move it to the pool.
     let results: Vec<QueryResult> = crate::with_pool(args.threads, move || {
         docs_ref
             .iter()
-            .map(|d| index.query_limit(&d.text, config_ref, limit))
+            .map(|d| {
+                let result = index.query_limit(&d.text, config_ref, limit);
+                progress.advance(1);
+                result
+            })
             .collect::<Result<Vec<_>, Error>>()
     })??;
+    bar.finish();
 
     let mut stats = Stats { documents: docs.len(), ..Stats::default() };
     let mut documents: Vec<DocumentEntry<'_>> = Vec::new();
