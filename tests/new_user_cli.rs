@@ -384,3 +384,21 @@ fn point5_text_report_lists_most_reused_first_and_the_compare_command() {
     assert_eq!(code(&shown), 0, "{}", stderr(&shown));
     assert!(String::from_utf8_lossy(&shown.stdout).contains("near-duplicate"));
 }
+
+#[test]
+fn point5_help_has_examples_and_exit_codes_and_no_dead_flags() {
+    for command in ["scan", "dedup", "compare", "eval"] {
+        let help = String::from_utf8_lossy(&run(&[command, "--help"]).stdout).into_owned();
+        assert!(help.contains("Example"), "{command} --help has no examples");
+        assert!(help.contains("Exit codes: 0"), "{command} --help has no exit codes");
+    }
+    let dedup = String::from_utf8_lossy(&run(&["dedup", "--help"]).stdout).into_owned();
+    assert!(dedup.contains("How clusters are formed"), "{dedup}");
+    for command in ["sketch", "align-pairs"] {
+        let help = String::from_utf8_lossy(&run(&[command, "--help"]).stdout).into_owned();
+        for flag in ["--keep <", "--threads <", "-q, --quiet"] {
+            assert!(!help.contains(flag), "{command} --help lists {flag}");
+        }
+        assert!(help.contains("--shingle-size <"), "{command} --help lost its real flags");
+    }
+}
