@@ -341,6 +341,13 @@ fn point3_dedup_drops_a_document_only_for_a_near_duplicate_of_it() {
     }
     assert!(dropped > 0 && kept_n > 1, "the chain is split: {kept_n} kept, {dropped} dropped");
     assert_eq!(std::fs::read_to_string(&kept).expect("kept").lines().count(), kept_n);
+    // The same split at one thread and at two.
+    for threads in ["1", "2"] {
+        let again = dir.path().join(format!("clusters-{threads}.jsonl"));
+        let out = run(&["dedup", arg(&corpus), "-o", "-", "--clusters", arg(&again), "-q", "-j", threads]);
+        assert_eq!(code(&out), 0);
+        assert_eq!(std::fs::read_to_string(&again).expect("clusters"), lines, "at {threads} threads");
+    }
 }
 
 // 5. Help, progress and reports.
