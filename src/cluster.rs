@@ -3,9 +3,13 @@
 //! Union-find (path halving, union by size) over the pairs; every connected
 //! group of two or more documents is a [`Cluster`]. Jaccard similarity is
 //! not transitive, so a chain `a ~ b ~ c` puts `a` and `c` together even
-//! when they differ: right for deduplication, where the question is what to
-//! keep. Clusters are ordered by their first member, and the representative
-//! is chosen deterministically ([`Keep`]).
+//! when they differ. Clusters are ordered by their first member, and the
+//! representative is chosen deterministically ([`Keep`]).
+//!
+//! Deduplication must not follow the chain: [`duplicate_of`] removes a
+//! document only in favour of a kept document it is itself paired with
+//! (Jaccard at or above the threshold), and keeps every member that has
+//! no such partner, so `a ~ b ~ c` keeps `a` and `c` when they differ.
 
 use crate::config::Keep;
 use crate::DocId;
@@ -101,6 +105,51 @@ pub fn clusters(
         .collect()
 }
 
+/// For each of `n` documents, the kept document it is a duplicate of
+/// (`None`: it is kept). `pairs` are the verified near-duplicate and exact
+/// pairs the `clusters` were made from. Within each cluster, members are
+/// taken in [`Keep`] order (input order; or most words first, ties in
+/// input order); a member paired with a member already kept is removed in
+/// favour of the first such (in that order), any other member is kept. The
+/// representative is always kept, and every removed document near-
+/// duplicates the document kept in its place.
+pub fn duplicate_of(
+    n: usize,
+    pairs: &[(DocId, DocId)],
+    clusters: &[Cluster],
+    words: &[usize],
+    keep: Keep,
+) -> Vec<Option<DocId>> {
+    let mut partners: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for &(a, b) in pairs {
+        partners[a.index()].push(b.0);
+        partners[b.index()].push(a.0);
+    }
+    // Rank in keep order within its cluster, for each member once taken.
+    let mut rank: Vec<u32> = vec![u32::MAX; n];
+    let mut kept: Vec<bool> = vec![false; n];
+    let mut out: Vec<Option<DocId>> = vec![None; n];
+    for cluster in clusters {
+        let mut order = cluster.members.clone();
+        if keep == Keep::Longest {
+            // Stable: ties stay in input order.
+            order.sort_by_key(|d| std::cmp::Reverse(words[d.index()]));
+        }
+        for (r, &m) in order.iter().enumerate() {
+            rank[m.index()] = r as u32;
+            let best = partners[m.index()]
+                .iter()
+                .filter(|&&p| kept[p as usize] && rank[p as usize] < r as u32)
+                .min_by_key(|&&p| rank[p as usize]);
+            match best {
+                Some(&p) => out[m.index()] = Some(DocId(p)),
+                None => kept[m.index()] = true,
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +174,37 @@ mod tests {
         let pairs = [(DocId(0), DocId(1)), (DocId(1), DocId(2))];
         let got = clusters(3, pairs, &[5, 9, 9], Keep::Longest);
         assert_eq!(got[0].representative, DocId(1));
+    }
+
+    #[test]
+    fn a_chain_is_split_where_the_kept_document_is_not_a_partner() {
+        // 0 ~ 1 ~ 2 ~ 3, and 3 ~ 0: 0 kept; 1 and 3 are its duplicates; 2
+        // is paired with neither 0 nor another kept member: kept.
+        let pairs = [(DocId(0), DocId(1)), (DocId(1), DocId(2)), (DocId(2), DocId(3)), (DocId(0), DocId(3))];
+        let words = [5, 5, 5, 5, 5];
+        let cl = clusters(5, pairs, &words, Keep::First);
+        assert_eq!(cl.len(), 1);
+        let got = duplicate_of(5, &pairs, &cl, &words, Keep::First);
+        assert_eq!(got, [None, Some(DocId(0)), None, Some(DocId(0)), None]);
+        // Longest first: 2 (9 words) kept; then 0, paired with no kept
+        // member yet: kept; 1 and 3 go to the first kept partner, 2.
+        let words = [5, 5, 9, 5, 5];
+        let cl = clusters(5, pairs, &words, Keep::Longest);
+        assert_eq!(cl[0].representative, DocId(2));
+        let got = duplicate_of(5, &pairs, &cl, &words, Keep::Longest);
+        assert_eq!(got, [None, Some(DocId(2)), None, Some(DocId(2)), None]);
+    }
+
+    #[test]
+    fn a_long_chain_keeps_every_other_document() {
+        let n = 1001;
+        let pairs: Vec<(DocId, DocId)> = (0..n as u32 - 1).map(|i| (DocId(i), DocId(i + 1))).collect();
+        let words = vec![1; n];
+        let cl = clusters(n, pairs.iter().copied(), &words, Keep::First);
+        let got = duplicate_of(n, &pairs, &cl, &words, Keep::First);
+        for (i, d) in got.iter().enumerate() {
+            assert_eq!(*d, if i % 2 == 0 { None } else { Some(DocId(i as u32 - 1)) }, "{i}");
+        }
     }
 
     #[test]

@@ -156,8 +156,24 @@ pub struct IndexStats {
     pub segments: u64,
     /// Bytes on disk (database and write-ahead log).
     pub bytes_on_disk: u64,
-    /// The parameters, as recorded.
+    /// The parameters, as recorded. In JSON an object, in this order, with
+    /// numbers as numbers (the shape of a report's `params`).
+    #[serde(serialize_with = "params_object")]
     pub params: Vec<(String, String)>,
+}
+
+/// Recorded parameters as a JSON object: a value that reads as a JSON
+/// number is written as one, any other as a string.
+fn params_object<S: serde::Serializer>(params: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(params.len()))?;
+    for (k, v) in params {
+        match serde_json::from_str::<serde_json::Number>(v) {
+            Ok(n) => map.serialize_entry(k, &n)?,
+            Err(_) => map.serialize_entry(k, v)?,
+        }
+    }
+    map.end()
 }
 
 /// One indexed document that a queried document overlaps.

@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use clap::Parser;
 
+use cli::output::Output;
 use cli::{Cli, Command, DedupArgs, ScanArgs};
 use reprint::report::{self, Report};
 use reprint::source::{self, Loaded};
@@ -87,13 +88,10 @@ fn read(
 /// Prints every problem reading met on stderr; returns the numbers of
 /// skipped and warned-about inputs.
 fn print_diagnostics(loaded: &Loaded) -> (usize, usize) {
-    let mut skipped = 0;
-    for d in &loaded.diagnostics {
-        eprintln!("{}", report::terminal::escape(&d.to_string()));
-        if d.skipped {
-            skipped += 1;
-        }
+    for line in loaded.messages() {
+        eprintln!("{}", report::terminal::escape(&line));
     }
+    let skipped = loaded.diagnostics.iter().filter(|d| d.skipped).count();
     (skipped, loaded.diagnostics.len() - skipped)
 }
 
@@ -104,6 +102,8 @@ fn create(path: &Path) -> Result<BufWriter<File>, Error> {
 fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let config = reprint::Config { passages: !args.no_passages, ..args.params.config() };
     config.validate()?;
+    let output = Output::new(args.output.as_deref());
+    let format_arg = cli::output::choose(args.format, &output, cli::FormatArg::Text)?;
     let bar = cli::progress::Bar::new(args.params.quiet);
     bar.message("reading");
     let threads = args.params.threads;
@@ -124,23 +124,13 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let needed = candidates.needs_text();
     with_pool(threads, || source::restore_texts(&mut docs, |i| needed[i], &options))??;
     drop(needed);
-    let format = args.format.format();
-    let target = args.output.as_deref();
-    let name = target.unwrap_or(Path::new("<stdout>"));
+    let format = format_arg.format();
+    let name = output.name();
     // JSON, JSONL and CSV are written as the pairs come, so memory holds two
     // batches of pairs however many there are.
-    let (mut file, mut stdout);
-    let out: &mut (dyn Write + Send) = match target {
-        Some(path) => {
-            file = create(path)?;
-            &mut file
-        }
-        None => {
-            stdout = BufWriter::new(io::stdout());
-            &mut stdout
-        }
-    };
-    if let Some(mut streamer) = report::Streamer::new(&docs, format, out, name.to_path_buf()) {
+    let mut writer = output.open()?;
+    let out: &mut (dyn Write + Send) = &mut *writer;
+    if let Some(mut streamer) = report::Streamer::new(&docs, format, out, name.clone()) {
         let mut scan = with_pool(threads, || candidates.run(&docs, &bar, &mut streamer))??;
         bar.finish();
         if !args.timings {
@@ -160,8 +150,8 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let report = Report::new(&docs, &scan, skipped, warnings);
     report::write_with_documents(&report, &docs, format, out)
         .and_then(|()| out.flush())
-        .map_err(|e| Error::io(name, e))?;
-    if !args.params.quiet && (target.is_some() || !matches!(args.format, cli::FormatArg::Text)) {
+        .map_err(|e| Error::io(&name, e))?;
+    if !args.params.quiet && (output.path().is_some() || format_arg != cli::FormatArg::Text) {
         eprintln!("reprint: {}", report::terminal::summary(&report));
     }
     Ok(exit_code(skipped, !report.pairs.is_empty()))
@@ -223,15 +213,23 @@ fn run_dedup(args: DedupArgs) -> Result<u8, Error> {
     bar.finish();
 
     let mut cluster_of: Vec<Option<usize>> = vec![None; docs.len()];
-    let mut kept = vec![true; docs.len()];
     for (c, cluster) in scan.clusters.iter().enumerate() {
         for &m in &cluster.members {
             cluster_of[m.index()] = Some(c);
-            kept[m.index()] = m == cluster.representative;
         }
     }
-    let mut out = create(&args.output)?;
-    let io_err = |e| Error::io(&args.output, e);
+    // A document is dropped only for a kept document it is itself a
+    // near-duplicate of: a chain a ~ b ~ c keeps c when it differs from a.
+    let duplicates: Vec<_> =
+        scan.pairs.iter().filter(|p| p.kind != pipeline::PairKind::Reuse).map(|p| (p.a, p.b)).collect();
+    let words: Vec<usize> = scan.sketches.iter().map(|s| s.words).collect();
+    let duplicate_of =
+        reprint::cluster::duplicate_of(docs.len(), &duplicates, &scan.clusters, &words, config.keep);
+    let kept: Vec<bool> = duplicate_of.iter().map(Option::is_none).collect();
+    let output = Output::new(Some(&args.output));
+    let mut out = output.open()?;
+    let name = output.name();
+    let io_err = |e| Error::io(&name, e);
     for (doc, &keep) in docs.iter().zip(&kept) {
         if !keep {
             continue;
@@ -247,21 +245,27 @@ fn run_dedup(args: DedupArgs) -> Result<u8, Error> {
 
     if let Some(path) = &args.clusters {
         let mut w = create(path)?;
-        for ((doc, c), &k) in docs.iter().zip(&cluster_of).zip(&kept) {
-            serde_json::to_writer(&mut w, &serde_json::json!({"id": doc.id, "cluster": c, "kept": k}))
-                .map_err(|e| Error::io(path, e.into()))?;
+        for ((doc, c), dup) in docs.iter().zip(&cluster_of).zip(&duplicate_of) {
+            let of = dup.map(|d| docs[d.index()].id.as_str());
+            let line =
+                serde_json::json!({"id": doc.id, "cluster": c, "kept": dup.is_none(), "duplicate_of": of});
+            serde_json::to_writer(&mut w, &line).map_err(|e| Error::io(path, e.into()))?;
             w.write_all(b"\n").map_err(|e| Error::io(path, e))?;
         }
         w.flush().map_err(|e| Error::io(path, e))?;
     }
     let dropped = kept.iter().filter(|&&k| !k).count();
+    let split =
+        scan.clusters.iter().filter(|c| c.members.iter().filter(|m| kept[m.index()]).count() > 1).count();
     if !args.params.quiet {
         eprintln!(
-            "reprint: kept {} of {} documents, dropped {} duplicates in {} clusters",
+            "reprint: kept {} of {} documents, dropped {} duplicates in {} clusters ({} of them chains whose \
+             ends differ, split: more than one document kept)",
             docs.len() - dropped,
             docs.len(),
             dropped,
-            scan.clusters.len()
+            scan.clusters.len(),
+            split
         );
     }
     Ok(if skipped > 0 { ERROR } else { FOUND })

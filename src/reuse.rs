@@ -307,6 +307,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::testing::proptest_config(256))]
+
         /// The winnowing guarantee: two sequences sharing a run of at least
         /// `w` shingles share a fingerprint.
         #[test]

@@ -3,7 +3,7 @@
 //! Takes the inputs named on the command line — plain text files,
 //! directories (walked recursively in byte-wise file name order, following
 //! symlinks), JSONL files (`.jsonl`, `.ndjson`, optionally gzipped as
-//! `.jsonl.gz` / `.ndjson.gz`) and `-` for JSONL on standard input — and
+//! `.jsonl.gz` / `.ndjson.gz`) and `-` for standard input — and
 //! gives a [`Loaded`]: every [`Document`] in input order, plus a
 //! [`Diagnostic`] for every problem met on the way.
 //!
@@ -270,9 +270,47 @@ impl Loaded {
     pub fn any_skipped(&self) -> bool {
         self.diagnostics.iter().any(|d| d.skipped)
     }
+
+    /// The diagnostics as lines to print, in order, except that one problem
+    /// met on many lines of a file (records without the text field, say) is
+    /// one line: the first, with how many more lines had it and the last.
+    pub fn messages(&self) -> Vec<String> {
+        // (first diagnostic, how many more, the last one's line)
+        let mut lines: Vec<(&Diagnostic, usize, &str)> = Vec::new();
+        let mut seen: HashMap<(&str, &str, bool), usize> = HashMap::new();
+        for d in &self.diagnostics {
+            let Some((file, line)) =
+                d.location.rsplit_once(':').filter(|(_, n)| n.bytes().all(|b| b.is_ascii_digit()))
+            else {
+                lines.push((d, 0, ""));
+                continue;
+            };
+            match seen.entry((file, d.message.as_str(), d.skipped)) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    let (_, more, last) = &mut lines[*e.get()];
+                    *more += 1;
+                    *last = line;
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(lines.len());
+                    lines.push((d, 0, line));
+                }
+            }
+        }
+        lines
+            .into_iter()
+            .map(|(d, more, last)| match more {
+                0 => d.to_string(),
+                1 => format!("{d} (and 1 more line like it: line {last})"),
+                _ => format!("{d} (and {more} more lines like it, the last line {last})"),
+            })
+            .collect()
+    }
 }
 
-/// Reads every input, in order. `-` is JSONL on stdin.
+/// Reads every input, in order. `-` is standard input: JSONL when its
+/// first non-blank line starts with `{` (or it is gzip), else one plain
+/// text document named `<stdin>`.
 ///
 /// Never fails: every problem becomes a [`Diagnostic`] in
 /// [`Loaded::diagnostics`], in the order the inputs were read, and the
@@ -502,8 +540,43 @@ impl<'a, V: Visit> Reader<'a, V> {
         };
         if gzipped {
             self.read_jsonl_stream(STDIN_NAME, &mut flate2::bufread::MultiGzDecoder::new(input), true, None);
-        } else {
-            self.read_jsonl_stream(STDIN_NAME, &mut input, false, None);
+            return;
+        }
+        match stdin_is_jsonl(&mut input) {
+            Ok(true) => self.read_jsonl_stream(STDIN_NAME, &mut input, false, None),
+            Ok(false) => {
+                let mut bytes = Vec::new();
+                match input.read_to_end(&mut bytes) {
+                    Ok(_) => self.read_text(STDIN_NAME, bytes),
+                    Err(err) => self.diagnose(STDIN_NAME, cannot_read(&err), true),
+                }
+            }
+            Err(err) => self.diagnose(STDIN_NAME, cannot_read(&err), true),
+        }
+    }
+
+    /// Adds one plain text document, named `name`, that cannot be read
+    /// again (standard input).
+    fn read_text(&mut self, name: &str, bytes: Vec<u8>) {
+        match decode_text(bytes) {
+            Ok(decoded) => {
+                if let Some(warning) = decoded.warning {
+                    self.diagnose(name, warning, false);
+                }
+                let out = self.visit.each(&mut V::Scratch::default(), &decoded.text);
+                let doc = Document {
+                    id: name.to_string(),
+                    origin: name.to_string(),
+                    text: decoded.text,
+                    record: None,
+                    locator: None,
+                    released: None,
+                };
+                let id_hash = Ids::hash(self.ids.seed, &doc.id);
+                self.add(doc, id_hash, out);
+                self.done();
+            }
+            Err(message) => self.diagnose(name, message, true),
         }
     }
 
@@ -511,7 +584,11 @@ impl<'a, V: Visit> Reader<'a, V> {
     fn read_dir_tree(&mut self, root: &Path) {
         let mut pending: Vec<PathBuf> = Vec::new();
         let walk = WalkDir::new(root).follow_links(true).sort_by_file_name();
+        // Entries below the root that are not directories: none is an
+        // empty directory, said rather than passed over.
+        let mut files = 0;
         for entry in walk {
+            files += usize::from(entry.as_ref().map_or(true, |e| !e.file_type().is_dir()));
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(err) => {
@@ -543,6 +620,9 @@ impl<'a, V: Visit> Reader<'a, V> {
             }
         }
         self.read_text_files(&pending);
+        if files == 0 {
+            self.diagnose(display(root), "empty directory (no files below it), skipped", true);
+        }
     }
 
     fn walk_error(&mut self, root: &Path, err: &walkdir::Error) {
@@ -787,6 +867,19 @@ impl<'a, V: Visit> Reader<'a, V> {
     }
 }
 
+/// Whether standard input holds JSONL rather than plain text: its first
+/// non-blank line, after a byte-order mark, starts with `{` (or it is
+/// blank, or starts with a UTF-16 byte-order mark). Looks at most at the
+/// first 64 KiB.
+fn stdin_is_jsonl(input: &mut dyn BufRead) -> io::Result<bool> {
+    let head = input.fill_buf()?;
+    if utf16_bom(head).is_some() {
+        return Ok(true);
+    }
+    let head = head.strip_prefix(UTF8_BOM).unwrap_or(head);
+    Ok(head.iter().find(|b| !b.is_ascii_whitespace()).map_or(true, |&b| b == b'{'))
+}
+
 /// A file's bytes, and its stamp as it was opened (none if it cannot be
 /// read again); the error is the skip message.
 fn read_file(path: &Path) -> Result<(Vec<u8>, Option<Stamp>), String> {
@@ -816,7 +909,7 @@ fn display(path: &Path) -> String {
 }
 
 /// Whether a file name says JSONL: `Some(gzipped)` if so.
-fn jsonl_kind(path: &Path) -> Option<bool> {
+pub fn jsonl_kind(path: &Path) -> Option<bool> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     if name.ends_with(".jsonl.gz") || name.ends_with(".ndjson.gz") {
         Some(true)
@@ -909,27 +1002,59 @@ struct Decoded {
     warning: Option<String>,
 }
 
+/// A file with NUL bytes is binary when more than one byte in
+/// `BINARY_SHARE` is a NUL, another control byte (not tab, line feed,
+/// vertical tab, form feed, carriage return or escape) or part of an
+/// invalid UTF-8 sequence. Compressed data and images are far above
+/// (a random byte is one of these more than half the time), executables
+/// are full of NULs; a text with a few stray NULs is far below.
+const BINARY_SHARE: usize = 20;
+
+/// Whether bytes holding a NUL are binary rather than text with stray
+/// control bytes (see [`BINARY_SHARE`]).
+fn looks_binary(bytes: &[u8]) -> bool {
+    let controls = bytes
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1B))
+        .count();
+    let invalid: usize = bytes.utf8_chunks().map(|chunk| chunk.invalid().len()).sum();
+    (controls + invalid) * BINARY_SHARE > bytes.len()
+}
+
 /// Decodes a plain text file's bytes: UTF-16 by its BOM, else UTF-8 (BOM
-/// stripped, invalid sequences replaced). A NUL byte means binary: the
-/// error is the skip message.
+/// stripped, invalid sequences replaced). A file with NUL bytes is binary
+/// when they, other control bytes and invalid UTF-8 are more than a
+/// twentieth of it (the error is the skip message); otherwise its NULs are
+/// read as spaces, with a warning.
 fn decode_text(mut bytes: Vec<u8>) -> Result<Decoded, String> {
     if let Some(big_endian) = utf16_bom(&bytes) {
         let (text, lossy) = decode_utf16(bytes.get(2..).unwrap_or_default(), big_endian);
         return Ok(Decoded { text, warning: Some(utf16_warning(big_endian, lossy)) });
     }
+    let mut warnings = Vec::new();
     if let Some(offset) = memchr::memchr(0, &bytes) {
-        return Err(format!("binary file (NUL byte at offset {offset}), skipped"));
+        if looks_binary(&bytes) {
+            return Err(format!("binary file (NUL byte at offset {offset}), skipped"));
+        }
+        let mut nuls = 0;
+        for b in bytes.iter_mut().filter(|b| **b == 0) {
+            *b = b' ';
+            nuls += 1;
+        }
+        let s = if nuls == 1 { "" } else { "s" };
+        warnings.push(format!("{nuls} stray NUL byte{s} (the first at offset {offset}) read as spaces"));
     }
     if bytes.starts_with(UTF8_BOM) {
         bytes.drain(..UTF8_BOM.len());
     }
-    Ok(match String::from_utf8(bytes) {
-        Ok(text) => Decoded { text, warning: None },
-        Err(err) => Decoded {
-            text: String::from_utf8_lossy(err.as_bytes()).into_owned(),
-            warning: Some("invalid UTF-8, decoded with replacement characters".into()),
-        },
-    })
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            warnings.push("invalid UTF-8, decoded with replacement characters".into());
+            String::from_utf8_lossy(err.as_bytes()).into_owned()
+        }
+    };
+    Ok(Decoded { text, warning: (!warnings.is_empty()).then(|| warnings.join("; ")) })
 }
 
 /// What one JSONL line gave.
@@ -981,6 +1106,27 @@ fn parse_line_into(line: &[u8], options: &ReadOptions, text: &mut String) -> Par
     ParsedLine { lossy, result }
 }
 
+/// The skip message of a record without its text field: the fields it
+/// has, and the one `--text-field` most likely wants (its longest string
+/// other than the id).
+fn missing_text_field(json: &str, id_field: &str, text_field: &str) -> String {
+    let fields: serde_json::Map<String, serde_json::Value> = serde_json::from_str(json).unwrap_or_default();
+    if fields.is_empty() {
+        return format!("missing text field {text_field:?} (the record has no fields), skipped");
+    }
+    let names: Vec<String> = fields.keys().map(|k| format!("{k:?}")).collect();
+    let likely = fields
+        .iter()
+        .filter(|(k, _)| *k != id_field)
+        .filter_map(|(k, v)| Some((k, v.as_str()?.len())))
+        .max_by_key(|&(k, len)| (len, std::cmp::Reverse(k)))
+        .map_or_else(
+            || "name the text field with --text-field".into(),
+            |(k, _)| format!("to read {k:?}, give --text-field {k}"),
+        );
+    format!("missing text field {text_field:?} (its fields: {}; {likely}), skipped", names.join(", "))
+}
+
 /// Finds the id and text fields of one JSON object. The error is the skip
 /// message.
 #[cfg(test)]
@@ -1005,7 +1151,7 @@ fn parse_record_into(
         .map_err(|err| format!("invalid JSON: {err}, skipped"))?;
     match fields.text {
         Some(Field::Text) => {}
-        None => return Err(format!("missing text field {text_field:?}, skipped")),
+        None => return Err(missing_text_field(json, id_field, text_field)),
         Some(other) => {
             return Err(format!("text field {text_field:?} is not a string but {}, skipped", other.kind()))
         }
@@ -1315,6 +1461,26 @@ mod tests {
         assert_eq!(be.map(|d| d.text), Ok("hi".to_string()));
 
         assert_eq!(decode_text(b"ab\0c".to_vec()), Err("binary file (NUL byte at offset 2), skipped".into()));
+        // A few stray NULs in text: read as spaces, with a warning.
+        let mut stray = b"Stray bytes in a long enough text.\0 Another\0sentence.".to_vec();
+        stray.extend_from_slice(&[b'a'; 40]);
+        let read = decode_text(stray.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            read.text.as_bytes(),
+            stray.iter().map(|&b| if b == 0 { b' ' } else { b }).collect::<Vec<u8>>()
+        );
+        assert_eq!(
+            read.warning.as_deref(),
+            Some("2 stray NUL bytes (the first at offset 34) read as spaces")
+        );
+        // ... and with invalid UTF-8 too: both said.
+        stray.push(0xE9);
+        let both = decode_text(stray).unwrap_or_else(|e| panic!("{e}")).warning.unwrap_or_default();
+        assert!(both.contains("stray NUL") && both.contains("invalid UTF-8"), "{both}");
+        // Compressed data with a NUL is binary, however few NULs.
+        let noise: Vec<u8> =
+            (0u32..4096).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 1).chain([0]).collect();
+        assert!(decode_text(noise).is_err_and(|e| e.starts_with("binary file")));
 
         let bad = decode_text(b"caf\xE9!".to_vec()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(bad.text, "caf\u{FFFD}!");
@@ -1369,7 +1535,14 @@ mod tests {
         assert!(err("[1]").contains("expected a JSON object"));
         assert!(err("\"text\"").starts_with("invalid JSON: "));
         assert!(err(r#"{"text":"a"} x"#).contains("trailing characters"));
-        assert_eq!(err(r#"{"id":"a"}"#), r#"missing text field "text", skipped"#);
+        assert_eq!(
+            err(r#"{"id":"a"}"#),
+            r#"missing text field "text" (its fields: "id"; name the text field with --text-field), skipped"#
+        );
+        assert_eq!(
+            err(r#"{"id":"a long id","title":"T","body":"the text","n":1}"#),
+            r#"missing text field "text" (its fields: "body", "id", "n", "title"; to read "body", give --text-field body), skipped"#
+        );
         assert_eq!(err(r#"{"text":5}"#), r#"text field "text" is not a string but a number, skipped"#);
         assert_eq!(
             err(r#"{"text":"a","id":[1]}"#),

@@ -11,7 +11,9 @@
 //!
 //! Scripts written without spaces between words (Han, Hiragana, Katakana,
 //! Thai, Lao, Khmer, Myanmar) fall back to one token per character, so their
-//! shingles are character n-grams instead of one giant token.
+//! shingles are character n-grams instead of one giant token. A character
+//! is less than a word, so toward a passage's least size it counts a
+//! fraction of one ([`word_sixths`]).
 //!
 //! Two fast paths implement the UAX #29 rules directly, and tests hold
 //! them to `unicode-segmentation`'s words:
@@ -633,6 +635,48 @@ fn clear_range(mask: &mut [u64], start: usize, end: usize) {
     }
 }
 
+/// Sixths of a word a token counts for toward a passage's least size
+/// ([`crate::align::AlignConfig::min_words`]), so that the least passage
+/// carries about as much text in every script: a word of a spaced script
+/// 6 (one word); a Han character 3 (a Chinese word is about two
+/// characters); a character of another spaceless script 2 (a kana is a
+/// syllable, a Thai or Khmer character a letter: about three to a word).
+/// With the default 8 words, a passage needs 16 Han characters or 24 kana.
+pub fn word_sixths(word: &str) -> usize {
+    match word.chars().next() {
+        Some(c) if is_han(c) => 3,
+        Some(c) if is_spaceless_script(c) => 2,
+        _ => 6,
+    }
+}
+
+/// [`word_sixths`] summed over the tokens (in text order) inside each of
+/// `spans` (byte ranges of `text` in increasing order, each a run of
+/// whole tokens).
+pub fn sixths_in(text: &str, tokens: &[Token], spans: impl Iterator<Item = Span>) -> usize {
+    let mut total = 0;
+    for span in spans {
+        let from = tokens.partition_point(|t| t.span.start < span.start);
+        let inside = tokens[from..].iter().take_while(|t| t.span.end <= span.end);
+        if text.get(span.range()).is_some_and(str::is_ascii) {
+            total += 6 * inside.count();
+        } else {
+            total += inside.map(|t| word_sixths(&text[t.span.range()])).sum::<usize>();
+        }
+    }
+    total
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FDF      // CJK radicals, Kangxi
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0x20000..=0x3FFFF  // CJK extensions B and later
+    )
+}
+
 fn is_spaceless_script(c: char) -> bool {
     matches!(c as u32,
         0x0E00..=0x0EFF      // Thai, Lao
@@ -658,6 +702,29 @@ mod tests {
 
     fn words(text: &str) -> Vec<&str> {
         tokenize(text).iter().map(|t| &text[t.span.range()]).collect()
+    }
+
+    #[test]
+    fn spaceless_characters_count_a_fraction_of_a_word() {
+        for (text, sixths) in [
+            ("seven plain words make one least passage", 42),
+            ("日本語", 3 + 3 + 3),
+            ("ということ", 5 * 2),
+            ("café 東京 und", 6 + 3 + 3 + 6),
+            ("", 0),
+        ] {
+            let tokens = tokenize(text);
+            assert_eq!(
+                sixths_in(text, &tokens, [Span { start: 0, end: text.len() }].into_iter()),
+                sixths,
+                "{text}"
+            );
+        }
+        // Only the tokens inside the spans count.
+        let text = "one 二 three 四";
+        let tokens = tokenize(text);
+        let spans = [Span { start: 0, end: 3 }, Span { start: 4, end: 7 }];
+        assert_eq!(sixths_in(text, &tokens, spans.into_iter()), 6 + 3);
     }
 
     /// The quick lower case is `to_lowercase` wherever it answers.
@@ -753,6 +820,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::testing::proptest_config(256))]
+
         /// The ASCII fast path gives exactly the words of unicode-segmentation.
         #[test]
         fn ascii_fast_path_matches_uax29(s in "[a-zA-Z0-9_.,;:' !?\\-\n\t\r\x0b\x0c]{0,300}") {

@@ -198,6 +198,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::testing::proptest_config(256))]
+
         #[test]
         fn matches_set_oracle(a in proptest::collection::btree_set(0u64..64, 0..40),
                               b in proptest::collection::btree_set(0u64..64, 0..40)) {

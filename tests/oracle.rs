@@ -3,12 +3,19 @@
 //! Jaccard reaches the threshold (LSH may only miss pairs near the
 //! threshold, with the probability its S-curve gives), and every reported
 //! score is exact.
+//!
+//! The cases come from a fixed seed, so every run checks the same corpora
+//! and a failure is never a matter of chance (`PROPTEST_RNG_SEED=N` draws
+//! other cases by hand). The LSH-miss check is bounded as if the seed were
+//! random: the chance that a correct pipeline fails it is under 1e-9 per
+//! run.
 
 mod common;
 
 use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 use reprint::config::Mode;
 use reprint::pipeline::{self, PairKind};
 use reprint::source::Document;
@@ -35,8 +42,24 @@ fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
     }
 }
 
+/// Cases of `lsh_and_verify_match_brute_force`.
+const CASES: u32 = 24;
+
+/// The seed the cases are drawn from unless `PROPTEST_RNG_SEED` is set.
+const SEED: u64 = 0x6f72_6163_6c65_0001;
+
+/// Fixed cases and no failure file: a failure is reproduced by rerunning
+/// (or with the `PROPTEST_RNG_SEED` it prints), not by a saved seed.
+fn config() -> ProptestConfig {
+    let mut config = ProptestConfig { cases: CASES, failure_persistence: None, ..ProptestConfig::default() };
+    if config.rng_seed == RngSeed::Random {
+        config.rng_seed = RngSeed::Fixed(SEED);
+    }
+    config
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn lsh_and_verify_match_brute_force(seed in 1u64..u64::MAX, n in 20usize..120, threshold in 0.3f64..0.9) {
@@ -69,10 +92,15 @@ proptest! {
             }
         }
         let found: HashSet<(usize, usize)> = scan.pairs.iter().map(|p| (p.a.index(), p.b.index())).collect();
+        // A true pair must be found when LSH misses it with probability
+        // under 1e-9 / (CASES * true pairs): by the union bound over every
+        // pair checked in a run, a correct pipeline fails with probability
+        // under 1e-9.
+        let budget = 1e-9 / (f64::from(CASES) * truth.len().max(1) as f64);
         for (&key, &j) in &truth {
-            // A pair LSH misses with probability under 1e-4 must be found.
-            if 1.0 - lsh.probability(j) < 1e-4 {
-                prop_assert!(found.contains(&key), "missed {key:?} with Jaccard {j}");
+            let miss = 1.0 - lsh.probability(j);
+            if miss < budget {
+                prop_assert!(found.contains(&key), "missed {key:?} with Jaccard {j} (miss probability {miss:.1e})");
             }
         }
     }

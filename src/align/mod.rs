@@ -319,8 +319,15 @@ impl Aligner {
             work: Work { used: 0, limit: config.budget, exhausted: false },
             s: &mut self.scratch,
         };
-        let alignment = job.run(is_common);
+        let mut alignment = job.run(is_common);
         (self.scratch.a_keys, self.scratch.b_keys) = (ka, kb);
+        // A character of a spaceless script is a token but less than a word:
+        // the least passage carries as much text in every script.
+        alignment.passages.retain(|p| {
+            let equal =
+                p.ops.iter().filter_map(|op| if let EditOp::Equal { a, .. } = op { Some(*a) } else { None });
+            crate::text::sixths_in(a_text, a_tokens, equal) >= 6 * config.min_words
+        });
         self.scratch.trim();
         alignment
     }
@@ -2087,7 +2094,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(200))]
+        #![proptest_config(crate::testing::proptest_config(200))]
 
         /// Any texts: offsets in bounds and on char boundaries, no double
         /// claims, ops tiling every passage on both sides.

@@ -19,6 +19,8 @@ use reprint::text::Token;
 use reprint::verify::Overlap;
 use reprint::{Config, Error};
 
+use super::output::Output;
+
 /// Exit code: the pair overlaps (exact, near-duplicate, or a passage).
 const FOUND: u8 = 0;
 /// Exit code: kind `none`, no passage.
@@ -48,6 +50,10 @@ pub struct CompareArgs {
     /// The second document: a text file, or with --jsonl the id of a record.
     #[arg(value_name = "B")]
     pub b: PathBuf,
+    /// More than two documents: refused, with a hint (a JSONL file and two
+    /// ids want --jsonl).
+    #[arg(hide = true, value_name = "MORE")]
+    pub more: Vec<PathBuf>,
     /// Take A and B as ids of records of this JSONL file (- for stdin).
     #[arg(long, value_name = "FILE")]
     pub jsonl: Option<PathBuf>,
@@ -64,9 +70,14 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = 0.5, value_name = "J")]
     pub threshold: f64,
     /// Output format: the passage view, the report as JSON or JSONL, or a
-    /// self-contained HTML page with the two documents side by side.
-    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
-    pub format: CompareFormat,
+    /// self-contained HTML page with the two documents side by side
+    /// [default: from the extension of --output, else text].
+    #[arg(long, value_enum, ignore_case = true)]
+    pub format: Option<CompareFormat>,
+    /// Write to FILE instead of stdout (- for stdout); .json, .jsonl, .html
+    /// or .txt choose the format.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Colour the passage view (auto: when stdout is a terminal and
     /// NO_COLOR is not set).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
@@ -83,7 +94,7 @@ pub struct CompareArgs {
     pub explain: bool,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum CompareFormat {
     Text,
     Json,
@@ -100,10 +111,15 @@ pub enum ColorArg {
 
 /// Runs `reprint compare`; returns the exit code.
 pub fn run(args: CompareArgs) -> Result<u8, Error> {
+    if !args.more.is_empty() {
+        return Err(too_many(&args));
+    }
     let mut config =
         Config { shingle_size: args.shingle_size, threshold: args.threshold, ..Config::default() };
     config.align = AlignConfig { explain: args.explain, ..AlignConfig::default() };
     let params = Params::resolve(&config)?;
+    let output = Output::new(args.output.as_deref());
+    let format = super::output::choose(args.format, &output, CompareFormat::Text)?;
     let options = ReadOptions {
         id_field: args.id_field.clone(),
         text_field: args.text_field.clone(),
@@ -149,10 +165,9 @@ pub fn run(args: CompareArgs) -> Result<u8, Error> {
     };
     let report = Report::single(&params, [entry(&a, ta.len()), entry(&b, tb.len())], pair, &stats, warnings);
 
-    let stdout = io::stdout();
-    let terminal = stdout.is_terminal();
-    let mut out = stdout.lock();
-    let written = match args.format {
+    let terminal = output.path().is_none() && io::stdout().is_terminal();
+    let mut out = output.open()?;
+    let written = match format {
         CompareFormat::Text => {
             let view = View {
                 color: match args.color {
@@ -172,7 +187,7 @@ pub fn run(args: CompareArgs) -> Result<u8, Error> {
             report::write_with_documents(&report, &[a.clone(), b.clone()], Format::Html, &mut out)
         }
     };
-    written.and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))?;
+    written.and_then(|()| out.flush()).map_err(|e| Error::io(output.name(), e))?;
     if alignment.budget_exhausted {
         eprintln!("reprint: alignment stopped at its work budget; passages may be partial");
     }
@@ -197,12 +212,34 @@ fn terminal_width(terminal: bool) -> usize {
 
 /// Prints the diagnostics of a read on stderr; counts the warnings.
 fn report_diagnostics(loaded: &source::Loaded, warnings: &mut usize) {
-    for d in &loaded.diagnostics {
-        eprintln!("{}", report::terminal::escape(&d.to_string()));
-        if !d.skipped {
-            *warnings += 1;
-        }
+    for line in loaded.messages() {
+        eprintln!("{}", report::terminal::escape(&line));
     }
+    *warnings += loaded.diagnostics.iter().filter(|d| !d.skipped).count();
+}
+
+/// The error for more than two documents: `compare FILE.jsonl ID ID`
+/// means `--jsonl`.
+fn too_many(args: &CompareArgs) -> Error {
+    let jsonl = args.jsonl.is_none()
+        && args.more.len() == 1
+        && (args.a.as_os_str() == "-" || source::jsonl_kind(&args.a).is_some());
+    if jsonl {
+        return Error::Other(format!(
+            "compare takes two documents; to compare the records {} and {} of {}, give --jsonl: \
+             reprint compare --jsonl {} {} {}",
+            args.b.display(),
+            args.more[0].display(),
+            args.a.display(),
+            args.a.display(),
+            args.b.display(),
+            args.more[0].display()
+        ));
+    }
+    Error::Other(format!(
+        "compare takes two documents (two files, or --jsonl FILE and two ids), not {}",
+        2 + args.more.len()
+    ))
 }
 
 /// The one document of the file at `path`.

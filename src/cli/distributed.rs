@@ -32,7 +32,12 @@ Input: JSONL documents on stdin, {\"id\": ..., \"text\": ...} (see --id-field,
   {\"id\", \"words\", \"content\", \"shingles\", \"bands\", \"fingerprints\", \"params\"}
 `bands` are the LSH band keys in band order (group by band number and key),
 `fingerprints` the winnowed shingle fingerprints of the reuse path, and
-`params` a hash of every setting: give the same flags to align-pairs.")]
+`params` a hash of every setting: give the same flags to align-pairs.
+
+Every `reprint scan` setting is accepted, so one list of flags serves scan,
+sketch and align-pairs; the settings enter the hash. --keep, --threads and
+--quiet change nothing here and are not listed.")]
+#[command(mut_arg("keep", |a| a.hide(true)), mut_arg("threads", |a| a.hide(true)), mut_arg("quiet", |a| a.hide(true)))]
 pub struct SketchArgs {
     #[command(flatten)]
     pub params: ScanParams,
@@ -59,7 +64,12 @@ Input: one candidate pair a line, `a` before `b` in input order:
 Output: the pairs `reprint scan --format jsonl` would report, one a line
 ({\"type\": \"pair\", \"a\", \"b\", \"kind\", \"jaccard\", ...}, schema reprint/1); a
 pair that is neither exact, a near-duplicate, nor reuse with a passage is
-left out.")]
+left out.
+
+Every `reprint scan` setting is accepted, so one list of flags serves scan,
+sketch and align-pairs. --keep, --threads and --quiet change nothing here
+and are not listed.")]
+#[command(mut_arg("keep", |a| a.hide(true)), mut_arg("threads", |a| a.hide(true)), mut_arg("quiet", |a| a.hide(true)))]
 pub struct AlignPairsArgs {
     #[command(flatten)]
     pub params: ScanParams,

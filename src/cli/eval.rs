@@ -15,7 +15,7 @@
 //! of every pair is one detection.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -74,9 +74,13 @@ pub struct EvalArgs {
     /// With --pan: no progress bar or summary on stderr.
     #[arg(long, short, conflicts_with = "truth")]
     pub quiet: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
-    pub format: EvalFormat,
+    /// Output format [default: from the extension of --output, else text].
+    #[arg(long, value_enum, ignore_case = true)]
+    pub format: Option<EvalFormat>,
+    /// Write the scores to FILE instead of stdout (- for stdout); .json or
+    /// .txt choose the format.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -95,12 +99,13 @@ pub fn run(args: EvalArgs) -> Result<u8, Error> {
     let truth = read_truth(truth)?;
     let detections = read_detections(report)?;
     let scores = plagdet(&truth, &detections);
-    let mut out = io::stdout().lock();
-    let text = match args.format {
+    let output = super::output::Output::new(args.output.as_deref());
+    let text = match super::output::choose(args.format, &output, EvalFormat::Text)? {
         EvalFormat::Text => text(&scores),
         EvalFormat::Json => format!("{}\n", json(&scores)),
     };
-    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))?;
+    let mut out = output.open()?;
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| Error::io(output.name(), e))?;
     Ok(0)
 }
 
@@ -126,12 +131,13 @@ fn run_pan(dir: &Path, args: &EvalArgs) -> Result<u8, Error> {
         None => None,
     };
     let rows = pan::evaluate(&corpus, &detections);
-    let text = match args.format {
+    let output = super::output::Output::new(args.output.as_deref());
+    let text = match super::output::choose(args.format, &output, EvalFormat::Text)? {
         EvalFormat::Text => pan_text(&rows),
         EvalFormat::Json => format!("{}\n", pan_json(&rows)),
     };
-    let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))?;
+    let mut out = output.open()?;
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| Error::io(output.name(), e))?;
     if !args.quiet {
         let pairs = detections.len();
         let found = detections.iter().filter(|d| !d.is_empty()).count();

@@ -17,7 +17,10 @@ use reprint::pipeline::{Params, Stats};
 use reprint::report::{self, DocumentEntry, PairEntry, Report, ReportStats, SCHEMA};
 use reprint::{Config, Error};
 
+use super::output::Output;
+use super::progress::Bar;
 use super::{FormatArg, InputArgs, MinHashArg};
+use reprint::pipeline::Progress;
 
 /// Exit code: success, or a match found.
 const FOUND: u8 = 0;
@@ -173,7 +176,8 @@ pub struct AddArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// No summary on stderr (problems and replacements are still printed).
+    /// No progress bar or summary on stderr (problems and replacements are
+    /// still printed).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -189,25 +193,32 @@ pub struct QueryArgs {
     /// Least containment (the larger of the two) of a reuse match.
     #[arg(long, default_value_t = 0.0, value_name = "C")]
     pub min_containment: f64,
-    /// Least matched words of a reported passage.
+    /// Least matched words of a reported passage (a Han character counts
+    /// half a word, a kana or Thai character a third).
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub min_words: usize,
     /// Candidates scored exactly and aligned per queried document: those
     /// sharing the largest share of its fingerprints or LSH bands (0: all).
     #[arg(long, default_value_t = DEFAULT_LIMIT, value_name = "N")]
     pub limit: usize,
-    /// Output format (html is not offered: it needs both texts).
-    #[arg(long, value_enum, default_value_t = QueryFormat::Text)]
-    pub format: QueryFormat,
+    /// Output format (html is not offered: it needs both texts)
+    /// [default: from the extension of --output, else text].
+    #[arg(long, value_enum, ignore_case = true)]
+    pub format: Option<QueryFormat>,
+    /// Write the report to FILE instead of stdout (- for stdout); .json,
+    /// .jsonl, .csv or .txt choose the format.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// No summary on stderr.
+    /// No progress bar or summary on stderr (problems, and candidates left
+    /// out by --limit, are still said).
     #[arg(long, short)]
     pub quiet: bool,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum QueryFormat {
     Text,
     Json,
@@ -219,9 +230,13 @@ pub enum QueryFormat {
 pub struct StatsArgs {
     #[command(flatten)]
     pub dir: IndexDir,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
-    pub format: StatsFormat,
+    /// Output format [default: from the extension of --output, else text].
+    #[arg(long, value_enum, ignore_case = true)]
+    pub format: Option<StatsFormat>,
+    /// Write the statistics to FILE instead of stdout (- for stdout); .json
+    /// or .txt choose the format.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -268,22 +283,30 @@ fn add(args: AddArgs) -> Result<u8, Error> {
         let config = args.params.over(&Config::default());
         (Index::create(dir, &config)?, config)
     };
-    let (loaded, skipped, _) = crate::read(&args.input, args.threads, false)?;
+    let bar = Bar::new(args.quiet);
+    bar.message("reading");
+    let (loaded, skipped, _) = bar.suspend(|| crate::read(&args.input, args.threads, false))?;
     let clock = std::time::Instant::now();
     let (documents, batch_size) = (&loaded.documents, args.batch_size);
+    bar.stage("add", documents.len() as u64);
+    let progress = &bar;
     // The connection is not shared between threads: move it to the pool.
     let (index, total) = crate::with_pool(args.threads, move || -> Result<(Index, AddStats), Error> {
         let mut total = AddStats::default();
         for batch in documents.chunks(batch_size) {
             let done = index.add(batch)?;
-            for id in &done.replaced {
-                eprintln!("reprint: replaced {} (its text changed)", report::terminal::escape(id));
-            }
+            progress.suspend(|| {
+                for id in &done.replaced {
+                    eprintln!("reprint: replaced {} (its text changed)", report::terminal::escape(id));
+                }
+            });
             total.merge(done);
             index.compact_over(MAX_SEGMENTS)?;
+            progress.advance(batch.len() as u64);
         }
         Ok((index, total))
     })??;
+    bar.finish();
     if !args.quiet {
         let held = index.stats()?.documents;
         eprintln!(
@@ -308,16 +331,26 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
     };
     config.validate()?;
     let params = Params::resolve(&config)?;
-    let (loaded, skipped, warnings) = crate::read(&args.input, args.threads, false)?;
+    let output = Output::new(args.output.as_deref());
+    let query_format = super::output::choose(args.format, &output, QueryFormat::Text)?;
+    let bar = Bar::new(args.quiet);
+    bar.message("reading");
+    let (loaded, skipped, warnings) = bar.suspend(|| crate::read(&args.input, args.threads, false))?;
     let docs = loaded.documents;
-    let (docs_ref, config_ref, limit) = (&docs, &config, args.limit);
+    bar.stage("query", docs.len() as u64);
+    let (docs_ref, config_ref, limit, progress) = (&docs, &config, args.limit, &bar);
     // The connection is not shared between threads: move it to the pool.
     let results: Vec<QueryResult> = crate::with_pool(args.threads, move || {
         docs_ref
             .iter()
-            .map(|d| index.query_limit(&d.text, config_ref, limit))
+            .map(|d| {
+                let result = index.query_limit(&d.text, config_ref, limit);
+                progress.advance(1);
+                result
+            })
             .collect::<Result<Vec<_>, Error>>()
     })??;
+    bar.finish();
 
     let mut stats = Stats { documents: docs.len(), ..Stats::default() };
     let mut documents: Vec<DocumentEntry<'_>> = Vec::new();
@@ -349,35 +382,51 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
         }
     }
     stats.pairs = pairs.len();
+    let past_limit =
+        |r: &QueryResult| if args.limit == 0 { 0 } else { r.candidates.saturating_sub(args.limit) };
+    let left_out: usize = results.iter().map(past_limit).sum();
     let report = Report {
         schema: SCHEMA,
         params: &params,
         documents,
         pairs,
         clusters: Vec::new(),
-        stats: ReportStats { skipped, warnings, scan: &stats },
+        stats: ReportStats { skipped, warnings, scan: &stats, candidates_left_out: Some(left_out) },
     };
-    let format = match args.format {
+    if left_out > 0 {
+        // Not a summary: said even with --quiet.
+        let short = results.iter().filter(|r| past_limit(r) > 0).count();
+        eprintln!(
+            "reprint: --limit {} left out {left_out} of the {} candidates found, for {short} of {} queried \
+             documents; --limit 0 scores them all",
+            args.limit,
+            stats.candidates,
+            docs.len()
+        );
+    }
+    let format = match query_format {
         QueryFormat::Text => FormatArg::Text,
         QueryFormat::Json => FormatArg::Json,
         QueryFormat::Jsonl => FormatArg::Jsonl,
         QueryFormat::Csv => FormatArg::Csv,
     };
-    let mut out = io::stdout().lock();
+    let mut out = output.open()?;
     report::write(&report, format.format(), &mut out)
         .and_then(|()| out.flush())
-        .map_err(|e| Error::io("<stdout>", e))?;
-    if !args.quiet && !matches!(args.format, QueryFormat::Text) {
+        .map_err(|e| Error::io(output.name(), e))?;
+    if !args.quiet && (output.path().is_some() || query_format != QueryFormat::Text) {
         eprintln!("reprint: {}", report::terminal::summary(&report));
     }
     Ok(crate::exit_code(skipped, !report.pairs.is_empty()))
 }
 
 fn stats(args: StatsArgs) -> Result<u8, Error> {
+    let output = Output::new(args.output.as_deref());
+    let format = super::output::choose(args.format, &output, StatsFormat::Text)?;
     let index = Index::open(&args.dir.index)?;
     let s = index.stats()?;
-    let mut out = io::stdout().lock();
-    let written = match args.format {
+    let mut out = output.open()?;
+    let written = match format {
         StatsFormat::Json => serde_json::to_writer_pretty(&mut out, &s)
             .map_err(io::Error::from)
             .and_then(|()| out.write_all(b"\n")),
@@ -393,7 +442,7 @@ fn stats(args: StatsArgs) -> Result<u8, Error> {
             out.write_all(text.as_bytes())
         }
     };
-    written.and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))?;
+    written.and_then(|()| out.flush()).map_err(|e| Error::io(output.name(), e))?;
     Ok(FOUND)
 }
 

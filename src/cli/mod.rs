@@ -5,6 +5,7 @@ pub mod compare;
 pub mod distributed;
 pub mod eval;
 pub mod index;
+pub mod output;
 pub mod progress;
 
 use std::path::PathBuf;
@@ -33,8 +34,9 @@ pub enum Command {
     /// Find near-duplicate pairs and partial reuse (excerpts, condensed
     /// rewrites) and report them with their reused passages.
     Scan(ScanArgs),
-    /// Write one document per cluster of near-duplicates (plus every
-    /// document without duplicates) as JSONL.
+    /// Write the documents that are not near-duplicates of a kept one (one
+    /// or more per cluster, plus every document without duplicates) as
+    /// JSONL.
     Dedup(DedupArgs),
     /// Show the reused passages of two documents (two files, or two ids of
     /// a JSONL file with --jsonl).
@@ -54,7 +56,8 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Files, directories (read recursively, in sorted order), JSONL files
-    /// (.jsonl, .ndjson, .jsonl.gz) or - for JSONL on stdin.
+    /// (.jsonl, .ndjson, .jsonl.gz) or - for stdin (JSONL when its first
+    /// non-blank line starts with {, else one plain text document).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// JSONL field holding the document id.
@@ -96,7 +99,10 @@ pub struct ScanParams {
     /// LSH buckets larger than this are linked, not expanded into every pair.
     #[arg(long, default_value_t = 64, value_name = "N")]
     pub max_bucket: usize,
-    /// Which member represents a cluster.
+    /// Which member represents a cluster (and is kept by dedup): the first
+    /// in input order (inputs in command-line order, directories in path
+    /// order, JSONL in line order: name the originals first), or the one
+    /// with the most words. reprint cannot tell an original from a copy.
     #[arg(long, value_enum, default_value_t = KeepArg::First)]
     pub keep: KeepArg,
     /// Candidate paths: near (MinHash + LSH), reuse (winnowed-fingerprint
@@ -119,7 +125,8 @@ pub struct ScanParams {
     /// (e.g. 0.1) on corpora full of incidental shared snippets.
     #[arg(long, default_value_t = 0.0, value_name = "C")]
     pub min_containment: f64,
-    /// Least matched words of a reported passage.
+    /// Least matched words of a reported passage (a Han character counts
+    /// half a word, a kana or Thai character a third).
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub min_words: usize,
     /// Worker threads (default: one per core).
@@ -131,19 +138,35 @@ pub struct ScanParams {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  reprint scan fixtures/seeds
+  reprint scan articles/ -o report.html              # the format from the extension
+  reprint scan corpus.jsonl --format json -o report.json
+  reprint scan corpus.jsonl.gz --mode near --threshold 0.8 --format csv
+  cat page.txt | reprint scan - archive/             # text on stdin (JSONL if it starts with {)
+
+The text report lists pairs most reused first; `reprint compare A B` shows a
+pair's passages.
+
+Exit codes: 0 pairs found; 1 no pair found; 2 an error, or some input was
+skipped (an unreadable or binary file, a bad JSONL line, an empty directory;
+the report is still written).")]
 pub struct ScanArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
     pub params: ScanParams,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-    pub format: FormatArg,
-    /// Write the report to FILE instead of stdout.
+    /// Output format [default: from the extension of --output, else text].
+    #[arg(long, value_enum, ignore_case = true)]
+    pub format: Option<FormatArg>,
+    /// Write the report to FILE instead of stdout (- for stdout); .json,
+    /// .jsonl, .csv, .html or .txt choose the format.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Include per-stage seconds in the report's stats (reports are
-    /// otherwise byte-identical from run to run).
+    /// Include per-stage seconds in the report's stats, and as a line of
+    /// the text report (reports are otherwise byte-identical from run to
+    /// run).
     #[arg(long)]
     pub timings: bool,
     /// Report scores only, without aligning passages (faster; needs
@@ -153,20 +176,38 @@ pub struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = "\
+How clusters are formed: documents are joined by their near-duplicate pairs
+(exact Jaccard at or above --threshold on word shingles, found by MinHash and
+LSH); a cluster is a connected group. Jaccard is not transitive, so a chain
+a ~ b ~ c can join a and c when they differ: dedup does not follow the chain.
+Members are taken in --keep order (the first in input order, or the longest),
+and a document is dropped only if it is itself a near-duplicate of a document
+already kept (its duplicate_of in --clusters); any other member is kept, so a
+chain is split where its ends differ.
+
+Examples:
+  reprint dedup corpus.jsonl -o deduped.jsonl
+  reprint dedup originals/ crawl/ -o kept.jsonl --clusters clusters.jsonl
+  reprint dedup corpus.jsonl --threshold 0.8 --keep longest -o - | wc -l
+
+Exit codes: 0 success; 2 an error, or some input was skipped (the kept
+documents are still written).")]
 pub struct DedupArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
     pub params: ScanParams,
-    /// Where to write the kept records (JSONL).
+    /// Where to write the kept records (JSONL; - for stdout).
     #[arg(long, short, required = true, value_name = "OUT.jsonl")]
     pub output: PathBuf,
-    /// Also write each document's cluster as JSONL: {"id", "cluster", "kept"}.
+    /// Also write each document's cluster as JSONL: {"id", "cluster",
+    /// "kept", "duplicate_of"}.
     #[arg(long, value_name = "FILE")]
     pub clusters: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
     Text,
     Json,

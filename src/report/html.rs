@@ -18,8 +18,10 @@
 //! from the data lazily: the pairs and clusters tables 200 rows at a time
 //! (sorting and filtering work on the data array), a pair's two texts only
 //! when the pair is opened, so a report of 10,000 pairs stays usable. The
-//! URL hash picks the view: `#overview` (default), `#pair=N`, `#clusters`,
-//! `#cluster=N`.
+//! URL hash picks the view: `#overview` (default: the pairs, most reused
+//! first, then the summary, the parameters folded away), `#pair=N` (the
+//! default when the report has one pair, as `compare`'s does),
+//! `#clusters`, `#cluster=N`.
 //!
 //! A document is found by its id; when several documents share an id, the
 //! first one's text is used.

@@ -110,6 +110,10 @@ pub struct ReportStats<'a> {
     /// The pipeline's counts.
     #[serde(flatten)]
     pub scan: &'a Stats,
+    /// `index query` only: candidates found but neither scored nor aligned,
+    /// past `--limit` (0 when none was left out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidates_left_out: Option<usize>,
 }
 
 impl<'a> Report<'a> {
@@ -122,7 +126,7 @@ impl<'a> Report<'a> {
             documents: document_entries(docs, &scan.sketches),
             pairs: scan.pairs.iter().map(|p| pair_entry(docs, p)).collect(),
             clusters: cluster_entries(docs, &scan.clusters),
-            stats: ReportStats { skipped, warnings, scan: &scan.stats },
+            stats: ReportStats { skipped, warnings, scan: &scan.stats, candidates_left_out: None },
         }
     }
 }
@@ -184,7 +188,7 @@ impl<'a> Report<'a> {
             documents: documents.into(),
             pairs: vec![pair],
             clusters: Vec::new(),
-            stats: ReportStats { skipped: 0, warnings, scan: stats },
+            stats: ReportStats { skipped: 0, warnings, scan: stats, candidates_left_out: None },
         }
     }
 }
@@ -269,7 +273,7 @@ impl<'a> Streamer<'a> {
     /// summary of the run (as [`terminal::summary`] gives it).
     pub fn finish(self, scan: &ScanSummary, skipped: usize, warnings: usize) -> Result<String, Error> {
         let clusters = cluster_entries(self.docs, &scan.clusters);
-        let stats = ReportStats { skipped, warnings, scan: &scan.stats };
+        let stats = ReportStats { skipped, warnings, scan: &scan.stats, candidates_left_out: None };
         let written = match self.format {
             Format::Json => json::end(self.out, self.kinds.total(), &clusters, &stats),
             Format::Jsonl => clusters

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use super::{Report, ReportStats};
+use super::{PairEntry, Report, ReportStats};
 
 /// Whether `c` must not reach a terminal raw: a control character (C0, DEL,
 /// C1), a bidirectional embedding, override, isolate or mark, or a line or
@@ -93,6 +93,20 @@ pub fn summary_of(stats: &ReportStats<'_>, kinds: &KindCounts, clusters: usize) 
 /// Writes the table.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", summary(report))?;
+    if let Some(left_out @ 1..) = report.stats.candidates_left_out {
+        let found = report.stats.scan.candidates;
+        writeln!(
+            out,
+            "{left_out} of the {found} candidates found were left out by --limit (--limit 0 scores them all)"
+        )?;
+    }
+    if let Some(t) = &report.stats.scan.seconds {
+        writeln!(
+            out,
+            "seconds: sketch {:.3}, exact {:.3}, lsh {:.3}, reuse {:.3}, verify {:.3}, align {:.3}, cluster {:.3}",
+            t.sketch, t.exact, t.lsh, t.reuse, t.verify, t.align, t.cluster
+        )?;
+    }
     if report.pairs.is_empty() {
         return Ok(());
     }
@@ -102,7 +116,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         "{:<15} {:>7} {:>7} {:>7} {:>8}  a / b",
         "kind", "jaccard", "cont_a", "cont_b", "passages"
     )?;
-    for p in &report.pairs {
+    let pairs = most_reused_first(&report.pairs);
+    for p in &pairs {
         writeln!(
             out,
             "{:<15} {:>7.3} {:>7.3} {:>7.3} {:>8}  {}",
@@ -114,6 +129,10 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             escape(p.a)
         )?;
         writeln!(out, "{:<15} {:>7} {:>7} {:>7} {:>8}  {}", "", "", "", "", "", escape(p.b))?;
+    }
+    if let Some(command) = pairs.first().and_then(|p| compare_command(report, p)) {
+        writeln!(out)?;
+        writeln!(out, "the first pair's passages: {}", escape(&command))?;
     }
     if !report.clusters.is_empty() {
         writeln!(out)?;
@@ -129,6 +148,54 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The pairs, most reused first: by the larger containment (the share of
+/// one document found in the other), then matched passage words, then in
+/// report order.
+fn most_reused_first<'r, 'a>(pairs: &'r [PairEntry<'a>]) -> Vec<&'r PairEntry<'a>> {
+    let mut sorted: Vec<&PairEntry<'a>> = pairs.iter().collect();
+    let words = |p: &PairEntry<'_>| p.passages.iter().map(|x| x.words).sum::<usize>();
+    // Stable: ties keep report order.
+    sorted.sort_by(|x, y| {
+        let reuse = |p: &PairEntry<'_>| p.containment_a.max(p.containment_b);
+        reuse(y).total_cmp(&reuse(x)).then_with(|| words(y).cmp(&words(x)))
+    });
+    sorted
+}
+
+/// The `reprint compare` command that shows `pair`'s passages, when both
+/// documents can be read again: two files, or two records of one JSONL
+/// file.
+fn compare_command(report: &Report<'_>, pair: &PairEntry<'_>) -> Option<String> {
+    let source = |id: &str| report.documents.iter().find(|d| d.id == id).map(|d| d.source);
+    let (a, b) = (source(pair.a)?, source(pair.b)?);
+    let file_of = |s: &'_ str| -> Option<String> {
+        let (file, line) = s.rsplit_once(':')?;
+        (!line.is_empty() && line.bytes().all(|c| c.is_ascii_digit())).then(|| file.to_string())
+    };
+    match (file_of(a), file_of(b)) {
+        // Standard input cannot be read again.
+        (Some(fa), Some(fb)) if fa == fb && !fa.starts_with('<') => Some(format!(
+            "reprint compare --jsonl {} {} {}",
+            shell_quote(&fa),
+            shell_quote(pair.a),
+            shell_quote(pair.b)
+        )),
+        (None, None) if a == pair.a && b == pair.b && !a.starts_with('<') && !b.starts_with('<') => {
+            Some(format!("reprint compare {} {}", shell_quote(a), shell_quote(b)))
+        }
+        _ => None,
+    }
+}
+
+/// `s` as one shell word: as it is when it is plain, else in single quotes.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 #[cfg(test)]

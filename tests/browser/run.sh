@@ -11,7 +11,10 @@
 #      on both sides;
 #   3. the hostile document is shown as text and its script and onerror
 #      handler did not run;
-#   4. a report of 10,000+ pairs renders one page of 200 rows and opens a pair.
+#   4. a report of 10,000+ pairs renders one page of 200 rows and opens a pair;
+#   5. the overview opens on the pairs, most reused first, before the
+#      summary, with the parameters folded;
+#   6. `compare --format html` opens on its pair, side by side.
 # It also screenshots the seeds' report with its pair open (to a temporary
 # file, or to PATH: `--screenshot docs/report.png` updates the README's).
 #
@@ -170,6 +173,44 @@ if ((npairs >= 10000)) && ((rows == 200)) && grep -qF "1–200 of $npairs" "$tmp
     pass "$npairs pairs ($size KiB): table shows 200 rows, last pair opens (2 loads in ${seconds}s)"
 else
     fail "$npairs pairs: table shows 200 rows of $npairs, last pair opens" "rows: $rows, file: $size KiB"
+fi
+
+# --- 5. the overview opens on the pairs, most reused first ----------------------
+
+problems=$(python3 - "$tmp/report.json" "$tmp/overview.dom" <<'EOF'
+import json, re, sys
+report = json.load(open(sys.argv[1]))
+dom = open(sys.argv[2]).read()
+problems = []
+reuse = [max(p["containment_a"], p["containment_b"]) for p in report["pairs"]]
+want = sorted(range(len(reuse)), key=lambda i: (-reuse[i], i))
+got = [int(n) for n in re.findall(r'<tr class="link" data-pair="(\d+)">', dom)]
+if got != want:
+    problems.append(f"rows in order {got}, most reused first is {want}")
+pairs_at, summary_at = dom.find("<h2>Pairs</h2>"), dom.find("<h2>Summary</h2>")
+if not 0 <= pairs_at < summary_at:
+    problems.append(f"the pairs (at {pairs_at}) do not come before the summary (at {summary_at})")
+if not re.search(r'<details class="params"><summary>Parameters</summary>', dom):
+    problems.append("the parameters are not folded in a closed <details>")
+print("\n".join(problems))
+EOF
+)
+if [[ -z "$problems" ]]; then
+    pass "the overview opens on the pairs, most reused first, parameters folded"
+else
+    mapfile -t lines <<<"$problems"
+    fail "the overview opens on the pairs, most reused first, parameters folded" "${lines[@]}"
+fi
+
+# --- 6. compare's page opens on its pair ------------------------------------------
+
+"$reprint" compare fixtures/seeds/000_1496404e9c0b7117.txt fixtures/seeds/001_ab3f00e89c8442ab.txt \
+    --format html -o "$tmp/compare.html"
+browse --dump-dom "file://$tmp/compare.html" >"$tmp/compare.dom"
+if grep -q 'id="a-p0"' "$tmp/compare.dom" && grep -q 'id="b-p0"' "$tmp/compare.dom"; then
+    pass "compare --format html opens on the pair, passages highlighted"
+else
+    fail "compare --format html opens on the pair" "no a-p0 / b-p0 passage marks without a #pair hash"
 fi
 
 # --- screenshot -------------------------------------------------------------------

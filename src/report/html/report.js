@@ -3,8 +3,10 @@
 // The data is the JSON in the element #reprint-data: the report (schema
 // reprint/1) plus `texts`, the text of every document that is in a pair.
 // Views are chosen by the URL hash:
-//   #overview (default)  summary and the pairs table
-//   #pair=N              pair N side by side, passages highlighted
+//   #overview (default)  the pairs table, most reused first, then the
+//                        summary; the parameters folded away
+//   #pair=N              pair N side by side, passages highlighted (the
+//                        default when the report has one pair: compare)
 //   #clusters            the clusters table
 //   #cluster=N           one cluster: members and connecting pairs
 //
@@ -122,10 +124,14 @@
     } else if (hash === "clusters") {
       nav("clusters");
       clustersView();
+    } else if (hash === "" && pairs.length === 1) {
+      // One pair (compare): open on it.
+      nav("overview");
+      pairView(0);
     } else {
       nav("overview");
-      summaryView();
       pairsView();
+      summaryView();
     }
   }
 
@@ -145,7 +151,7 @@
         card(pairs.length, "pairs"),
       ].concat(byKind, [
         card(clusters.length, "clusters"),
-        card(st.candidates, "LSH candidates"),
+        card(st.candidates, "candidate pairs verified (" + st.near_candidates + " from LSH, " + st.reuse_candidates + " from the reuse index)"),
         card(st.budget_exhausted, "alignments over budget"),
       ]))
     );
@@ -158,7 +164,6 @@
       ])
     );
 
-    app.appendChild(h("h2", { text: "Parameters" }));
     const dl = h("dl", { className: "params" });
     dl.appendChild(h("dt", { text: "schema" }));
     dl.appendChild(h("dd", { text: data.schema }));
@@ -166,7 +171,7 @@
       dl.appendChild(h("dt", { text: k }));
       dl.appendChild(h("dd", { text: JSON.stringify(data.params[k]) }));
     }
-    app.appendChild(dl);
+    app.appendChild(h("details", { className: "params" }, [h("summary", { text: "Parameters" }), dl]));
   }
 
   // A histogram of values in [0, 1] as inline SVG, 20 bins.
@@ -198,13 +203,15 @@
 
   // ----------------------------------------------------------- pairs table
 
-  const pairState = { kind: "", query: "", sort: "index", desc: false, page: 0 };
+  // Most reused first: by the larger containment, ties in report order.
+  const pairState = { kind: "", query: "", sort: "reuse", desc: true, page: 0 };
 
   const pairColumns = [
     { key: "index", label: "#", num: true, get: (r) => r.index },
     { key: "a", label: "Document a", get: (r) => r.p.a },
     { key: "b", label: "Document b", get: (r) => r.p.b },
     { key: "kind", label: "Kind", get: (r) => r.p.kind },
+    { key: "reuse", label: "Reused (larger containment)", num: true, get: (r) => Math.max(r.p.containment_a, r.p.containment_b) },
     { key: "jaccard", label: "Jaccard", num: true, get: (r) => r.p.jaccard },
     { key: "containment_a", label: "Containment a", num: true, get: (r) => r.p.containment_a },
     { key: "containment_b", label: "Containment b", num: true, get: (r) => r.p.containment_b },
@@ -219,6 +226,7 @@
       h("td", {}, [docLink(p.a)]),
       h("td", {}, [docLink(p.b)]),
       h("td", {}, [kindTag(p.kind)]),
+      h("td", { className: "num" }, [fmt(Math.max(p.containment_a, p.containment_b)), score(Math.max(p.containment_a, p.containment_b))]),
       h("td", { className: "num" }, [fmt(p.jaccard), score(p.jaccard)]),
       h("td", { className: "num" }, [fmt(p.containment_a), score(p.containment_a)]),
       h("td", { className: "num" }, [fmt(p.containment_b), score(p.containment_b)]),
