@@ -156,7 +156,7 @@ impl Language {
     }
 
     /// The language whose stop words are the largest share of the first
-    /// [`DETECT_WORDS`] words, if that share is at least [`DETECT_SHARE`];
+    /// 2,000 words, if that share is at least [`DETECT_SHARE`];
     /// ties go to the earlier code.
     pub fn detect(_text: &str, tokens: &[Token]) -> Option<Language> {
         let sample = &tokens[..tokens.len().min(DETECT_WORDS)];
