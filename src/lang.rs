@@ -33,7 +33,7 @@ pub const DETECT_SHARE: f64 = 0.2;
 const DETECT_MIN_WORDS: usize = 20;
 
 /// Words `auto` reads from the start of a document to detect its language.
-const DETECT_WORDS: usize = 2_000;
+const DETECT_WORDS: usize = 1_000;
 
 /// The languages known: ISO 639-1 code, NLTK stop-word list, Snowball
 /// stemmer where one exists.
@@ -106,25 +106,22 @@ impl LanguageSetting {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Language(u8);
 
-/// The hashed stop words of every known language, built once.
-fn stop_sets() -> &'static [HashMap<u64, ()>] {
-    static SETS: OnceLock<Vec<HashMap<u64, ()>>> = OnceLock::new();
-    SETS.get_or_init(|| {
-        LANGUAGES
-            .iter()
-            .map(|(code, _)| {
-                let mut word = String::new();
-                stop_words::lookup(code)
-                    .unwrap_or(&[])
-                    .iter()
-                    .map(|w| {
-                        word.clear();
-                        normalise_into(&mut word, w);
-                        (xxh3_64(word.as_bytes()), ())
-                    })
-                    .collect()
-            })
-            .collect()
+/// The hashed stop words of every known language, built once: for each
+/// word's hash, the set of languages (bit `i` for `LANGUAGES[i]`) that
+/// list it.
+fn stop_words() -> &'static HashMap<u64, u32> {
+    static WORDS: OnceLock<HashMap<u64, u32>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut map: HashMap<u64, u32> = HashMap::new();
+        let mut word = String::new();
+        for (l, (code, _)) in LANGUAGES.iter().enumerate() {
+            for w in stop_words::lookup(code).unwrap_or(&[]) {
+                word.clear();
+                normalise_into(&mut word, w);
+                *map.entry(xxh3_64(word.as_bytes())).or_insert(0) |= 1 << l;
+            }
+        }
+        map
     })
 }
 
@@ -152,26 +149,29 @@ impl Language {
     /// Whether the word hashed to `hash` (a [`Token::hash`]) is one of its
     /// stop words.
     pub fn is_stop(self, hash: u64) -> bool {
-        stop_sets()[self.0 as usize].contains_key(&hash)
+        stop_words().get(&hash).is_some_and(|langs| langs & (1 << self.0) != 0)
     }
 
     /// The language whose stop words are the largest share of the first
-    /// 2,000 words, if that share is at least [`DETECT_SHARE`];
+    /// 1,000 words, if that share is at least [`DETECT_SHARE`];
     /// ties go to the earlier code.
     pub fn detect(_text: &str, tokens: &[Token]) -> Option<Language> {
         let sample = &tokens[..tokens.len().min(DETECT_WORDS)];
         if sample.len() < DETECT_MIN_WORDS {
             return None;
         }
-        let sets = stop_sets();
-        let mut best: Option<(usize, usize)> = None;
-        for (l, set) in sets.iter().enumerate() {
-            let hits = sample.iter().filter(|t| set.contains_key(&t.hash)).count();
-            if best.map_or(true, |(_, h)| hits > h) {
-                best = Some((l, hits));
+        let words = stop_words();
+        let mut hits = [0usize; LANGUAGES.len()];
+        for t in sample {
+            if let Some(&langs) = words.get(&t.hash) {
+                for (l, h) in hits.iter_mut().enumerate() {
+                    *h += (langs >> l) as usize & 1;
+                }
             }
         }
-        let (l, hits) = best?;
+        // The most hits; ties go to the earlier code.
+        let (l, hits) =
+            hits.iter().enumerate().fold((0, 0), |best, (l, &h)| if h > best.1 { (l, h) } else { best });
         (hits as f64 >= DETECT_SHARE * sample.len() as f64).then_some(Language(l as u8))
     }
 }
