@@ -16,7 +16,9 @@
 //! script, or too short to tell, gets exact forms. Near-duplicate Jaccard
 //! and containment stay on exact words: this module only feeds alignment.
 
-use std::collections::HashMap;
+/// Hash maps keyed by hashes: foldhash (one multiply) with a fixed seed,
+/// so results never depend on a random state.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -112,7 +114,7 @@ pub struct Language(u8);
 fn stop_words() -> &'static HashMap<u64, u32> {
     static WORDS: OnceLock<HashMap<u64, u32>> = OnceLock::new();
     WORDS.get_or_init(|| {
-        let mut map: HashMap<u64, u32> = HashMap::new();
+        let mut map: HashMap<u64, u32> = HashMap::default();
         let mut word = String::new();
         for (l, (code, _)) in LANGUAGES.iter().enumerate() {
             for w in stop_words::lookup(code).unwrap_or(&[]) {

@@ -769,7 +769,16 @@ impl Job<'_, '_, '_> {
             let a = sentences::Side { text: self.a_text, tokens: self.a, keys: self.ka };
             let b = sentences::Side { text: self.b_text, tokens: self.b, keys: self.kb };
             let max = self.config.max_seed_repeats.max(1);
+            // The word-level candidates' extent on each side: a fragment
+            // they already cover is not aligned again.
+            let mut ca: Vec<(usize, usize)> =
+                candidates.iter().map(|c| (c.first().0, c.last().0 + 1)).collect();
+            let mut cb: Vec<(usize, usize)> =
+                candidates.iter().map(|c| (c.first().1, c.last().1 + 1)).collect();
             for f in sentences::fragments(a, b, max, &mut self.work) {
+                if covered(&mut ca, &f.a) && covered(&mut cb, &f.b) {
+                    continue;
+                }
                 self.fragment(&f, &runs, &mut pieces);
             }
             candidates.extend(pieces.into_iter().filter(|c| self.keep(c)));
@@ -1243,6 +1252,20 @@ impl Job<'_, '_, '_> {
             explain,
         }
     }
+}
+
+/// Whether the ranges `spans` (sorted here) cover at least 90% of `r`.
+fn covered(spans: &mut [(usize, usize)], r: &std::ops::Range<usize>) -> bool {
+    spans.sort_unstable();
+    let (mut inside, mut at) = (0, r.start);
+    for &(s, e) in spans.iter() {
+        let (s, e) = (s.max(at), e.min(r.end));
+        if s < e {
+            inside += e - s;
+            at = e;
+        }
+    }
+    10 * inside >= 9 * r.len()
 }
 
 /// Fills a gap without aligning: substitutions, then the rest deleted or

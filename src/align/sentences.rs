@@ -28,7 +28,9 @@
 //! The fragments go back to the word-level stages ([`super`]), which set
 //! the exact boundaries and the edit operations.
 
-use std::collections::HashMap;
+/// Hash maps keyed by hashes: foldhash (one multiply) with a fixed seed,
+/// so results never depend on a random state.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 use std::ops::Range;
 
 use super::Work;
@@ -182,7 +184,7 @@ fn repeated(bags: &Bags, max: usize) -> Vec<bool> {
         })
     };
     let hashes: Vec<u64> = (0..bags.ranges.len()).map(bag).collect();
-    let mut count: HashMap<u64, usize> = HashMap::new();
+    let mut count: HashMap<u64, usize> = HashMap::default();
     for &h in &hashes {
         *count.entry(h).or_insert(0) += 1;
     }
@@ -194,7 +196,7 @@ fn repeated(bags: &Bags, max: usize) -> Vec<bool> {
 /// would cost more than `work` has left.
 fn seeds(a: &Bags, b: &Bags, max: usize, work: &mut Work) -> Option<Vec<Seed>> {
     let (skip_a, skip_b) = (repeated(a, max), repeated(b, max));
-    let mut postings: HashMap<u64, Vec<(u32, f64)>> = HashMap::new();
+    let mut postings: HashMap<u64, Vec<(u32, f64)>> = HashMap::default();
     for s in (0..b.ranges.len()).filter(|&s| !skip_b[s]) {
         for &(k, w) in b.sentence(s) {
             postings.entry(k).or_default().push((s as u32, w));
@@ -275,7 +277,7 @@ pub(super) fn fragments(a: Side, b: Side, max_repeats: usize, work: &mut Work) -
     split(b_text, b, kb, &mut sb);
     let (mut bags_a, mut bags_b) = (Bags::new(&sa, ka), Bags::new(&sb, kb));
     // Document frequency over the sentences of both documents.
-    let mut df: HashMap<u64, f64> = HashMap::new();
+    let mut df: HashMap<u64, f64> = HashMap::default();
     for t in bags_a.terms.iter().chain(&bags_b.terms) {
         *df.entry(t.0).or_insert(0.0) += 1.0;
     }
@@ -309,7 +311,7 @@ pub(super) fn fragments(a: Side, b: Side, max_repeats: usize, work: &mut Work) -
             }
         }
     }
-    let mut groups: HashMap<usize, Vec<Seed>> = HashMap::new();
+    let mut groups: HashMap<usize, Vec<Seed>> = HashMap::default();
     for (x, &s) in seeds.iter().enumerate() {
         let root = find(&mut parent, x);
         groups.entry(root).or_default().push(s);
@@ -317,7 +319,7 @@ pub(super) fn fragments(a: Side, b: Side, max_repeats: usize, work: &mut Work) -
     let mut groups: Vec<(usize, Vec<Seed>)> = groups.into_iter().collect();
     groups.sort_unstable_by_key(|g| g.0);
 
-    let (mut va, mut vb) = (HashMap::new(), HashMap::new());
+    let (mut va, mut vb) = (HashMap::default(), HashMap::default());
     let mut out = Vec::new();
     for (_, group) in groups {
         let strong = group.iter().any(|s| s.cosine >= STRONG_SEED);
@@ -463,7 +465,7 @@ mod tests {
         ba.weigh(&idf);
         bb.weigh(&idf);
         let mut naive = Vec::new();
-        let (mut va, mut vb) = (HashMap::new(), HashMap::new());
+        let (mut va, mut vb) = (HashMap::default(), HashMap::default());
         for i in 0..sa.len() {
             for j in 0..sb.len() {
                 ba.sum(i..i + 1, &mut va);

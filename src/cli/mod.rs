@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use reprint::align::AlignConfig;
 use reprint::config::{Keep, MinHashAlgorithm, Mode};
+use reprint::lang::LanguageSetting;
 use reprint::report::Format;
 use reprint::source::ReadOptions;
 use reprint::Config;
@@ -129,6 +130,15 @@ pub struct ScanParams {
     /// half a word, a kana or Thai character a third).
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub min_words: usize,
+    /// Also find rewritten passages sentence by sentence (words matched by
+    /// stem, stop words aside): paraphrases, translations, summaries.
+    /// `compare` and `eval --pan` always do; in a scan it costs more time.
+    #[arg(long)]
+    pub sentences: bool,
+    /// Language of the words for --sentences: auto (detected per document
+    /// from its stop words), none (exact forms) or an ISO 639-1 code.
+    #[arg(long, default_value = "auto", value_name = "CODE", value_parser = parse_language)]
+    pub language: LanguageSetting,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -282,8 +292,18 @@ impl ScanParams {
             max_df: self.max_df,
             min_shared: self.min_shared,
             min_containment: self.min_containment,
-            align: AlignConfig { min_words: self.min_words, ..Config::default().align },
+            align: AlignConfig {
+                min_words: self.min_words,
+                sentences: self.sentences,
+                language: self.language,
+                ..Config::default().align
+            },
             ..Config::default()
         }
     }
+}
+
+/// Parses `--language`.
+pub fn parse_language(s: &str) -> Result<LanguageSetting, String> {
+    LanguageSetting::parse(s)
 }
