@@ -134,18 +134,29 @@ pub fn detect(susp: &str, src: &str, config: &AlignConfig) -> Vec<Detection> {
 /// in pieces by its granularity, and PAN systems join such pieces.
 pub const NEIGHBOUR_GAP: usize = 300;
 
-/// Joins detections that lie within `gap` characters of each other in both
-/// documents, in either order (a rewrite that moves sentences is aligned
-/// as several passages, in another order on each side), into one covering
-/// them all; sorted by their offsets.
+/// How much further apart the pieces of one case may lie on the other side:
+/// a summary condenses its source up to about ten times.
+pub const CONDENSATION: usize = 10;
+
+/// Joins detections that lie within `gap` characters of each other in one
+/// document and [`CONDENSATION`] times that in the other, in either order,
+/// into one covering them all; sorted by their offsets. A rewrite that
+/// moves sentences is aligned as several passages, in another order on each
+/// side; a summary as passages close together in the summary and spread
+/// over its source.
 pub fn join_neighbours(mut found: Vec<Detection>, gap: usize) -> Vec<Detection> {
-    let near = |x: (usize, usize), y: (usize, usize)| x.0 <= y.1 + gap && y.0 <= x.1 + gap;
+    let within = |x: (usize, usize), y: (usize, usize), gap: usize| x.0 <= y.1 + gap && y.0 <= x.1 + gap;
+    let long = CONDENSATION * gap;
+    let near = |x: &Detection, y: &Detection| {
+        (within(x.this(), y.this(), gap) && within(x.source(), y.source(), long))
+            || (within(x.this(), y.this(), long) && within(x.source(), y.source(), gap))
+    };
     loop {
         let mut joined = false;
         'outer: for i in 0..found.len() {
             for k in i + 1..found.len() {
                 let (x, y) = (found[i], found[k]);
-                if near(x.this(), y.this()) && near(x.source(), y.source()) {
+                if near(&x, &y) {
                     let this = x.this_offset.min(y.this_offset)..x.this().1.max(y.this().1);
                     let source = x.source_offset.min(y.source_offset)..x.source().1.max(y.source().1);
                     found[i] = Detection::new(this, source);
@@ -732,6 +743,10 @@ mod tests {
         // Three sentences of a case, moved around in the source.
         let pieces = vec![d((0, 100), (250, 350)), d((102, 200), (120, 240)), d((205, 300), (0, 110))];
         assert_eq!(join_neighbours(pieces, 20), [d((0, 300), (0, 350))]);
+        // Near in one document, and within ten times the gap in the other:
+        // a summary's pieces, spread over its source.
+        let summary = vec![d((0, 100), (0, 100)), d((110, 200), (290, 400))];
+        assert_eq!(join_neighbours(summary, 20), [d((0, 200), (0, 400))]);
         // Near in one document only: two cases.
         let apart = vec![d((0, 100), (0, 100)), d((110, 200), (900, 1000))];
         assert_eq!(join_neighbours(apart.clone(), 20), apart);
