@@ -579,9 +579,9 @@ const SEGMENT_INDEL: f64 = -0.02;
 const SEGMENT_X: f64 = 10.0;
 /// Most words in a row with no matched content word inside a segment.
 const SEGMENT_MAX_GAP: usize = 150;
-/// A passage from sentences needs this many times `min_words` matched
-/// content words ...
-const SENTENCE_CONTENT_WORDS: usize = 2;
+/// A passage from sentences needs this share (in percent) of `min_words`
+/// in matched content words ...
+const SENTENCE_CONTENT_PERCENT: usize = 125;
 /// ... and this similarity.
 const SENTENCE_SIMILARITY: f64 = 0.3;
 /// Predecessors looked at per anchor while chaining.
@@ -700,7 +700,10 @@ struct Queued(Candidate);
 
 impl Queued {
     fn key(&self) -> (usize, std::cmp::Reverse<usize>, std::cmp::Reverse<(usize, usize)>) {
-        (self.0.matched, std::cmp::Reverse(self.0.cols.len()), std::cmp::Reverse(self.0.first()))
+        // Exact evidence first: a candidate from sentences must match a
+        // third more words than a word-level one to take its text.
+        let weight = if self.0.sentences { 3 * self.0.matched } else { 4 * self.0.matched };
+        (weight, std::cmp::Reverse(self.0.cols.len()), std::cmp::Reverse(self.0.first()))
     }
 }
 
@@ -953,15 +956,15 @@ impl Job<'_, '_, '_> {
     }
 
     /// Whether a candidate makes a passage: [`Candidate::keep`], and for
-    /// one made from sentences, [`SENTENCE_CONTENT_WORDS`] times as many
-    /// matched content words (stop words left out) as
-    /// [`AlignConfig::min_words`] asks of all words, and a similarity of
+    /// one made from sentences, [`SENTENCE_CONTENT_PERCENT`]% of
+    /// [`AlignConfig::min_words`] in matched content words (stop words left
+    /// out), and a similarity of
     /// [`SENTENCE_SIMILARITY`]: articles on one topic share sentences of
     /// similar words without one taking text from the other.
     fn keep(&self, c: &Candidate) -> bool {
         let content = || {
             c.cols.iter().filter(|col| matches!(col, Col::Eq(i, _) if self.ka[*i].content)).count()
-                >= SENTENCE_CONTENT_WORDS * self.config.min_words
+                >= SENTENCE_CONTENT_PERCENT * self.config.min_words / 100
         };
         c.keep(self.config) && (!c.sentences || (content() && c.similarity() >= SENTENCE_SIMILARITY))
     }
