@@ -61,19 +61,29 @@ fn bench(c: &mut Criterion) {
         );
         let _ = (a, b);
     }
+    // `compare`'s alignment (stems and the sentence stage) and a scan's
+    // default (exact words).
     let config = AlignConfig::default();
+    let words = AlignConfig { sentences: false, ..AlignConfig::default() };
     // Known results: the paraphrase and the planted excerpts are found, the
     // pairs sharing only names give nothing.
-    let found: Vec<usize> =
-        tokenised.iter().map(|(a, ta, b, tb)| align(a, ta, b, tb, &config).passages.len()).collect();
-    assert!(found[0] >= 5 && found[1] == 0 && found[2] == 0, "{found:?}");
-    assert!(found[5..].iter().all(|&n| n == 1), "{found:?}");
+    for (name, config, paraphrase) in [("default", &config, 2), ("words", &words, 5)] {
+        let found: Vec<usize> =
+            tokenised.iter().map(|(a, ta, b, tb)| align(a, ta, b, tb, config).passages.len()).collect();
+        assert!(found[0] >= paraphrase && found[1] == 0 && found[2] == 0, "{name}: {found:?}");
+        assert!(found[5..].iter().all(|&n| n == 1), "{name}: {found:?}");
+    }
 
     let mut group = c.benchmark_group("align");
     group.throughput(Throughput::Elements(tokenised.len() as u64));
     group.bench_function("news_pairs", |bench| {
         bench.iter(|| {
             tokenised.iter().map(|(a, ta, b, tb)| align(a, ta, b, tb, &config).passages.len()).sum::<usize>()
+        })
+    });
+    group.bench_function("news_pairs_exact_words", |bench| {
+        bench.iter(|| {
+            tokenised.iter().map(|(a, ta, b, tb)| align(a, ta, b, tb, &words).passages.len()).sum::<usize>()
         })
     });
     // As a scan aligns: one aligner kept from pair to pair.
