@@ -53,6 +53,23 @@
 //! aligns its pairs sorted by `a`). Most of the time goes to the affine-gap
 //! alignments of step 3, which compute a row at a time with the move each
 //! state took kept in the low bits of its score.
+//!
+//! # Files
+//!
+//! One file per step, in the order above. This one holds the settings, the
+//! results, the entry points ([`align`], [`Aligner`]) and `Job::run`, which
+//! takes one pair through the steps.
+//!
+//! - `seeds.rs`: step 1, the seed index of `a` and the exact anchors.
+//! - `sentences.rs`: with [`AlignConfig::sentences`], rewritten passages
+//!   found sentence by sentence, as fragments that `Job::fragment` (here)
+//!   aligns word by word into more candidates.
+//! - `chain.rs`: step 2, chaining the anchors.
+//! - `extend.rs`: step 3, a chain filled and extended into a candidate
+//!   passage; `gotoh.rs`: the affine-gap alignment it runs.
+//! - `resolve.rs`: step 4, no text claimed twice, then merging.
+//! - `passage.rs`: step 5, the candidates, their filter, and the byte-level
+//!   [`Passage`]s they become.
 
 mod chain;
 mod extend;
