@@ -1,0 +1,126 @@
+//! Step 5, **filter** and output: candidate passages at token level, and
+//! the byte-level [`Passage`]s they become.
+//!
+//! A [`Candidate`] is a passage under construction: its columns (token
+//! pairs, [`Col`]), trimmed to start and end with equal words, the anchors
+//! that made it and why it stops. [`Candidate::keep`] is the filter of every
+//! step (at least `min_words` matched words and `min_similarity`);
+//! `Job::keep` adds the stricter terms for candidates from sentences.
+//! [`Job::passage`] turns a kept candidate into a [`Passage`]: byte spans
+//! of the original texts, [`EditOp`]s merged by kind, and the
+//! [`Explain`] when asked for.
+
+use super::{AlignConfig, Anchor, Col, EditOp, Explain, Job, Passage, Run, Stop};
+use crate::Span;
+
+/// A passage under construction, at token level.
+#[derive(Clone, Debug)]
+pub(super) struct Candidate {
+    pub(super) cols: Vec<Col>,
+    pub(super) matched: usize,
+    pub(super) anchors: Vec<Run>,
+    pub(super) start: Stop,
+    pub(super) end: Stop,
+    /// Made from a sentence fragment (kept on stricter terms: see
+    /// `Job::keep`).
+    pub(super) sentences: bool,
+}
+
+impl Candidate {
+    /// Trims to the first and last equal column and recounts.
+    pub(super) fn new(mut cols: Vec<Col>, anchors: Vec<Run>, start: Stop, end: Stop) -> Option<Candidate> {
+        let first = cols.iter().position(|c| matches!(c, Col::Eq(..)))?;
+        let last = cols.iter().rposition(|c| matches!(c, Col::Eq(..)))?;
+        cols.truncate(last + 1);
+        cols.drain(..first);
+        let matched = cols.iter().filter(|c| matches!(c, Col::Eq(..))).count();
+        Some(Candidate { cols, matched, anchors, start, end, sentences: false })
+    }
+
+    pub(super) fn first(&self) -> (usize, usize) {
+        match self.cols[0] {
+            Col::Eq(i, j) => (i, j),
+            _ => unreachable!("a candidate starts with an equal column"),
+        }
+    }
+
+    pub(super) fn last(&self) -> (usize, usize) {
+        match self.cols[self.cols.len() - 1] {
+            Col::Eq(i, j) => (i, j),
+            _ => unreachable!("a candidate ends with an equal column"),
+        }
+    }
+
+    /// Words on each side.
+    pub(super) fn lens(&self) -> (usize, usize) {
+        let (i0, j0) = self.first();
+        let (i1, j1) = self.last();
+        (i1 - i0 + 1, j1 - j0 + 1)
+    }
+
+    pub(super) fn similarity(&self) -> f64 {
+        let (la, lb) = self.lens();
+        self.matched as f64 / la.min(lb) as f64
+    }
+
+    pub(super) fn keep(&self, config: &AlignConfig) -> bool {
+        self.matched >= config.min_words.max(1) && self.similarity() >= config.min_similarity
+    }
+}
+
+impl Job<'_, '_, '_> {
+    /// Turns a token-level candidate into a byte-level passage.
+    pub(super) fn passage(&self, c: &Candidate) -> Passage {
+        let ((i0, j0), (i1, j1)) = (c.first(), c.last());
+        let (la, lb) = c.lens();
+        let a = Span::new(self.a[i0].span.start, self.a[i1].span.end);
+        let b = Span::new(self.b[j0].span.start, self.b[j1].span.end);
+        debug_assert!(a.end <= self.a_len && b.end <= self.b_len);
+        let mut ops: Vec<EditOp> = Vec::new();
+        for &col in &c.cols {
+            let op = match col {
+                // Words matched by stem, not form, are shown as replaced.
+                Col::Eq(i, j) if self.a[i].hash == self.b[j].hash => {
+                    EditOp::Equal { a: self.a[i].span, b: self.b[j].span }
+                }
+                Col::Eq(i, j) | Col::Sub(i, j) => EditOp::Substitute { a: self.a[i].span, b: self.b[j].span },
+                Col::Del(i) => EditOp::Delete { a: self.a[i].span },
+                Col::Ins(j) => EditOp::Insert { b: self.b[j].span },
+            };
+            match (ops.last_mut(), op) {
+                (Some(EditOp::Equal { a, b }), EditOp::Equal { a: x, b: y })
+                | (Some(EditOp::Substitute { a, b }), EditOp::Substitute { a: x, b: y }) => {
+                    a.end = x.end;
+                    b.end = y.end;
+                }
+                (Some(EditOp::Delete { a }), EditOp::Delete { a: x }) => a.end = x.end,
+                (Some(EditOp::Insert { b }), EditOp::Insert { b: y }) => b.end = y.end,
+                _ => ops.push(op),
+            }
+        }
+        let explain = self.config.explain.then(|| Explain {
+            anchors: c
+                .anchors
+                .iter()
+                .map(|r| Anchor {
+                    a_token: r.i,
+                    b_token: r.j,
+                    words: r.len,
+                    a: Span::new(self.a[r.i].span.start, self.a[r.i + r.len - 1].span.end),
+                    b: Span::new(self.b[r.j].span.start, self.b[r.j + r.len - 1].span.end),
+                })
+                .collect(),
+            start: c.start,
+            end: c.end,
+        });
+        Passage {
+            a,
+            b,
+            words: c.matched,
+            similarity: c.similarity(),
+            compression: la.max(lb) as f64 / la.min(lb) as f64,
+            ops,
+            explain,
+        }
+    }
+}
