@@ -477,3 +477,30 @@ fn html_view_embeds_both_texts_once() {
     assert_eq!(page.matches("id=\"reprint-data\"").count(), 1);
     assert!(page.contains("fixtures/seeds/004_be9d333ec3263ca9.txt"));
 }
+
+/// A paragraph reworded sentence by sentence, in another order, shares no
+/// run of four words with its source: `compare` aligns it through its
+/// sentences and stems, and says which words changed.
+#[test]
+fn a_reworded_paragraph_is_aligned() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = "The government announced new measures to reduce air pollution in large cities. \
+        Older diesel vehicles will be banned from city centres from next year. \
+        Public transport fares will be cut to encourage commuters to leave their cars at home. \
+        The plan was welcomed by environmental groups but criticised by motoring organisations. \
+        Scientists have warned for years that dirty air shortens thousands of lives.\n";
+    let rewrite = "Motoring organisations criticised the plan, which environmental groups welcomed. \
+        To reduce pollution of the air in big cities, the government announced measures. \
+        From next year older diesel vehicles are to be banned in city centres. \
+        Fares on public transport are being cut so commuters leave cars at home.\n";
+    let (a, b) = (dir.path().join("rewrite.txt"), dir.path().join("source.txt"));
+    std::fs::write(&a, rewrite).unwrap();
+    std::fs::write(&b, source).unwrap();
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let (code, r) = compare_json(&[a, b]);
+    assert_eq!(code, 0);
+    let passages = &r.pairs[0].passages;
+    assert!(!passages.is_empty(), "no passage");
+    let covered: usize = passages.iter().map(|p| p.a[1] - p.a[0]).sum();
+    assert!(covered * 2 > rewrite.len(), "{covered} of {} bytes", rewrite.len());
+}

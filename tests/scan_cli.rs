@@ -326,3 +326,29 @@ fn no_passages_gives_the_same_pairs_without_passages() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--mode near"));
 }
+
+#[test]
+fn sentences_in_a_scan_keep_the_seeds_two_pairs_and_a_bad_language_is_named() {
+    let pairs = |extra: &[&str]| {
+        let mut args = vec!["scan", "fixtures/seeds", "--format", "json"];
+        args.extend_from_slice(extra);
+        let (code, report, stderr) = run_json(&args);
+        assert_eq!(code, 0, "{stderr}");
+        let mut ids: Vec<(String, String)> = report["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["a"].as_str().unwrap().to_string(), p["b"].as_str().unwrap().to_string()))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let words = pairs(&[]);
+    assert_eq!(words.len(), 2);
+    assert_eq!(pairs(&["--sentences"]), words);
+    assert_eq!(pairs(&["--sentences", "--language", "en"]), words);
+    let out = run(&["scan", "fixtures/seeds", "--sentences", "--language", "xx"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("xx") && err.contains("auto"), "{err}");
+}
