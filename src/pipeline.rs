@@ -47,7 +47,7 @@ use serde::Serialize;
 use crate::align::{AlignConfig, Aligner, Passage};
 use crate::cluster::{self, Cluster};
 use crate::config::Config;
-use crate::lang::{Key, Keyer};
+use crate::lang::{Key, Keyer, Language};
 use crate::lsh::{self, LshParams};
 use crate::minhash::{self, MinHasher};
 use crate::reuse;
@@ -317,6 +317,11 @@ struct Scratch {
     tokenizer: Tokenizer,
     tokens: Vec<Token>,
     keyer: Keyer,
+    /// Token hash -> match key in `key_language`, in front of the keyer:
+    /// token hashes are hashes already, so one cheap lookup per word.
+    key_cache: HashMap<u64, Key, std::hash::BuildHasherDefault<reuse::PassThrough>>,
+    key_language: Option<Language>,
+    one_key: Vec<Key>,
     keys: Vec<Key>,
     grams: Vec<u64>,
     hashes: Vec<u64>,
@@ -831,6 +836,9 @@ struct ToDo {
     exact: bool,
 }
 
+/// Distinct words a worker's key cache holds before it starts over.
+const KEY_CACHE: usize = 1 << 20;
+
 /// Words of a document the rewrite path detects its language on.
 const DETECT_SAMPLE: usize = 200;
 
@@ -852,7 +860,23 @@ fn sketch_one(
         // sample keeps sketching linear in words, not in words x languages.
         let sample = &s.tokens[..s.tokens.len().min(DETECT_SAMPLE)];
         let language = config.align.language.resolve(text, sample);
-        s.keyer.keys(text, &s.tokens, language, &mut s.keys);
+        if language != s.key_language || s.key_cache.len() > KEY_CACHE {
+            s.key_cache.clear();
+            s.key_language = language;
+        }
+        s.keys.clear();
+        for (i, t) in s.tokens.iter().enumerate() {
+            let key = match s.key_cache.get(&t.hash) {
+                Some(&key) => key,
+                None => {
+                    s.keyer.keys(text, &s.tokens[i..=i], language, &mut s.one_key);
+                    let key = s.one_key[0];
+                    s.key_cache.insert(t.hash, key);
+                    key
+                }
+            };
+            s.keys.push(key);
+        }
         reuse::content_ngrams(&s.keys, rewrites.ngram, &mut s.grams);
         reuse::winnow(&s.grams, rewrites.window, &mut rewrite);
     } else {

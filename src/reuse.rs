@@ -153,7 +153,7 @@ pub fn entry(fingerprint: u32, doc: u32) -> u64 {
 
 /// A hasher for keys that are already hash values: one multiply.
 #[derive(Default, Clone, Copy)]
-struct PassThrough(u64);
+pub(crate) struct PassThrough(u64);
 
 impl Hasher for PassThrough {
     fn finish(&self) -> u64 {
