@@ -60,6 +60,32 @@ impl Mode {
     }
 }
 
+/// Settings of the rewrite-tolerant candidate path
+/// ([`crate::reuse::content_ngrams`]): fingerprints over n-grams of stemmed
+/// content words, so a paraphrase, a translation or a summary that keeps a
+/// few content words in order becomes a candidate without sharing ten
+/// identical words. Off by default ([`Config::rewrites`] is `None`); see
+/// `docs/reuse-path-measurements.md` for the measurements behind the values.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Rewrites {
+    /// Content words per n-gram (default 2).
+    pub ngram: usize,
+    /// Winnowing window over the n-grams (default 1: every distinct n-gram
+    /// is kept). Any run of `window + ngram - 1` shared content words
+    /// makes a shared fingerprint.
+    pub window: usize,
+    /// An n-gram in more documents than this makes no candidate (default 10).
+    pub max_df: usize,
+    /// Shared n-grams that make a candidate (default 4).
+    pub min_shared: usize,
+}
+
+impl Default for Rewrites {
+    fn default() -> Rewrites {
+        Rewrites { ngram: 2, window: 1, max_df: 10, min_shared: 4 }
+    }
+}
+
 /// Which member represents a cluster.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Keep {
@@ -117,6 +143,10 @@ pub struct Config {
     /// The index applies it first, on fingerprint counts, so a corpus full
     /// of incidental overlap is not aligned pair by pair.
     pub min_containment: f64,
+    /// The rewrite-tolerant candidate path, beside the winnowed exact
+    /// shingles (default off). Its words are keyed in
+    /// `align.language`.
+    pub rewrites: Option<Rewrites>,
     /// Align every reported pair to find its reused passages (default
     /// true; `dedup` turns it off).
     pub passages: bool,
@@ -142,6 +172,7 @@ impl Default for Config {
             max_df: 50,
             min_shared: 3,
             min_containment: 0.0,
+            rewrites: None,
             passages: true,
             // A scan aligns every candidate pair: the sentence stage costs
             // several times the word-level alignment there, so it is
@@ -200,6 +231,23 @@ impl Config {
         }
         if self.mode.reuse() && !self.passages {
             return bad("the partial-reuse path needs passages: use --mode near to scan without them".into());
+        }
+        if let Some(r) = self.rewrites {
+            if !self.mode.reuse() {
+                return bad("the rewrite path is a partial-reuse path: it needs --mode reuse or all".into());
+            }
+            if !(1..=8).contains(&r.ngram) {
+                return bad(format!("rewrite n-gram {} is not in 1..=8", r.ngram));
+            }
+            if r.window == 0 {
+                return bad("rewrite window must be at least 1".into());
+            }
+            if r.max_df < 2 {
+                return bad(format!("rewrite max-df {} is below 2", r.max_df));
+            }
+            if r.min_shared == 0 {
+                return bad("rewrite min-shared must be at least 1".into());
+            }
         }
         if self.max_bucket < 2 {
             return bad(format!("max bucket {} is below 2", self.max_bucket));

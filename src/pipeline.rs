@@ -47,6 +47,7 @@ use serde::Serialize;
 use crate::align::{AlignConfig, Aligner, Passage};
 use crate::cluster::{self, Cluster};
 use crate::config::Config;
+use crate::lang::{Key, Keyer, Language};
 use crate::lsh::{self, LshParams};
 use crate::minhash::{self, MinHasher};
 use crate::reuse;
@@ -163,6 +164,10 @@ pub struct Params {
     pub min_containment: f64,
     /// Least matched words of a passage.
     pub min_words: usize,
+    /// The rewrite-tolerant candidate path, when on (absent otherwise, so
+    /// reports without it are unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rewrites: Option<crate::config::Rewrites>,
 }
 
 impl Params {
@@ -194,6 +199,7 @@ impl Params {
             min_shared: config.min_shared,
             min_containment: config.min_containment,
             min_words: config.align.min_words,
+            rewrites: config.rewrites,
         })
     }
 
@@ -224,6 +230,12 @@ pub struct Stats {
     pub common_fingerprints: usize,
     /// Candidate pairs from the partial-reuse index.
     pub reuse_candidates: usize,
+    /// Fingerprints in the rewrite index (written only when that path is on).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rewrite_fingerprints: usize,
+    /// Candidate pairs from the rewrite index (written only when that path is on).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rewrite_candidates: usize,
     /// Distinct candidate pairs of both paths.
     pub candidates: usize,
     /// Reported pairs.
@@ -240,6 +252,10 @@ pub struct Stats {
     pub seconds: Option<Timings>,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// Wall-clock seconds per stage.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Timings {
@@ -250,7 +266,7 @@ pub struct Timings {
     pub exact: f64,
     /// LSH banding.
     pub lsh: f64,
-    /// The partial-reuse index.
+    /// The partial-reuse index (and the rewrite index, when on).
     pub reuse: f64,
     /// Exact scores of candidates. Verification and alignment run in one
     /// pass over the pairs; its wall time is split between the two by their
@@ -299,6 +315,15 @@ impl Progress for NoProgress {
 #[derive(Default)]
 struct Scratch {
     tokenizer: Tokenizer,
+    tokens: Vec<Token>,
+    keyer: Keyer,
+    /// Token hash -> match key in `key_language`, in front of the keyer:
+    /// token hashes are hashes already, so one cheap lookup per word.
+    key_cache: HashMap<u64, Key, std::hash::BuildHasherDefault<reuse::PassThrough>>,
+    key_language: Option<Language>,
+    one_key: Vec<Key>,
+    keys: Vec<Key>,
+    grams: Vec<u64>,
     hashes: Vec<u64>,
     shingles: Vec<u64>,
     signature: Vec<u32>,
@@ -388,6 +413,9 @@ pub struct Sketches<'c> {
     band_keys: Vec<u64>,
     /// Winnowed fingerprints per document (reuse path).
     fingerprints: Vec<Vec<u32>>,
+    /// Content-word n-gram fingerprints per document (rewrite path; empty
+    /// when it is off).
+    rewrite_fingerprints: Vec<Vec<u32>>,
     bytes: usize,
     /// Seconds spent in [`Sketches::add`].
     seconds: f64,
@@ -414,6 +442,7 @@ impl<'c> Sketches<'c> {
             sketches: Vec::new(),
             band_keys: Vec::new(),
             fingerprints: Vec::new(),
+            rewrite_fingerprints: Vec::new(),
             bytes: 0,
             seconds: 0.0,
             created: Instant::now(),
@@ -430,7 +459,7 @@ impl<'c> Sketches<'c> {
             progress.advance(1);
             out
         };
-        let mut sketched: Vec<(DocSketch, Vec<u32>)> = Vec::with_capacity(docs.len());
+        let mut sketched: Vec<(DocSketch, Vec<u32>, Vec<u32>)> = Vec::with_capacity(docs.len());
         if config.mode.near() {
             // Only each document's band keys are kept: b values, not its k.
             let from = self.band_keys.len();
@@ -445,9 +474,12 @@ impl<'c> Sketches<'c> {
                 .map_init(Scratch::default, |s, doc| sketch(s, doc, &mut []))
                 .collect_into_vec(&mut sketched);
         }
-        for (sketch, fingerprints) in sketched {
+        for (sketch, fingerprints, rewrite) in sketched {
             self.sketches.push(sketch);
             self.fingerprints.push(fingerprints);
+            if config.rewrites.is_some() {
+                self.rewrite_fingerprints.push(rewrite);
+            }
         }
         self.bytes += docs.iter().map(Document::text_len).sum::<usize>();
         self.seconds += clock.elapsed().as_secs_f64();
@@ -462,7 +494,18 @@ impl<'c> Sketches<'c> {
     /// paths, as `--mode` asks. An error if there are too many documents
     /// to number.
     pub fn candidates(self) -> Result<Candidates<'c>, Error> {
-        let Sketches { config, progress, params, sketches, band_keys, fingerprints, bytes, lsh, .. } = self;
+        let Sketches {
+            config,
+            progress,
+            params,
+            sketches,
+            band_keys,
+            fingerprints,
+            rewrite_fingerprints,
+            bytes,
+            lsh,
+            ..
+        } = self;
         let seconds = if self.visited { self.created.elapsed().as_secs_f64() } else { self.seconds };
         if sketches.len() >= u32::MAX as usize {
             return Err(Error::Other(format!("{} documents is more than one run can hold", sketches.len())));
@@ -549,10 +592,19 @@ impl<'c> Sketches<'c> {
                 .collect();
             stats.reuse_candidates = found.len();
             candidates.extend(found);
+            drop(index);
+            if let Some(rewrites) = config.rewrites {
+                let (found, fingerprints) =
+                    rewrite_candidates(&members, &rewrite_fingerprints, rewrites, progress);
+                stats.rewrite_fingerprints = fingerprints;
+                stats.rewrite_candidates = found.len();
+                candidates.extend(found);
+            }
             candidates.par_sort_unstable();
             candidates.dedup();
         }
         drop(fingerprints);
+        drop(rewrite_fingerprints);
         stats.candidates = candidates.len();
         timings.reuse = clock.elapsed().as_secs_f64();
 
@@ -561,6 +613,36 @@ impl<'c> Sketches<'c> {
         stats.exact_duplicates = exact_pairs.len();
         Ok(Candidates { config, params, sketches, pairs_to_do, stats, timings })
     }
+}
+
+/// The candidate pairs `(a, b)`, `a < b`, of the rewrite index over the
+/// documents `members`, and the number of fingerprints indexed.
+fn rewrite_candidates(
+    members: &[u32],
+    fingerprints: &[Vec<u32>],
+    rewrites: crate::config::Rewrites,
+    progress: &dyn Progress,
+) -> (Vec<(u32, u32)>, usize) {
+    let mut entries: Vec<u64> = members
+        .par_iter()
+        .flat_map_iter(|&d| fingerprints[d as usize].iter().map(move |&f| reuse::entry(f, d)))
+        .collect();
+    let indexed = entries.len();
+    entries.par_sort_unstable();
+    let index = reuse::ReuseIndex::build(&entries, rewrites.max_df);
+    drop(entries);
+    progress.stage("rewrites", members.len() as u64);
+    let need = reuse::Need { min_shared: rewrites.min_shared, fraction: 0.0, counts: &[] };
+    let found = members
+        .par_iter()
+        .map_init(Vec::new, |scratch, &a| {
+            let found = index.candidates(a, &fingerprints[a as usize], need, scratch);
+            progress.advance(1);
+            found.into_iter().map(move |(b, _)| (a, b))
+        })
+        .flatten_iter()
+        .collect();
+    (found, indexed)
 }
 
 /// Per-worker scratch space of a [`Sketches`] as a [`Visit`].
@@ -573,6 +655,7 @@ pub struct Sketched {
     sketch: DocSketch,
     band_keys: Vec<u64>,
     fingerprints: Vec<u32>,
+    rewrite_fingerprints: Vec<u32>,
 }
 
 impl Visit for Sketches<'_> {
@@ -581,9 +664,9 @@ impl Visit for Sketches<'_> {
 
     fn each(&self, scratch: &mut SketchScratch, text: &str) -> Sketched {
         let mut band_keys = vec![0; if self.config.mode.near() { self.lsh.bands } else { 0 }];
-        let (sketch, fingerprints) =
+        let (sketch, fingerprints, rewrite_fingerprints) =
             sketch_one(&mut scratch.0, text, self.config, &self.hasher, self.lsh, &mut band_keys);
-        Sketched { sketch, band_keys, fingerprints }
+        Sketched { sketch, band_keys, fingerprints, rewrite_fingerprints }
     }
 
     /// Takes the batch's sketches, in order.
@@ -593,6 +676,9 @@ impl Visit for Sketches<'_> {
             self.sketches.push(out.sketch);
             self.band_keys.extend(out.band_keys);
             self.fingerprints.push(out.fingerprints);
+            if self.config.rewrites.is_some() {
+                self.rewrite_fingerprints.push(out.rewrite_fingerprints);
+            }
         }
         self.bytes += docs.iter().map(Document::text_len).sum::<usize>();
         self.progress.advance(docs.len() as u64);
@@ -617,6 +703,20 @@ pub struct Candidates<'c> {
 }
 
 impl Candidates<'_> {
+    /// The pairs stages 4 and 5 will verify and align, as document
+    /// numbers in input order, `a < b`, sorted: every candidate pair of the
+    /// paths `--mode` runs (exact copies of a document standing for it),
+    /// and the pairs of exact copies. For measuring the candidate stage
+    /// (`benches/rewrite_candidates.rs`).
+    pub fn pairs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.pairs_to_do.iter().map(|t| (t.a, t.b))
+    }
+
+    /// Counts and seconds of stages 1 to 3.
+    pub fn stats(&self) -> Stats {
+        Stats { seconds: Some(self.timings.clone()), ..self.stats.clone() }
+    }
+
     /// Whether each document takes part in a pair to verify: the texts
     /// [`Candidates::run`] reads.
     pub fn needs_text(&self) -> Vec<bool> {
@@ -736,6 +836,12 @@ struct ToDo {
     exact: bool,
 }
 
+/// Distinct words a worker's key cache holds before it starts over.
+const KEY_CACHE: usize = 1 << 20;
+
+/// Words of a document the rewrite path detects its language on.
+const DETECT_SAMPLE: usize = 200;
+
 fn sketch_one(
     s: &mut Scratch,
     text: &str,
@@ -743,8 +849,39 @@ fn sketch_one(
     hasher: &MinHasher,
     lsh_params: LshParams,
     band_keys: &mut [u64],
-) -> (DocSketch, Vec<u32>) {
-    s.tokenizer.token_hashes(text, &mut s.hashes);
+) -> (DocSketch, Vec<u32>, Vec<u32>) {
+    let mut rewrite = Vec::new();
+    if let Some(rewrites) = config.rewrites {
+        // Stems need the words' spans: tokenise once with them.
+        s.tokenizer.tokenize(text, &mut s.tokens);
+        s.hashes.clear();
+        s.hashes.extend(s.tokens.iter().map(|t| t.hash));
+        // A document's language shows in its first words: detecting on a
+        // sample keeps sketching linear in words, not in words x languages.
+        let sample = &s.tokens[..s.tokens.len().min(DETECT_SAMPLE)];
+        let language = config.align.language.resolve(text, sample);
+        if language != s.key_language || s.key_cache.len() > KEY_CACHE {
+            s.key_cache.clear();
+            s.key_language = language;
+        }
+        s.keys.clear();
+        for (i, t) in s.tokens.iter().enumerate() {
+            let key = match s.key_cache.get(&t.hash) {
+                Some(&key) => key,
+                None => {
+                    s.keyer.keys(text, &s.tokens[i..=i], language, &mut s.one_key);
+                    let key = s.one_key[0];
+                    s.key_cache.insert(t.hash, key);
+                    key
+                }
+            };
+            s.keys.push(key);
+        }
+        reuse::content_ngrams(&s.keys, rewrites.ngram, &mut s.grams);
+        reuse::winnow(&s.grams, rewrites.window, &mut rewrite);
+    } else {
+        s.tokenizer.token_hashes(text, &mut s.hashes);
+    }
     shingle::shingles_of(&s.hashes, config.shingle_size, &mut s.shingles);
     if !band_keys.is_empty() {
         s.signature.resize(hasher.len(), 0);
@@ -755,7 +892,7 @@ fn sketch_one(
     if config.mode.reuse() {
         reuse::winnow(&s.shingles, config.winnow_window, &mut fingerprints);
     }
-    (DocSketch { words: s.hashes.len(), content: shingle::content_hash(&s.hashes) }, fingerprints)
+    (DocSketch { words: s.hashes.len(), content: shingle::content_hash(&s.hashes) }, fingerprints, rewrite)
 }
 
 /// The pairs to verify and align, sorted: every candidate, and the pairs
@@ -990,6 +1127,45 @@ mod tests {
         let err = scan_streaming(&docs, &config, &NoProgress, &mut sink).unwrap_err();
         assert!(err.to_string().contains("the sink is full"), "{err}");
         assert_eq!(sink.batches.len(), 2);
+    }
+
+    /// A paraphrase that shares no run of ten identical words with its
+    /// source is no candidate of the winnowed shingles, and is one of the
+    /// rewrite path (stems and content words); the default scan is
+    /// unchanged by the path's existence.
+    #[test]
+    fn a_paraphrase_without_ten_shared_words_is_a_rewrite_candidate() {
+        let source = "The committee approved the new budget on Tuesday after a long debate. Lawmakers \
+                      argued that the rising costs of public schools required more funding, while the \
+                      critics warned about the growing national debt and the burden it puts on future \
+                      taxpayers of the state.";
+        let rewrite = "After lengthy debates, the committees were approving a new budget on Tuesday. One \
+                       lawmaker argues that a rising cost for the public school requires funding, and the \
+                       critic is warning of a growing national debt, which is a burden for a future \
+                       taxpayer in this state.";
+        let unrelated = "Heavy rain is expected over the coast this weekend, and the harbour will close \
+                         to small boats until the storm has passed and the wind has dropped again.";
+        let words = |t: &str| crate::text::tokenize(t).iter().map(|w| w.hash).collect::<Vec<u64>>();
+        let (a, b) = (words(source), words(rewrite));
+        let longest = (0..a.len())
+            .flat_map(|i| (0..b.len()).map(move |j| (i, j)))
+            .map(|(i, j)| a[i..].iter().zip(&b[j..]).take_while(|(x, y)| x == y).count())
+            .max()
+            .unwrap_or(0);
+        assert!(longest < 10, "{longest}");
+        let docs = vec![
+            Document::new("src", source),
+            Document::new("other", unrelated),
+            Document::new("para", rewrite),
+        ];
+        let pairs = |config: &Config| -> Vec<(u32, u32)> {
+            let mut sketches = Sketches::new(config, &NoProgress).unwrap();
+            sketches.add(&docs);
+            sketches.candidates().unwrap().pairs().collect()
+        };
+        assert!(pairs(&Config::default()).is_empty());
+        let rewrites = Config { rewrites: Some(crate::config::Rewrites::default()), ..Config::default() };
+        assert_eq!(pairs(&rewrites), [(0, 2)]);
     }
 
     #[test]
