@@ -153,8 +153,9 @@ fn overlap(x: Span, y: Span) -> usize {
     x.end.min(y.end).saturating_sub(x.start.max(y.start))
 }
 
-/// Bytes of `within` covered by the union of `spans`.
-fn union_within(within: Span, spans: impl Iterator<Item = Span>) -> usize {
+/// Units (bytes, characters or tokens) of `within` covered by the union of
+/// `spans`.
+pub(crate) fn union_within(within: Span, spans: impl Iterator<Item = Span>) -> usize {
     let mut clipped: Vec<(usize, usize)> =
         spans.map(|s| (s.start.max(within.start), s.end.min(within.end))).filter(|(s, e)| s < e).collect();
     clipped.sort_unstable();

@@ -63,8 +63,9 @@ use rayon::prelude::*;
 
 use crate::align::AlignConfig;
 use crate::compare::align_texts;
+use crate::eval::union_within;
 use crate::pipeline::Progress;
-use crate::Error;
+use crate::{Error, Span};
 
 /// Folder of the suspicious documents.
 pub const SUSPICIOUS_DIR: &str = "susp";
@@ -674,30 +675,14 @@ fn covered(x: &Detection, others: &[&Detection]) -> f64 {
     if size == 0 {
         return 0.0;
     }
-    let inside = union_within(x.this(), others.iter().map(|o| o.this()))
-        + union_within(x.source(), others.iter().map(|o| o.source()));
+    let span = |(start, end): (usize, usize)| Span::new(start, end);
+    let inside = union_within(span(x.this()), others.iter().map(|o| span(o.this())))
+        + union_within(span(x.source()), others.iter().map(|o| span(o.source())));
     inside as f64 / size as f64
 }
 
 fn overlap(a: (usize, usize), b: (usize, usize)) -> usize {
     a.1.min(b.1).saturating_sub(a.0.max(b.0))
-}
-
-/// Characters of the half-open range `within` covered by the union of
-/// `ranges`: the ranges clipped, sorted and swept once.
-fn union_within(within: (usize, usize), ranges: impl Iterator<Item = (usize, usize)>) -> usize {
-    let mut clipped: Vec<(usize, usize)> =
-        ranges.map(|(s, e)| (s.max(within.0), e.min(within.1))).filter(|(s, e)| s < e).collect();
-    clipped.sort_unstable();
-    let (mut total, mut reach) = (0, within.0);
-    for (s, e) in clipped {
-        let s = s.max(reach);
-        if e > s {
-            total += e - s;
-            reach = e;
-        }
-    }
-    total
 }
 
 /// One row of the table [`evaluate`] gives.

@@ -516,12 +516,10 @@ impl Job<'_, '_, '_> {
             let max = self.config.max_seed_repeats.max(1);
             // The word-level candidates' extent on each side: a fragment
             // they already cover is not aligned again.
-            let mut ca: Vec<(usize, usize)> =
-                candidates.iter().map(|c| (c.first().0, c.last().0 + 1)).collect();
-            let mut cb: Vec<(usize, usize)> =
-                candidates.iter().map(|c| (c.first().1, c.last().1 + 1)).collect();
+            let ca: Vec<(usize, usize)> = candidates.iter().map(|c| (c.first().0, c.last().0 + 1)).collect();
+            let cb: Vec<(usize, usize)> = candidates.iter().map(|c| (c.first().1, c.last().1 + 1)).collect();
             for f in sentences::fragments(a, b, max, &mut self.work) {
-                if covered(&mut ca, &f.a) && covered(&mut cb, &f.b) {
+                if covered(&ca, &f.a) && covered(&cb, &f.b) {
                     continue;
                 }
                 self.fragment(&f, &runs, &mut pieces);
@@ -605,17 +603,10 @@ impl Job<'_, '_, '_> {
     }
 }
 
-/// Whether the ranges `spans` (sorted here) cover at least 90% of `r`.
-fn covered(spans: &mut [(usize, usize)], r: &std::ops::Range<usize>) -> bool {
-    spans.sort_unstable();
-    let (mut inside, mut at) = (0, r.start);
-    for &(s, e) in spans.iter() {
-        let (s, e) = (s.max(at), e.min(r.end));
-        if s < e {
-            inside += e - s;
-            at = e;
-        }
-    }
+/// Whether the token ranges `spans` cover at least 90% of `r`.
+fn covered(spans: &[(usize, usize)], r: &std::ops::Range<usize>) -> bool {
+    let inside =
+        crate::eval::union_within(Span::new(r.start, r.end), spans.iter().map(|&(s, e)| Span::new(s, e)));
     10 * inside >= 9 * r.len()
 }
 
