@@ -559,14 +559,8 @@ impl<'c> Sketches<'c> {
         timings.lsh = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
         if mode.reuse() {
-            let mut entries: Vec<u64> = members
-                .par_iter()
-                .flat_map_iter(|&d| fingerprints[d as usize].iter().map(move |&f| reuse::entry(f, d)))
-                .collect();
-            stats.fingerprints = entries.len();
-            entries.par_sort_unstable();
-            let index = reuse::ReuseIndex::build(&entries, config.max_df);
-            drop(entries);
+            let (index, indexed) = build_index(&members, &fingerprints, config.max_df);
+            stats.fingerprints = indexed;
             stats.common_fingerprints = index.common_fingerprints;
             progress.stage("reuse", members.len() as u64);
             let counts: Vec<u32> = if config.min_containment > 0.0 {
@@ -581,15 +575,7 @@ impl<'c> Sketches<'c> {
                 fraction: config.min_containment * 0.75,
                 counts: &counts,
             };
-            let found: Vec<(u32, u32)> = members
-                .par_iter()
-                .map_init(Vec::new, |scratch, &a| {
-                    let found = index.candidates(a, &fingerprints[a as usize], need, scratch);
-                    progress.advance(1);
-                    found.into_iter().map(move |(b, _)| (a, b))
-                })
-                .flatten_iter()
-                .collect();
+            let found = index_pairs(&index, &members, &fingerprints, need, progress);
             stats.reuse_candidates = found.len();
             candidates.extend(found);
             drop(index);
@@ -623,17 +609,34 @@ fn rewrite_candidates(
     rewrites: crate::config::Rewrites,
     progress: &dyn Progress,
 ) -> (Vec<(u32, u32)>, usize) {
+    let (index, indexed) = build_index(members, fingerprints, rewrites.max_df);
+    progress.stage("rewrites", members.len() as u64);
+    let need = reuse::Need { min_shared: rewrites.min_shared, fraction: 0.0, counts: &[] };
+    (index_pairs(&index, members, fingerprints, need, progress), indexed)
+}
+
+/// The inverted index of the fingerprints of `members`, and the number of
+/// fingerprints it was built from.
+fn build_index(members: &[u32], fingerprints: &[Vec<u32>], max_df: usize) -> (reuse::ReuseIndex, usize) {
     let mut entries: Vec<u64> = members
         .par_iter()
         .flat_map_iter(|&d| fingerprints[d as usize].iter().map(move |&f| reuse::entry(f, d)))
         .collect();
     let indexed = entries.len();
     entries.par_sort_unstable();
-    let index = reuse::ReuseIndex::build(&entries, rewrites.max_df);
-    drop(entries);
-    progress.stage("rewrites", members.len() as u64);
-    let need = reuse::Need { min_shared: rewrites.min_shared, fraction: 0.0, counts: &[] };
-    let found = members
+    (reuse::ReuseIndex::build(&entries, max_df), indexed)
+}
+
+/// The candidate pairs `(a, b)` of `index` over the documents `members`,
+/// in parallel, advancing `progress` a document at a time.
+fn index_pairs(
+    index: &reuse::ReuseIndex,
+    members: &[u32],
+    fingerprints: &[Vec<u32>],
+    need: reuse::Need,
+    progress: &dyn Progress,
+) -> Vec<(u32, u32)> {
+    members
         .par_iter()
         .map_init(Vec::new, |scratch, &a| {
             let found = index.candidates(a, &fingerprints[a as usize], need, scratch);
@@ -641,8 +644,7 @@ fn rewrite_candidates(
             found.into_iter().map(move |(b, _)| (a, b))
         })
         .flatten_iter()
-        .collect();
-    (found, indexed)
+        .collect()
 }
 
 /// Per-worker scratch space of a [`Sketches`] as a [`Visit`].
