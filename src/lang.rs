@@ -95,9 +95,9 @@ impl LanguageSetting {
     }
 
     /// The language of a document with these tokens.
-    pub fn resolve(self, text: &str, tokens: &[Token]) -> Option<Language> {
+    pub fn resolve(self, tokens: &[Token]) -> Option<Language> {
         match self {
-            LanguageSetting::Auto => Language::detect(text, tokens),
+            LanguageSetting::Auto => Language::detect(tokens),
             LanguageSetting::None => None,
             LanguageSetting::Fixed(l) => Some(l),
         }
@@ -143,11 +143,6 @@ impl Language {
         LANGUAGES[self.0 as usize].0
     }
 
-    /// Whether it has a stemmer.
-    pub fn has_stemmer(self) -> bool {
-        LANGUAGES[self.0 as usize].1.is_some()
-    }
-
     /// Whether the word hashed to `hash` (a [`Token::hash`]) is one of its
     /// stop words.
     pub fn is_stop(self, hash: u64) -> bool {
@@ -157,7 +152,7 @@ impl Language {
     /// The language whose stop words are the largest share of the first
     /// 1,000 words, if that share is at least [`DETECT_SHARE`];
     /// ties go to the earlier code.
-    pub fn detect(_text: &str, tokens: &[Token]) -> Option<Language> {
+    pub fn detect(tokens: &[Token]) -> Option<Language> {
         let sample = &tokens[..tokens.len().min(DETECT_WORDS)];
         if sample.len() < DETECT_MIN_WORDS {
             return None;
@@ -283,7 +278,7 @@ mod tests {
                   Mitglieder sagten, dass sie seit Jahren auf diesen Moment gewartet hätten.";
         let names = "Alpha Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett Kilo Lima \
                      Mike November Oscar Papa Quebec Romeo Sierra Tango Uniform Victor";
-        let code = |t: &str| Language::detect(t, &tokenize(t)).map(Language::code);
+        let code = |t: &str| Language::detect(&tokenize(t)).map(Language::code);
         assert_eq!(code(en), Some("en"));
         assert_eq!(code(fr), Some("fr"));
         assert_eq!(code(de), Some("de"));

@@ -861,7 +861,7 @@ fn sketch_one(
         // A document's language shows in its first words: detecting on a
         // sample keeps sketching linear in words, not in words x languages.
         let sample = &s.tokens[..s.tokens.len().min(DETECT_SAMPLE)];
-        let language = config.align.language.resolve(text, sample);
+        let language = config.align.language.resolve(sample);
         if language != s.key_language || s.key_cache.len() > KEY_CACHE {
             s.key_cache.clear();
             s.key_language = language;

@@ -390,11 +390,11 @@ impl Scratch {
             && self.a_keys_of.len() == a.len()
             && self.a_keys_of.iter().zip(a).all(|(&h, t)| h == t.hash);
         if !same {
-            self.keyer.keys(a_text, a, language.resolve(a_text, a), &mut self.a_keys);
+            self.keyer.keys(a_text, a, language.resolve(a), &mut self.a_keys);
             self.a_keys_of.clear();
             self.a_keys_of.extend(a.iter().map(|t| t.hash));
         }
-        self.keyer.keys(b_text, b, language.resolve(b_text, b), &mut self.b_keys);
+        self.keyer.keys(b_text, b, language.resolve(b), &mut self.b_keys);
     }
 
     /// Frees what a pair of very long documents left, so that an aligner

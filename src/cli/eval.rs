@@ -99,14 +99,20 @@ pub fn run(args: EvalArgs) -> Result<u8, Error> {
     let truth = read_truth(truth)?;
     let detections = read_detections(report)?;
     let scores = plagdet(&truth, &detections);
-    let output = super::output::Output::new(args.output.as_deref());
-    let text = match super::output::choose(args.format, &output, EvalFormat::Text)? {
+    write(&args, |format| match format {
         EvalFormat::Text => text(&scores),
         EvalFormat::Json => format!("{}\n", json(&scores)),
-    };
-    let mut out = output.open()?;
-    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| Error::io(output.name(), e))?;
+    })?;
     Ok(0)
+}
+
+/// Writes the scores in the format `--format` or `-o`'s extension asks for
+/// (text by default) to `-o` or stdout.
+fn write(args: &EvalArgs, render: impl FnOnce(EvalFormat) -> String) -> Result<(), Error> {
+    let output = super::output::Output::new(args.output.as_deref());
+    let text = render(super::output::choose(args.format, &output, EvalFormat::Text)?);
+    let mut out = output.open()?;
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| Error::io(output.name(), e))
 }
 
 /// `reprint eval --pan`: aligns every pair of the corpus, prints the table,
@@ -131,13 +137,10 @@ fn run_pan(dir: &Path, args: &EvalArgs) -> Result<u8, Error> {
         None => None,
     };
     let rows = pan::evaluate(&corpus, &detections);
-    let output = super::output::Output::new(args.output.as_deref());
-    let text = match super::output::choose(args.format, &output, EvalFormat::Text)? {
+    write(args, |format| match format {
         EvalFormat::Text => pan_text(&rows),
         EvalFormat::Json => format!("{}\n", pan_json(&rows)),
-    };
-    let mut out = output.open()?;
-    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| Error::io(output.name(), e))?;
+    })?;
     if !args.quiet {
         let pairs = detections.len();
         let found = detections.iter().filter(|d| !d.is_empty()).count();
