@@ -60,11 +60,14 @@ pub struct Cluster {
 }
 
 /// The clusters of `n` documents joined by `pairs`. `words[i]` is the word
-/// count of document `i` (used by [`Keep::Longest`]).
+/// count of document `i` (used by [`Keep::Longest`]), `dates[i]` its date's
+/// [sort key](crate::meta::Date::sort_key) (used by [`Keep::Earliest`];
+/// `i64::MAX` or a short slice for none).
 pub fn clusters(
     n: usize,
     pairs: impl IntoIterator<Item = (DocId, DocId)>,
     words: &[usize],
+    dates: &[i64],
     keep: Keep,
 ) -> Vec<Cluster> {
     let mut uf = UnionFind::new(n);
@@ -99,6 +102,8 @@ pub fn clusters(
                     // ties go to the first in input order.
                     *members.iter().rev().max_by_key(|d| words[d.index()]).unwrap_or(&members[0])
                 }
+                // min_by_key keeps the first minimum.
+                Keep::Earliest => *members.iter().min_by_key(|d| date(dates, **d)).unwrap_or(&members[0]),
             };
             Cluster { representative, members }
         })
@@ -118,6 +123,7 @@ pub fn duplicate_of(
     pairs: &[(DocId, DocId)],
     clusters: &[Cluster],
     words: &[usize],
+    dates: &[i64],
     keep: Keep,
 ) -> Vec<Option<DocId>> {
     let mut partners: Vec<Vec<u32>> = vec![Vec::new(); n];
@@ -131,9 +137,11 @@ pub fn duplicate_of(
     let mut out: Vec<Option<DocId>> = vec![None; n];
     for cluster in clusters {
         let mut order = cluster.members.clone();
-        if keep == Keep::Longest {
-            // Stable: ties stay in input order.
-            order.sort_by_key(|d| std::cmp::Reverse(words[d.index()]));
+        // Stable sorts: ties stay in input order.
+        match keep {
+            Keep::First => {}
+            Keep::Longest => order.sort_by_key(|d| std::cmp::Reverse(words[d.index()])),
+            Keep::Earliest => order.sort_by_key(|&d| date(dates, d)),
         }
         for (r, &m) in order.iter().enumerate() {
             rank[m.index()] = r as u32;
@@ -150,6 +158,11 @@ pub fn duplicate_of(
     out
 }
 
+/// The date sort key of `d` (`i64::MAX` when unknown).
+fn date(dates: &[i64], d: DocId) -> i64 {
+    dates.get(d.index()).copied().unwrap_or(i64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,7 +175,7 @@ mod tests {
     fn connected_groups_in_input_order() {
         let pairs = [(DocId(4), DocId(1)), (DocId(1), DocId(6)), (DocId(2), DocId(3))];
         let words = [10, 10, 10, 10, 10, 10, 10];
-        let got = clusters(7, pairs, &words, Keep::First);
+        let got = clusters(7, pairs, &words, &[], Keep::First);
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].members, ids(&[1, 4, 6]));
         assert_eq!(got[0].representative, DocId(1));
@@ -172,8 +185,20 @@ mod tests {
     #[test]
     fn keep_longest_breaks_ties_by_input_order() {
         let pairs = [(DocId(0), DocId(1)), (DocId(1), DocId(2))];
-        let got = clusters(3, pairs, &[5, 9, 9], Keep::Longest);
+        let got = clusters(3, pairs, &[5, 9, 9], &[], Keep::Longest);
         assert_eq!(got[0].representative, DocId(1));
+    }
+
+    #[test]
+    fn keep_earliest_keeps_the_earliest_dated_member() {
+        // 0 ~ 1 ~ 2; 2 is dated first, 0 has no date; 1 and 2 share a date
+        // in the second cluster, where input order breaks the tie.
+        let pairs = [(DocId(0), DocId(1)), (DocId(1), DocId(2)), (DocId(0), DocId(2)), (DocId(3), DocId(4))];
+        let dates = [i64::MAX, 200, 100, 50, 50];
+        let got = clusters(5, pairs, &[1; 5], &dates, Keep::Earliest);
+        assert_eq!((got[0].representative, got[1].representative), (DocId(2), DocId(3)));
+        let dup = duplicate_of(5, &pairs, &got, &[1; 5], &dates, Keep::Earliest);
+        assert_eq!(dup, [Some(DocId(2)), Some(DocId(2)), None, None, Some(DocId(3))]);
     }
 
     #[test]
@@ -182,16 +207,16 @@ mod tests {
         // is paired with neither 0 nor another kept member: kept.
         let pairs = [(DocId(0), DocId(1)), (DocId(1), DocId(2)), (DocId(2), DocId(3)), (DocId(0), DocId(3))];
         let words = [5, 5, 5, 5, 5];
-        let cl = clusters(5, pairs, &words, Keep::First);
+        let cl = clusters(5, pairs, &words, &[], Keep::First);
         assert_eq!(cl.len(), 1);
-        let got = duplicate_of(5, &pairs, &cl, &words, Keep::First);
+        let got = duplicate_of(5, &pairs, &cl, &words, &[], Keep::First);
         assert_eq!(got, [None, Some(DocId(0)), None, Some(DocId(0)), None]);
         // Longest first: 2 (9 words) kept; then 0, paired with no kept
         // member yet: kept; 1 and 3 go to the first kept partner, 2.
         let words = [5, 5, 9, 5, 5];
-        let cl = clusters(5, pairs, &words, Keep::Longest);
+        let cl = clusters(5, pairs, &words, &[], Keep::Longest);
         assert_eq!(cl[0].representative, DocId(2));
-        let got = duplicate_of(5, &pairs, &cl, &words, Keep::Longest);
+        let got = duplicate_of(5, &pairs, &cl, &words, &[], Keep::Longest);
         assert_eq!(got, [None, Some(DocId(2)), None, Some(DocId(2)), None]);
     }
 
@@ -200,8 +225,8 @@ mod tests {
         let n = 1001;
         let pairs: Vec<(DocId, DocId)> = (0..n as u32 - 1).map(|i| (DocId(i), DocId(i + 1))).collect();
         let words = vec![1; n];
-        let cl = clusters(n, pairs.iter().copied(), &words, Keep::First);
-        let got = duplicate_of(n, &pairs, &cl, &words, Keep::First);
+        let cl = clusters(n, pairs.iter().copied(), &words, &[], Keep::First);
+        let got = duplicate_of(n, &pairs, &cl, &words, &[], Keep::First);
         for (i, d) in got.iter().enumerate() {
             assert_eq!(*d, if i % 2 == 0 { None } else { Some(DocId(i as u32 - 1)) }, "{i}");
         }
@@ -209,14 +234,14 @@ mod tests {
 
     #[test]
     fn no_pairs_no_clusters() {
-        assert!(clusters(5, [], &[1; 5], Keep::First).is_empty());
+        assert!(clusters(5, [], &[1; 5], &[], Keep::First).is_empty());
     }
 
     #[test]
     fn long_chain_is_one_cluster() {
         let n = 10_000;
         let pairs = (0..n as u32 - 1).map(|i| (DocId(i), DocId(i + 1)));
-        let got = clusters(n, pairs, &vec![1; n], Keep::First);
+        let got = clusters(n, pairs, &vec![1; n], &[], Keep::First);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].members.len(), n);
     }

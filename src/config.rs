@@ -94,6 +94,9 @@ pub enum Keep {
     First,
     /// The member with the most words (ties: first in input order).
     Longest,
+    /// The member with the earliest date (ties, and members without a
+    /// date, after: first in input order).
+    Earliest,
 }
 
 /// All settings of a scan.
@@ -152,6 +155,16 @@ pub struct Config {
     pub passages: bool,
     /// Settings of the alignment stage.
     pub align: AlignConfig,
+    /// Decide each pair's origin and link the pairs into stories
+    /// ([`crate::origin`]); default off (the CLI turns it on with
+    /// `--origin` or any metadata flag).
+    pub origin: bool,
+    /// When documents have sources, a fingerprint in at least this many
+    /// documents of one source is that source's boilerplate
+    /// ([`crate::reuse::SourceBoilerplate`]): it makes no pair on its own,
+    /// and a passage made of it on both sides is dropped. 0 turns it off;
+    /// default 3.
+    pub source_boilerplate: usize,
 }
 
 impl Default for Config {
@@ -179,6 +192,8 @@ impl Default for Config {
             // asked for (`scan --sentences`); `compare` and `eval --pan`
             // run it by default.
             align: AlignConfig { sentences: false, ..AlignConfig::default() },
+            origin: false,
+            source_boilerplate: 3,
         }
     }
 }
@@ -248,6 +263,9 @@ impl Config {
             if r.min_shared == 0 {
                 return bad("rewrite min-shared must be at least 1".into());
             }
+        }
+        if self.source_boilerplate == 1 {
+            return bad("source boilerplate must be found in at least 2 documents of a source (0 turns it off)".into());
         }
         if self.max_bucket < 2 {
             return bad(format!("max bucket {} is below 2", self.max_bucket));

@@ -100,8 +100,13 @@ fn create(path: &Path) -> Result<BufWriter<File>, Error> {
 }
 
 fn run_scan(args: ScanArgs) -> Result<u8, Error> {
-    let config = reprint::Config { passages: !args.no_passages, ..args.params.config() };
+    let mut config = reprint::Config { passages: !args.no_passages, ..args.params.config() };
+    config.origin |= args.input.has_metadata();
+    config.align.explain = args.explain;
     config.validate()?;
+    if args.publishers.is_some() && args.input.source_field.is_none() && args.input.metadata.is_none() {
+        return Err(Error::Config("--publishers needs sources: give --source-field or --metadata".into()));
+    }
     let output = Output::new(args.output.as_deref());
     let format_arg = cli::output::choose(args.format, &output, cli::FormatArg::Text)?;
     let bar = cli::progress::Bar::new(args.params.quiet);
@@ -115,8 +120,12 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     let mut sketches = pipeline::Sketches::new(&config, &bar)?;
     let loaded =
         with_pool(threads, || source::read_inputs_with(&args.input.inputs, &options, &mut sketches))?;
-    let (skipped, warnings) = bar.suspend(|| print_diagnostics(&loaded));
+    let (skipped, mut warnings) = bar.suspend(|| print_diagnostics(&loaded));
     let mut docs = loaded.documents;
+    if let Some(csv) = &args.input.metadata {
+        warnings += bar.suspend(|| apply_metadata(csv, &mut docs))?;
+        sketches.note_metadata(&docs);
+    }
     if !args.params.quiet && docs.len() >= LONG_RUN_DOCUMENTS {
         bar.suspend(|| eprintln!("reprint: {}", plan(&docs, sketches.params(), &config)));
     }
@@ -140,6 +149,9 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
         if !args.params.quiet {
             eprintln!("reprint: {summary}");
         }
+        if let Some(path) = &args.publishers {
+            write_publishers(path, &docs, &scan.links)?;
+        }
         return Ok(exit_code(skipped, scan.stats.pairs > 0));
     }
     let mut scan = with_pool(threads, || candidates.collect(&docs, &bar))??;
@@ -154,7 +166,29 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     if !args.params.quiet && (output.path().is_some() || format_arg != cli::FormatArg::Text) {
         eprintln!("reprint: {}", report::terminal::summary(&report));
     }
+    if let Some(path) = &args.publishers {
+        write_publishers(path, &docs, &scan.links)?;
+    }
     Ok(exit_code(skipped, !report.pairs.is_empty()))
+}
+
+/// Applies the `--metadata` CSV file to `docs`, printing its problems;
+/// returns how many there were.
+fn apply_metadata(csv: &Path, docs: &mut [reprint::source::Document]) -> Result<usize, Error> {
+    let problems = reprint::meta::apply_csv(csv, docs)?;
+    for d in &problems {
+        eprintln!("{}", report::terminal::escape(&d.to_string()));
+    }
+    Ok(problems.len())
+}
+
+/// Writes the publishers' view of `links` as a CSV edge list.
+fn write_publishers(path: &Path, docs: &[reprint::source::Document], links: &[reprint::origin::Link]) -> Result<(), Error> {
+    let sources: Vec<Option<&str>> = docs.iter().map(|d| d.meta().source.as_deref()).collect();
+    let flows = reprint::origin::flows(links, &sources);
+    let output = Output::new(Some(path));
+    let mut out = output.open()?;
+    report::csv::flows(&flows, &mut out).and_then(|()| out.flush()).map_err(|e| Error::io(&output.name(), e))
 }
 
 /// The exit code of a run that skipped `skipped` inputs and found pairs or
@@ -208,7 +242,13 @@ fn run_dedup(args: DedupArgs) -> Result<u8, Error> {
     let bar = cli::progress::Bar::new(args.params.quiet);
     bar.message("reading");
     let (loaded, skipped, _) = read(&args.input, args.params.threads, true)?;
-    let docs = loaded.documents;
+    let mut docs = loaded.documents;
+    if let Some(csv) = &args.input.metadata {
+        apply_metadata(csv, &mut docs)?;
+    }
+    if config.keep == reprint::config::Keep::Earliest && !args.input.has_metadata() {
+        return Err(Error::Config("--keep earliest needs dates: give --date-field or --metadata".into()));
+    }
     let scan = with_pool(args.params.threads, || pipeline::scan_with_progress(&docs, &config, &bar))??;
     bar.finish();
 
@@ -223,8 +263,10 @@ fn run_dedup(args: DedupArgs) -> Result<u8, Error> {
     let duplicates: Vec<_> =
         scan.pairs.iter().filter(|p| p.kind != pipeline::PairKind::Reuse).map(|p| (p.a, p.b)).collect();
     let words: Vec<usize> = scan.sketches.iter().map(|s| s.words).collect();
+    let dates: Vec<i64> =
+        docs.iter().map(|d| d.meta().date.as_ref().map_or(i64::MAX, reprint::meta::Date::sort_key)).collect();
     let duplicate_of =
-        reprint::cluster::duplicate_of(docs.len(), &duplicates, &scan.clusters, &words, config.keep);
+        reprint::cluster::duplicate_of(docs.len(), &duplicates, &scan.clusters, &words, &dates, config.keep);
     let kept: Vec<bool> = duplicate_of.iter().map(Option::is_none).collect();
     let output = Output::new(Some(&args.output));
     let mut out = output.open()?;

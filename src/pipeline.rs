@@ -48,14 +48,16 @@ use crate::align::{AlignConfig, Aligner, Passage};
 use crate::cluster::{self, Cluster};
 use crate::config::Config;
 use crate::lang::{Key, Keyer, Language};
+use crate::origin::Origin;
 use crate::lsh::{self, LshParams};
 use crate::minhash::{self, MinHasher};
-use crate::reuse;
+use crate::origin::{self, Link, Story};
+use crate::reuse::{self, SourceBoilerplate};
 use crate::shingle;
 use crate::source::{Document, Visit};
 use crate::text::{Token, Tokenizer};
 use crate::verify::Measure;
-use crate::{DocId, Error};
+use crate::{DocId, Error, Span};
 
 /// What kind of overlap a pair has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -100,6 +102,9 @@ pub struct Pair {
     pub passages: Vec<Passage>,
     /// Whether alignment stopped at its work budget (passages partial).
     pub budget_exhausted: bool,
+    /// Which side the shared text came from ([`Config::origin`]; `None`
+    /// when off).
+    pub origin: Option<Origin>,
 }
 
 impl Pair {
@@ -114,6 +119,7 @@ impl Pair {
             containment_b,
             passages: Vec::new(),
             budget_exhausted: false,
+            origin: None,
         }
     }
 }
@@ -168,6 +174,14 @@ pub struct Params {
     /// reports without it are unchanged).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rewrites: Option<crate::config::Rewrites>,
+    /// Whether each pair's origin is decided and stories are made
+    /// (written only when on).
+    #[serde(skip_serializing_if = "is_false")]
+    pub origin: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Params {
@@ -200,6 +214,7 @@ impl Params {
             min_containment: config.min_containment,
             min_words: config.align.min_words,
             rewrites: config.rewrites,
+            origin: config.origin,
         })
     }
 
@@ -236,6 +251,14 @@ pub struct Stats {
     /// Candidate pairs from the rewrite index (written only when that path is on).
     #[serde(skip_serializing_if = "is_zero")]
     pub rewrite_candidates: usize,
+    /// Fingerprints found to be a source's boilerplate, over every source
+    /// (written only when documents have sources).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub boilerplate_fingerprints: usize,
+    /// Passages dropped for being source boilerplate on both sides
+    /// (written only when some were).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub boilerplate_passages: usize,
     /// Distinct candidate pairs of both paths.
     pub candidates: usize,
     /// Reported pairs.
@@ -289,6 +312,12 @@ pub struct Scan {
     pub pairs: Vec<Pair>,
     /// Clusters of the reported pairs, ordered by first member.
     pub clusters: Vec<Cluster>,
+    /// Every reported pair as a link, in pair order ([`Config::origin`];
+    /// empty when off).
+    pub links: Vec<Link>,
+    /// The stories of the reported pairs ([`Config::origin`]; empty when
+    /// off).
+    pub stories: Vec<Story>,
     /// Counts and timings.
     pub stats: Stats,
 }
@@ -339,6 +368,12 @@ pub struct ScanSummary {
     pub sketches: Vec<DocSketch>,
     /// Clusters of the reported pairs, ordered by first member.
     pub clusters: Vec<Cluster>,
+    /// Every reported pair as a link, in pair order ([`Config::origin`];
+    /// empty when off).
+    pub links: Vec<Link>,
+    /// The stories of the reported pairs ([`Config::origin`]; empty when
+    /// off).
+    pub stories: Vec<Story>,
     /// Counts and timings.
     pub stats: Stats,
 }
@@ -416,6 +451,11 @@ pub struct Sketches<'c> {
     /// Content-word n-gram fingerprints per document (rewrite path; empty
     /// when it is off).
     rewrite_fingerprints: Vec<Vec<u32>>,
+    /// Each document's source number ([`reuse::NO_SOURCE`] for none); empty
+    /// until a document has a source.
+    sources: Vec<u32>,
+    /// Source name -> number.
+    source_numbers: HashMap<Box<str>, u32>,
     bytes: usize,
     /// Seconds spent in [`Sketches::add`].
     seconds: f64,
@@ -443,6 +483,8 @@ impl<'c> Sketches<'c> {
             band_keys: Vec::new(),
             fingerprints: Vec::new(),
             rewrite_fingerprints: Vec::new(),
+            sources: Vec::new(),
+            source_numbers: HashMap::new(),
             bytes: 0,
             seconds: 0.0,
             created: Instant::now(),
@@ -474,6 +516,7 @@ impl<'c> Sketches<'c> {
                 .map_init(Scratch::default, |s, doc| sketch(s, doc, &mut []))
                 .collect_into_vec(&mut sketched);
         }
+        let first = self.sketches.len();
         for (sketch, fingerprints, rewrite) in sketched {
             self.sketches.push(sketch);
             self.fingerprints.push(fingerprints);
@@ -481,8 +524,40 @@ impl<'c> Sketches<'c> {
                 self.rewrite_fingerprints.push(rewrite);
             }
         }
+        self.note_sources(first, docs);
         self.bytes += docs.iter().map(Document::text_len).sum::<usize>();
         self.seconds += clock.elapsed().as_secs_f64();
+    }
+
+    /// Numbers the sources of `docs`, documents `first..` of the run (only
+    /// once one has a source, and only when per-source boilerplate is on).
+    fn note_sources(&mut self, first: usize, docs: &[Document]) {
+        if self.config.source_boilerplate == 0 {
+            return;
+        }
+        if self.sources.is_empty() && docs.iter().all(|d| d.meta().source.is_none()) {
+            return;
+        }
+        self.sources.resize(first, reuse::NO_SOURCE);
+        for doc in docs {
+            let number = match &doc.meta().source {
+                Some(name) => {
+                    let next = self.source_numbers.len() as u32;
+                    *self.source_numbers.entry(name.clone()).or_insert(next)
+                }
+                None => reuse::NO_SOURCE,
+            };
+            self.sources.push(number);
+        }
+    }
+
+    /// Takes the sources of `docs` (every document sketched, in order)
+    /// again, after their metadata was set once they were read (from a
+    /// `--metadata` file).
+    pub fn note_metadata(&mut self, docs: &[Document]) {
+        self.sources.clear();
+        self.source_numbers.clear();
+        self.note_sources(0, docs);
     }
 
     /// The settings, resolved.
@@ -502,10 +577,14 @@ impl<'c> Sketches<'c> {
             band_keys,
             fingerprints,
             rewrite_fingerprints,
+            mut sources,
             bytes,
             lsh,
             ..
         } = self;
+        if !sources.is_empty() {
+            sources.resize(sketches.len(), reuse::NO_SOURCE);
+        }
         let seconds = if self.visited { self.created.elapsed().as_secs_f64() } else { self.seconds };
         if sketches.len() >= u32::MAX as usize {
             return Err(Error::Other(format!("{} documents is more than one run can hold", sketches.len())));
@@ -558,8 +637,21 @@ impl<'c> Sketches<'c> {
         drop(band_keys);
         timings.lsh = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
+        let mut boilerplate = None;
         if mode.reuse() {
-            let (index, indexed) = build_index(&members, &fingerprints, config.max_df);
+            let (mut index, indexed) = build_index(&members, &fingerprints, config.max_df);
+            if !sources.is_empty() {
+                if sketches.len() >= reuse::BOILERPLATE as usize {
+                    return Err(Error::Other(format!(
+                        "{} documents is more than a scan with sources can hold",
+                        sketches.len()
+                    )));
+                }
+                let found = SourceBoilerplate::find(&members, &fingerprints, sources.clone(), config.source_boilerplate);
+                stats.boilerplate_fingerprints = found.len();
+                index.mark(&found);
+                boilerplate = Some(found);
+            }
             stats.fingerprints = indexed;
             stats.common_fingerprints = index.common_fingerprints;
             progress.stage("reuse", members.len() as u64);
@@ -580,8 +672,13 @@ impl<'c> Sketches<'c> {
             candidates.extend(found);
             drop(index);
             if let Some(rewrites) = config.rewrites {
-                let (found, fingerprints) =
-                    rewrite_candidates(&members, &rewrite_fingerprints, rewrites, progress);
+                let (found, fingerprints) = rewrite_candidates(
+                    &members,
+                    &rewrite_fingerprints,
+                    rewrites,
+                    (!sources.is_empty()).then(|| (sources.clone(), config.source_boilerplate)),
+                    progress,
+                );
                 stats.rewrite_fingerprints = fingerprints;
                 stats.rewrite_candidates = found.len();
                 candidates.extend(found);
@@ -597,7 +694,7 @@ impl<'c> Sketches<'c> {
         // Exact copies stand in for the first of their group.
         let pairs_to_do = expand_exact_copies(&candidates, &exact_pairs, params.max_bucket);
         stats.exact_duplicates = exact_pairs.len();
-        Ok(Candidates { config, params, sketches, pairs_to_do, stats, timings })
+        Ok(Candidates { config, params, sketches, pairs_to_do, boilerplate, stats, timings })
     }
 }
 
@@ -607,9 +704,13 @@ fn rewrite_candidates(
     members: &[u32],
     fingerprints: &[Vec<u32>],
     rewrites: crate::config::Rewrites,
+    sources: Option<(Vec<u32>, usize)>,
     progress: &dyn Progress,
 ) -> (Vec<(u32, u32)>, usize) {
-    let (index, indexed) = build_index(members, fingerprints, rewrites.max_df);
+    let (mut index, indexed) = build_index(members, fingerprints, rewrites.max_df);
+    if let Some((sources, min_docs)) = sources {
+        index.mark(&SourceBoilerplate::find(members, fingerprints, sources, min_docs));
+    }
     progress.stage("rewrites", members.len() as u64);
     let need = reuse::Need { min_shared: rewrites.min_shared, fraction: 0.0, counts: &[] };
     (index_pairs(&index, members, fingerprints, need, progress), indexed)
@@ -674,6 +775,7 @@ impl Visit for Sketches<'_> {
     /// Takes the batch's sketches, in order.
     fn batch(&mut self, docs: &mut [Document], outs: Vec<Sketched>) {
         self.visited = true;
+        let first = self.sketches.len();
         for out in outs {
             self.sketches.push(out.sketch);
             self.band_keys.extend(out.band_keys);
@@ -682,6 +784,7 @@ impl Visit for Sketches<'_> {
                 self.rewrite_fingerprints.push(out.rewrite_fingerprints);
             }
         }
+        self.note_sources(first, docs);
         self.bytes += docs.iter().map(Document::text_len).sum::<usize>();
         self.progress.advance(docs.len() as u64);
     }
@@ -700,6 +803,8 @@ pub struct Candidates<'c> {
     sketches: Vec<DocSketch>,
     /// Sorted by `(a, b)`.
     pairs_to_do: Vec<ToDo>,
+    /// Each source's boilerplate, when documents have sources.
+    boilerplate: Option<SourceBoilerplate>,
     stats: Stats,
     timings: Timings,
 }
@@ -739,7 +844,7 @@ impl Candidates<'_> {
         progress: &dyn Progress,
         sink: &mut dyn PairSink,
     ) -> Result<ScanSummary, Error> {
-        let Candidates { config, params, sketches, pairs_to_do, mut stats, mut timings } = self;
+        let Candidates { config, params, sketches, pairs_to_do, boilerplate, mut stats, mut timings } = self;
         if docs.len() != sketches.len() {
             return Err(Error::Other(format!("{} documents for {} sketches", docs.len(), sketches.len())));
         }
@@ -753,6 +858,9 @@ impl Candidates<'_> {
         // 4 and 5. verify and align, a batch of pairs at a time, in (a, b) order
         progress.stage("pairs", pairs_to_do.len() as u64);
         let mut duplicates: Vec<(DocId, DocId)> = Vec::new();
+        let mut links: Vec<Link> = Vec::new();
+        let dropped = AtomicUsize::new(0);
+        let work = Work { docs, params: &params, config, boilerplate: boilerplate.as_ref(), dropped: &dropped };
         // Each batch goes to the sink while the workers do the next one:
         // writing a report is sequential, and would otherwise leave every
         // other core idle.
@@ -771,7 +879,7 @@ impl Candidates<'_> {
                         .par_iter()
                         .map_init(
                             || PairWorker::new(&config.align),
-                            |w, &todo| w.pair(docs, todo, &params, config, &distinct, &spent),
+                            |w, &todo| w.pair(&work, todo, &distinct, &spent),
                         )
                         .collect()
                 },
@@ -787,6 +895,9 @@ impl Candidates<'_> {
             timings.align += wall * (1.0 - verify_share);
             progress.advance(batch.len() as u64);
             duplicates.extend(pairs.iter().filter(|p| p.kind != PairKind::Reuse).map(|p| (p.a, p.b)));
+            if config.origin {
+                links.extend(pairs.iter().map(|p| link(p, &sketches)));
+            }
             stats.pairs += pairs.len();
             stats.budget_exhausted += pairs.iter().filter(|p| p.budget_exhausted).count();
             sent = Some(pairs);
@@ -799,14 +910,28 @@ impl Candidates<'_> {
         // 6. cluster: duplicates only; partial reuse does not make a cluster.
         let clock = Instant::now();
         let words: Vec<usize> = sketches.iter().map(|s| s.words).collect();
-        let clusters = cluster::clusters(docs.len(), duplicates, &words, config.keep);
+        let dates: Vec<i64> = if config.keep == crate::config::Keep::Earliest {
+            docs.iter().map(|d| d.meta().date.as_ref().map_or(i64::MAX, crate::meta::Date::sort_key)).collect()
+        } else {
+            Vec::new()
+        };
+        let clusters = cluster::clusters(docs.len(), duplicates, &words, &dates, config.keep);
         timings.cluster = clock.elapsed().as_secs_f64();
+
+        // 7. stories: every reported pair, with its origin.
+        let stories = if config.origin {
+            let dates: Vec<Option<&crate::meta::Date>> = docs.iter().map(|d| d.meta().date.as_ref()).collect();
+            origin::stories(docs.len(), &links, &dates)
+        } else {
+            Vec::new()
+        };
 
         stats.documents = docs.len();
         stats.words = words.iter().sum();
         stats.clusters = clusters.len();
+        stats.boilerplate_passages = dropped.into_inner();
         stats.seconds = Some(timings);
-        Ok(ScanSummary { params, sketches, clusters, stats })
+        Ok(ScanSummary { params, sketches, clusters, links, stories, stats })
     }
 
     /// [`Candidates::run`], collecting the pairs into a [`Scan`].
@@ -822,9 +947,99 @@ impl Candidates<'_> {
             }
         }
         let mut pairs = Collect(Vec::new());
-        let ScanSummary { params, sketches, clusters, stats } = self.run(docs, progress, &mut pairs)?;
-        Ok(Scan { params, sketches, pairs: pairs.0, clusters, stats })
+        let ScanSummary { params, sketches, clusters, links, stories, stats } = self.run(docs, progress, &mut pairs)?;
+        Ok(Scan { params, sketches, pairs: pairs.0, clusters, links, stories, stats })
     }
+}
+
+/// What every pair worker reads: the documents and the scan's settings.
+struct Work<'a> {
+    docs: &'a [Document],
+    params: &'a Params,
+    config: &'a Config,
+    boilerplate: Option<&'a SourceBoilerplate>,
+    /// Passages dropped as boilerplate, counted.
+    dropped: &'a AtomicUsize,
+}
+
+/// The link of a reported pair, for the stories: its origin and the words
+/// it shares (matched in its passages; without passages, the shorter
+/// document's words).
+fn link(p: &Pair, sketches: &[DocSketch]) -> Link {
+    let words = if p.passages.is_empty() {
+        sketches[p.a.index()].words.min(sketches[p.b.index()].words)
+    } else {
+        p.passages.iter().map(|x| x.words).sum()
+    };
+    let origin = p.origin.as_ref();
+    Link {
+        a: p.a.0,
+        b: p.b.0,
+        origin: origin.and_then(|o| o.side),
+        evidence: origin.and_then(|o| o.evidence),
+        words: u32::try_from(words).unwrap_or(u32::MAX),
+    }
+}
+
+/// A passage whose two sides are each at least this share source
+/// boilerplate is dropped: the pages share nothing but their sites' text.
+const BOILERPLATE_PASSAGE: f64 = 0.8;
+
+/// The byte spans of `tokens` that are boilerplate of `source`: the words
+/// of every shingle (of `n` words, `shingles`) whose fingerprint is marked,
+/// runs less than a winnowing window `w` apart joined (winnowing marks at
+/// least one shingle in every `w` of a boilerplate run).
+fn boilerplate_spans(
+    tokens: &[Token],
+    shingles: &[u64],
+    n: usize,
+    w: usize,
+    source: u32,
+    boilerplate: &SourceBoilerplate,
+    out: &mut Vec<Span>,
+) {
+    out.clear();
+    if source == reuse::NO_SOURCE || tokens.is_empty() {
+        return;
+    }
+    // Token ranges [start, end), merged.
+    let mut run: Option<(usize, usize)> = None;
+    let close = |(s, e): (usize, usize), out: &mut Vec<Span>| {
+        out.push(Span::new(tokens[s].span.start, tokens[e.min(tokens.len()) - 1].span.end));
+    };
+    for (i, &h) in shingles.iter().enumerate() {
+        if !boilerplate.of_source(source, reuse::fold(h)) {
+            continue;
+        }
+        let end = (i + n).min(tokens.len());
+        run = match run {
+            Some((s, e)) if i <= e + w => Some((s, e.max(end))),
+            Some(done) => {
+                close(done, out);
+                Some((i, end))
+            }
+            None => Some((i, end)),
+        };
+    }
+    if let Some(done) = run {
+        close(done, out);
+    }
+}
+
+/// The hull of the parts of `span` inside `marks` (sorted, disjoint), and
+/// the share of `span`'s bytes they cover.
+fn inside(span: Span, marks: &[Span]) -> (Option<Span>, f64) {
+    let (mut lo, mut hi, mut covered) = (usize::MAX, 0, 0);
+    for m in marks {
+        let (s, e) = (m.start.max(span.start), m.end.min(span.end));
+        if s < e {
+            lo = lo.min(s);
+            hi = hi.max(e);
+            covered += e - s;
+        }
+    }
+    let len = span.end.saturating_sub(span.start).max(1);
+    ((lo < hi).then(|| Span::new(lo, hi)), covered as f64 / len as f64)
 }
 
 /// A document whose distinct shingles no pair has counted yet.
@@ -951,6 +1166,9 @@ struct PairWorker {
     /// The shingle set of `a`, to measure each `b` against.
     measure: Measure,
     shingles: Vec<u64>,
+    /// `a`'s source boilerplate, as byte spans (when sources are known).
+    a_boilerplate: Vec<Span>,
+    b_boilerplate: Vec<Span>,
 }
 
 /// One document of a pair: its tokens (with spans, when passages are
@@ -983,6 +1201,8 @@ impl PairWorker {
             b: Side::default(),
             measure: Measure::default(),
             shingles: Vec::new(),
+            a_boilerplate: Vec::new(),
+            b_boilerplate: Vec::new(),
         }
     }
 
@@ -991,13 +1211,12 @@ impl PairWorker {
     /// to `spent`.
     fn pair(
         &mut self,
-        docs: &[Document],
+        work: &Work<'_>,
         todo: ToDo,
-        params: &Params,
-        config: &Config,
         distinct: &[AtomicUsize],
         spent: &[AtomicU64; 2],
     ) -> Option<Pair> {
+        let Work { docs, params, config, boilerplate, .. } = *work;
         let clock = Instant::now();
         let ToDo { a, b, exact } = todo;
         let (text_a, text_b) = (&docs[a as usize].text, &docs[b as usize].text);
@@ -1007,6 +1226,10 @@ impl PairWorker {
             shingle::shingles_of(&self.a.hashes, n, &mut self.shingles);
             self.measure.set_a(&self.shingles);
             self.last_a = Some(a);
+            if let (Some(bp), true) = (boilerplate, config.passages) {
+                let w = config.winnow_window;
+                boilerplate_spans(&self.a.tokens, &self.shingles, n, w, bp.source(a), bp, &mut self.a_boilerplate);
+            }
         }
         self.b.load(&mut self.tokenizer, text_b, config.passages);
         let verdict = if exact {
@@ -1041,12 +1264,51 @@ impl PairWorker {
             let alignment = self.aligner.align(text_a, &self.a.tokens, text_b, &self.b.tokens);
             pair.passages = alignment.passages;
             pair.budget_exhausted = alignment.budget_exhausted;
+            if let Some(bp) = boilerplate {
+                self.mark_boilerplate(&mut pair, bp, n, config.winnow_window, work.dropped);
+            }
             spent[1].fetch_add((clock.elapsed() - verified).as_nanos() as u64, Ordering::Relaxed);
             if pair.kind == PairKind::Reuse && pair.passages.is_empty() {
                 return None;
             }
         }
+        if config.origin {
+            let doc = |d: u32, tokens| origin::Doc { text: &docs[d as usize].text, tokens, meta: docs[d as usize].meta() };
+            let mut found = origin::of_pair(doc(a, &self.a.tokens), doc(b, &self.b.tokens), &pair.passages);
+            if !config.align.explain {
+                // Reports give the reason only when asked to explain.
+                found.why = String::new();
+            }
+            pair.origin = Some(found);
+        }
         Some(pair)
+    }
+
+    /// Says where `pair`'s passages hold their sources' boilerplate, and
+    /// drops those that are boilerplate on both sides (counted in
+    /// `dropped`). `self.shingles` holds `b`'s shingles when the pair was
+    /// measured; they are made again otherwise.
+    fn mark_boilerplate(&mut self, pair: &mut Pair, bp: &SourceBoilerplate, n: usize, w: usize, dropped: &AtomicUsize) {
+        let sb = bp.source(pair.b.0);
+        if pair.passages.is_empty() || (self.a_boilerplate.is_empty() && sb == reuse::NO_SOURCE) {
+            return;
+        }
+        shingle::shingles_of(&self.b.hashes, n, &mut self.shingles);
+        boilerplate_spans(&self.b.tokens, &self.shingles, n, w, sb, bp, &mut self.b_boilerplate);
+        let before = pair.passages.len();
+        let (marks_a, marks_b) = (&self.a_boilerplate, &self.b_boilerplate);
+        pair.passages.retain_mut(|p| {
+            let (in_a, share_a) = inside(p.a, marks_a);
+            let (in_b, share_b) = inside(p.b, marks_b);
+            if share_a >= BOILERPLATE_PASSAGE && share_b >= BOILERPLATE_PASSAGE {
+                return false;
+            }
+            if in_a.is_some() || in_b.is_some() {
+                p.boilerplate = Some(crate::align::Boilerplate { a: in_a, b: in_b });
+            }
+            true
+        });
+        dropped.fetch_add(before - pair.passages.len(), Ordering::Relaxed);
     }
 }
 

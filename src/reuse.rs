@@ -22,6 +22,19 @@
 //!    bounded by the index and the candidates: co-occurrences are counted
 //!    per document, never collected for the whole corpus.
 //!
+//! 4. **Per-source boilerplate** ([`SourceBoilerplate`]), when documents
+//!    have sources: a fingerprint in at least `min_docs` documents of one
+//!    source is that source's boilerplate (a site footer, a byline, a
+//!    newsletter signature), whether or not other sources hold it too (a
+//!    footer made of a stock licence paragraph is still the site's
+//!    footer: measured on generated sites, asking that most of a
+//!    fingerprint's documents be the source's let 224 pairs that share only
+//!    a footer through). The index marks its postings in that
+//!    source's documents, and a pair does not count a fingerprint that is
+//!    boilerplate on both its sides: two pages of one site that share only
+//!    its footer make no candidate, while a page that took a site's text
+//!    still pairs with it through every fingerprint.
+//!
 //! Candidates are then scored exactly ([`crate::verify`]) and aligned
 //! ([`crate::align`]); only a pair with at least one aligned passage is
 //! reported, as kind `reuse`. Names shared by two articles ("the People's
@@ -125,7 +138,7 @@ pub fn winnow(shingles: &[u64], w: usize, out: &mut Vec<u32>) {
 
 /// The 32 bits of a fingerprint the index keeps.
 #[inline]
-fn fold(h: u64) -> u32 {
+pub(crate) fn fold(h: u64) -> u32 {
     (h >> 32) as u32 ^ h as u32
 }
 
@@ -200,6 +213,9 @@ impl Need<'_> {
 #[derive(Debug, Default)]
 pub struct ReuseIndex {
     buckets: HashMap<u32, (u32, u32), BuildHasherDefault<PassThrough>>,
+    /// Document numbers, by bucket, ascending; the top bit
+    /// ([`BOILERPLATE`]) marks the fingerprint as boilerplate of that
+    /// document's source ([`ReuseIndex::mark`]).
     docs: Vec<u32>,
     /// Fingerprints dropped for being in more than `max_df` documents.
     pub common_fingerprints: usize,
@@ -230,12 +246,25 @@ impl ReuseIndex {
         index
     }
 
+    /// Marks each posting whose fingerprint is boilerplate of its
+    /// document's source. Document numbers must be below [`BOILERPLATE`].
+    pub fn mark(&mut self, boilerplate: &SourceBoilerplate) {
+        for (&fp, &(at, len)) in &self.buckets {
+            for d in &mut self.docs[at as usize..(at + len) as usize] {
+                if boilerplate.is(fp, *d) {
+                    *d |= BOILERPLATE;
+                }
+            }
+        }
+    }
+
     /// The documents after `doc` (by number) that share enough of
     /// `fingerprints` (the fingerprints of `doc`) with it, as
     /// `(other, shared)`, ascending: at least `need.min_shared`, and at least
     /// `need.fraction` of the smaller of the two documents' fingerprint
-    /// counts (`counts[d]` for document `d`). `scratch` is reused between
-    /// calls.
+    /// counts (`counts[d]` for document `d`). A fingerprint marked as
+    /// boilerplate ([`ReuseIndex::mark`]) for `doc` and for the other
+    /// document is not counted. `scratch` is reused between calls.
     pub fn candidates(
         &self,
         doc: u32,
@@ -248,8 +277,15 @@ impl ReuseIndex {
             if let Some(&(at, len)) = self.buckets.get(fp) {
                 let bucket = &self.docs[at as usize..(at + len) as usize];
                 // Documents sort ascending within a bucket.
-                let after = bucket.partition_point(|&d| d <= doc);
-                scratch.extend_from_slice(&bucket[after..]);
+                let after = bucket.partition_point(|&d| d & !BOILERPLATE <= doc);
+                let rest = &bucket[after..];
+                // Is it boilerplate for `doc`? (Its own posting says.)
+                let own = bucket[..after].last().is_some_and(|&d| d == doc | BOILERPLATE);
+                if own {
+                    scratch.extend(rest.iter().filter(|&&d| d & BOILERPLATE == 0));
+                } else {
+                    scratch.extend(rest.iter().map(|&d| d & !BOILERPLATE));
+                }
             }
         }
         scratch.sort_unstable();
@@ -266,6 +302,76 @@ impl ReuseIndex {
             i = j;
         }
         out
+    }
+}
+
+/// The bit of an index posting that marks its fingerprint as boilerplate
+/// of its document's source; document numbers stay below it.
+pub const BOILERPLATE: u32 = 1 << 31;
+
+/// No source.
+pub const NO_SOURCE: u32 = u32::MAX;
+
+/// The fingerprints that are boilerplate of each source: found in at least
+/// `min_docs` of its documents.
+#[derive(Debug, Default)]
+pub struct SourceBoilerplate {
+    /// Each document's source number ([`NO_SOURCE`] for none).
+    sources: Vec<u32>,
+    /// `source << 32 | fingerprint`, sorted.
+    marked: Vec<u64>,
+}
+
+impl SourceBoilerplate {
+    /// Finds the boilerplate of every source over the documents `members`,
+    /// whose fingerprints (distinct per document) are `fingerprints[d]` and
+    /// sources `sources[d]`.
+    pub fn find(members: &[u32], fingerprints: &[Vec<u32>], sources: Vec<u32>, min_docs: usize) -> SourceBoilerplate {
+        use rayon::prelude::*;
+        let mut keys: Vec<u64> = members
+            .par_iter()
+            .filter(|&&d| sources[d as usize] != NO_SOURCE)
+            .flat_map_iter(|&d| {
+                let source = u64::from(sources[d as usize]) << 32;
+                fingerprints[d as usize].iter().map(move |&f| source | u64::from(f))
+            })
+            .collect();
+        keys.par_sort_unstable();
+        let mut marked = Vec::new();
+        for run in keys.chunk_by(|x, y| x == y) {
+            if run.len() >= min_docs.max(2) {
+                marked.push(run[0]);
+            }
+        }
+        SourceBoilerplate { sources, marked }
+    }
+
+    /// Whether any source has boilerplate.
+    pub fn is_empty(&self) -> bool {
+        self.marked.is_empty()
+    }
+
+    /// Fingerprints marked, over every source.
+    pub fn len(&self) -> usize {
+        self.marked.len()
+    }
+
+    /// Whether `fingerprint` is boilerplate of the source of document `doc`.
+    #[inline]
+    pub fn is(&self, fingerprint: u32, doc: u32) -> bool {
+        let source = self.sources.get((doc & !BOILERPLATE) as usize).copied().unwrap_or(NO_SOURCE);
+        self.of_source(source, fingerprint)
+    }
+
+    /// Whether `fingerprint` is boilerplate of `source`.
+    #[inline]
+    pub fn of_source(&self, source: u32, fingerprint: u32) -> bool {
+        source != NO_SOURCE && self.marked.binary_search(&(u64::from(source) << 32 | u64::from(fingerprint))).is_ok()
+    }
+
+    /// The source number of document `doc`.
+    pub fn source(&self, doc: u32) -> u32 {
+        self.sources.get(doc as usize).copied().unwrap_or(NO_SOURCE)
     }
 }
 

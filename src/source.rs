@@ -46,6 +46,8 @@ use serde::Deserialize;
 use walkdir::WalkDir;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use crate::meta::{Date, Meta};
+
 /// One document of a run. Two documents are equal when their ids,
 /// origins, texts and records are (where a text can be read again from does
 /// not count).
@@ -61,6 +63,9 @@ pub struct Document {
     /// The raw JSONL line, byte for byte (without the line end), when
     /// [`ReadOptions::keep_records`] is set and the document came from JSONL.
     pub record: Option<String>,
+    /// Its date and source, when a run reads them (boxed: most runs have
+    /// none, and a document is held for every input).
+    pub meta: Option<Box<Meta>>,
     /// Where to read the text again, when it can be.
     locator: Option<Locator>,
     /// The text's length in bytes, while it is released.
@@ -105,8 +110,8 @@ impl Eq for Document {}
 
 impl PartialEq for Document {
     fn eq(&self, other: &Document) -> bool {
-        (&self.id, &self.origin, &self.text, &self.record, self.released)
-            == (&other.id, &other.origin, &other.text, &other.record, other.released)
+        (&self.id, &self.origin, &self.text, &self.record, &self.meta, self.released)
+            == (&other.id, &other.origin, &other.text, &other.record, &other.meta, other.released)
     }
 }
 
@@ -114,7 +119,26 @@ impl Document {
     /// A document whose origin is its id (for library use and tests).
     pub fn new(id: impl Into<String>, text: impl Into<String>) -> Document {
         let id = id.into();
-        Document { origin: id.clone(), id, text: text.into(), record: None, locator: None, released: None }
+        Document {
+            origin: id.clone(),
+            id,
+            text: text.into(),
+            record: None,
+            meta: None,
+            locator: None,
+            released: None,
+        }
+    }
+
+    /// Its metadata: nothing known when none was read.
+    pub fn meta(&self) -> &Meta {
+        static NONE: Meta = Meta { date: None, source: None };
+        self.meta.as_deref().unwrap_or(&NONE)
+    }
+
+    /// Sets its metadata (none when `meta` is empty).
+    pub fn set_meta(&mut self, meta: Meta) {
+        self.meta = (!meta.is_empty()).then(|| Box::new(meta));
     }
 
     /// The length of its text in bytes, whether the text is held or
@@ -230,11 +254,22 @@ pub struct ReadOptions {
     pub text_field: String,
     /// Keep each JSONL record's raw line in [`Document::record`].
     pub keep_records: bool,
+    /// JSONL field holding the publication date (ISO 8601), if any.
+    pub date_field: Option<String>,
+    /// JSONL field holding the source (a string, or a number as its JSON
+    /// text), if any.
+    pub source_field: Option<String>,
 }
 
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
-        ReadOptions { id_field: "id".into(), text_field: "text".into(), keep_records: false }
+        ReadOptions {
+            id_field: "id".into(),
+            text_field: "text".into(),
+            keep_records: false,
+            date_field: None,
+            source_field: None,
+        }
     }
 }
 
@@ -569,6 +604,7 @@ impl<'a, V: Visit> Reader<'a, V> {
                     origin: name.to_string(),
                     text: decoded.text,
                     record: None,
+                    meta: None,
                     locator: None,
                     released: None,
                 };
@@ -658,6 +694,7 @@ impl<'a, V: Visit> Reader<'a, V> {
                         origin: name.clone(),
                         text: decoded.text,
                         record: None,
+                    meta: None,
                         locator: file.map(|file| Locator::File(Arc::new(file))),
                         released: None,
                     };
@@ -843,23 +880,29 @@ impl<'a, V: Visit> Reader<'a, V> {
                         origin,
                         text: if release { String::new() } else { text.clone() },
                         record: record.raw,
+                        meta: record.meta,
                         locator,
                         released: release.then_some(text.len()),
                     };
-                    (lossy, Ok((Ids::hash(seed, &doc.id), doc, out)))
+                    (lossy, Ok((Ids::hash(seed, &doc.id), doc, out, record.meta_warnings)))
                 },
             )
             .collect();
         for (lossy, result) in parsed {
             if lossy {
                 let origin = match &result {
-                    Ok((_, doc, _)) => &doc.origin,
+                    Ok((_, doc, _, _)) => &doc.origin,
                     Err((origin, _)) => origin,
                 };
                 self.diagnose(origin.clone(), "invalid UTF-8, decoded with replacement characters", false);
             }
             match result {
-                Ok((id_hash, doc, out)) => self.add(doc, id_hash, out),
+                Ok((id_hash, doc, out, warnings)) => {
+                    for message in warnings {
+                        self.diagnose(doc.origin.clone(), message, false);
+                    }
+                    self.add(doc, id_hash, out)
+                }
                 Err((origin, message)) => self.diagnose(origin, message, true),
             }
         }
@@ -1067,9 +1110,9 @@ struct ParsedLine {
 }
 
 /// A JSONL line parsed and visited: the hash of its document's id
-/// ([`Ids::hash`]), the document and what [`Visit::each`] gave; or its
-/// origin and the skip message.
-type VisitedLine<O> = Result<(u64, Document, O), (String, String)>;
+/// ([`Ids::hash`]), the document, what [`Visit::each`] gave and the
+/// warnings about its date and source; or its origin and the skip message.
+type VisitedLine<O> = Result<(u64, Document, O, Vec<String>), (String, String)>;
 
 /// The fields of one JSONL record that a run uses.
 #[derive(Debug, PartialEq, Eq)]
@@ -1079,6 +1122,10 @@ struct Record {
     text: String,
     /// The raw line, if records are kept.
     raw: Option<String>,
+    /// The date and source read from it, if any were asked for and found.
+    meta: Option<Box<Meta>>,
+    /// What was wrong with the date or source (each read as unknown).
+    meta_warnings: Vec<String>,
 }
 
 /// Parses one non-blank JSONL line (without its line end).
@@ -1098,10 +1145,17 @@ fn parse_line_into(line: &[u8], options: &ReadOptions, text: &mut String) -> Par
         Ok(json) => (Cow::Borrowed(json), false),
         Err(_) => (String::from_utf8_lossy(line), true),
     };
-    let result = parse_record_into(&json, &options.id_field, &options.text_field, text).map(|id| Record {
-        id,
-        text: String::new(),
-        raw: options.keep_records.then(|| json.into_owned()),
+    let names = FieldNames::of(options);
+    let result = parse_fields_into(&json, names, text).and_then(|fields| {
+        let id = record_id(&fields, names.id, text)?;
+        let (meta, meta_warnings) = record_meta(fields, names);
+        Ok(Record {
+            id,
+            text: String::new(),
+            raw: options.keep_records.then(|| json.into_owned()),
+            meta: (!meta.is_empty()).then(|| Box::new(meta)),
+            meta_warnings,
+        })
     });
     ParsedLine { lossy, result }
 }
@@ -1132,42 +1186,94 @@ fn missing_text_field(json: &str, id_field: &str, text_field: &str) -> String {
 #[cfg(test)]
 fn parse_record(json: &str, id_field: &str, text_field: &str) -> Result<(Option<String>, String), String> {
     let mut text = String::new();
-    parse_record_into(json, id_field, text_field, &mut text).map(|id| (id, text))
+    let names = FieldNames { id: id_field, text: text_field, date: None, source: None };
+    let fields = parse_fields_into(json, names, &mut text)?;
+    record_id(&fields, id_field, &text).map(|id| (id, text))
 }
 
-/// Finds the id and text fields of one JSON object, the text into `text`.
-/// The error is the skip message.
-fn parse_record_into(
-    json: &str,
-    id_field: &str,
-    text_field: &str,
-    text: &mut String,
-) -> Result<Option<String>, String> {
+/// The names of the fields a run reads from a JSONL record.
+#[derive(Clone, Copy)]
+struct FieldNames<'a> {
+    id: &'a str,
+    text: &'a str,
+    date: Option<&'a str>,
+    source: Option<&'a str>,
+}
+
+impl<'a> FieldNames<'a> {
+    fn of(options: &'a ReadOptions) -> FieldNames<'a> {
+        FieldNames {
+            id: &options.id_field,
+            text: &options.text_field,
+            date: options.date_field.as_deref(),
+            source: options.source_field.as_deref(),
+        }
+    }
+}
+
+/// Reads the named fields of one JSON object, the text into `text`
+/// (cleared first). The error is the skip message: invalid JSON, or no
+/// string text.
+fn parse_fields_into(json: &str, names: FieldNames<'_>, text: &mut String) -> Result<RecordFields, String> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
     text.clear();
-    let fields = RecordSeed { id_field, text_field, text: &mut *text }
+    let fields = RecordSeed { names, text: &mut *text }
         .deserialize(&mut deserializer)
         .and_then(|fields| deserializer.end().map(|()| fields))
         .map_err(|err| format!("invalid JSON: {err}, skipped"))?;
-    match fields.text {
-        Some(Field::Text) => {}
-        None => return Err(missing_text_field(json, id_field, text_field)),
-        Some(other) => {
-            return Err(format!("text field {text_field:?} is not a string but {}, skipped", other.kind()))
-        }
-    };
-    let id = match fields.id {
-        None | Some(Field::Null) => None,
-        Some(Field::Str(id) | Field::Number(id)) => Some(id),
-        Some(Field::Text) => Some(text.clone()),
-        Some(other) => {
-            return Err(format!(
-                "id field {id_field:?} is not a string or number but {}, skipped",
+    match &fields.text {
+        Some(Field::Text) => Ok(fields),
+        None => Err(missing_text_field(json, names.id, names.text)),
+        Some(other) => Err(format!("text field {:?} is not a string but {}, skipped", names.text, other.kind())),
+    }
+}
+
+/// The record's id, if it has one (`text` is the record's text, for an id
+/// field that is the text field). The error is the skip message.
+fn record_id(fields: &RecordFields, id_field: &str, text: &str) -> Result<Option<String>, String> {
+    match &fields.id {
+        None | Some(Field::Null) => Ok(None),
+        Some(Field::Str(id) | Field::Number(id)) => Ok(Some(id.clone())),
+        Some(Field::Text) => Ok(Some(text.to_owned())),
+        Some(other) => Err(format!("id field {id_field:?} is not a string or number but {}, skipped", other.kind())),
+    }
+}
+
+/// The record's date and source, as far as they can be read, and a
+/// warning for each one asked for that is missing or bad (it is then
+/// unknown: metadata never costs a document).
+fn record_meta(fields: RecordFields, names: FieldNames<'_>) -> (Meta, Vec<String>) {
+    let mut meta = Meta::default();
+    let mut warnings = Vec::new();
+    if let Some(name) = names.date {
+        match fields.date {
+            Some(Field::Str(value)) => match Date::parse(&value) {
+                Ok(date) => meta.date = Some(date),
+                Err(why) => warnings.push(format!("date field {name:?}: {why}; the date is unknown")),
+            },
+            None | Some(Field::Null) => warnings.push(format!("no date field {name:?}; the date is unknown")),
+            Some(other) => warnings.push(format!(
+                "date field {name:?} is {} (not an ISO 8601 string); the date is unknown",
                 other.kind()
-            ))
+            )),
         }
-    };
-    Ok(id)
+    }
+    if let Some(name) = names.source {
+        match fields.source {
+            Some(Field::Str(value) | Field::Number(value)) if !value.trim().is_empty() => {
+                meta.source = Some(value.trim().into())
+            }
+            Some(Field::Str(_)) => warnings.push(format!("source field {name:?} is empty; the source is unknown")),
+            None | Some(Field::Null) => {
+                warnings.push(format!("no source field {name:?}; the source is unknown"))
+            }
+            Some(other) => warnings.push(format!(
+                "source field {name:?} is {} (not a string or number); the source is unknown",
+                other.kind()
+            )),
+        }
+    }
+    (meta, warnings)
 }
 
 /// A field's value, as far as reading needs to know it.
@@ -1316,22 +1422,20 @@ impl<'de> Visitor<'de> for TextSeed<'_> {
     }
 }
 
-/// Which of the configured fields a key names.
-enum Key {
-    Id,
-    Text,
-    /// The id and text fields have the same name.
-    Both,
-    Other,
+/// Which of the configured fields a key names (one key may name several:
+/// the id and text fields may have the same name).
+#[derive(Clone, Copy, Default)]
+struct Key {
+    id: bool,
+    text: bool,
+    date: bool,
+    source: bool,
 }
 
 /// Reads an object key, telling the configured fields from the rest
 /// without allocating.
 #[derive(Clone, Copy)]
-struct KeySeed<'a> {
-    id_field: &'a str,
-    text_field: &'a str,
-}
+struct KeySeed<'a>(FieldNames<'a>);
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     type Value = Key;
@@ -1349,27 +1453,30 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-        Ok(match (v == self.id_field, v == self.text_field) {
-            (true, true) => Key::Both,
-            (true, false) => Key::Id,
-            (false, true) => Key::Text,
-            (false, false) => Key::Other,
+        let names = self.0;
+        Ok(Key {
+            id: v == names.id,
+            text: v == names.text,
+            date: names.date == Some(v),
+            source: names.source == Some(v),
         })
     }
 }
 
 /// The configured fields of a record; a repeated key keeps its last value,
 /// as serde_json does.
+#[derive(Default)]
 struct RecordFields {
     id: Option<Field>,
     text: Option<Field>,
+    date: Option<Field>,
+    source: Option<Field>,
 }
 
-/// Reads one JSON object, keeping only the id and text fields; a string
+/// Reads one JSON object, keeping only the configured fields; a string
 /// text goes into `text`.
 struct RecordSeed<'a> {
-    id_field: &'a str,
-    text_field: &'a str,
+    names: FieldNames<'a>,
     text: &'a mut String,
 }
 
@@ -1389,21 +1496,33 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RecordFields, A::Error> {
-        let keys = KeySeed { id_field: self.id_field, text_field: self.text_field };
-        let mut fields = RecordFields { id: None, text: None };
-        while let Some(key) = map.next_key_seed(keys)? {
-            match key {
-                Key::Id => fields.id = Some(map.next_value()?),
-                Key::Text => fields.text = Some(map.next_value_seed(TextSeed(&mut *self.text))?),
-                Key::Both => {
-                    // The text is the buffer's; the id is `Field::Text` too.
-                    let value = map.next_value_seed(TextSeed(&mut *self.text))?;
-                    fields.id = Some(value.clone());
-                    fields.text = Some(value);
-                }
-                Key::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+        let mut fields = RecordFields::default();
+        while let Some(key) = map.next_key_seed(KeySeed(self.names))? {
+            if !(key.id || key.text || key.date || key.source) {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let value = if key.text {
+                // The text is the buffer's; a field of the same name is
+                // `Field::Text` too (and read back from the buffer).
+                let value = map.next_value_seed(TextSeed(&mut *self.text))?;
+                fields.text = Some(value.clone());
+                value
+            } else {
+                map.next_value()?
+            };
+            let text = || match &value {
+                Field::Text => Field::Str(self.text.clone()),
+                other => other.clone(),
+            };
+            if key.date {
+                fields.date = Some(text());
+            }
+            if key.source {
+                fields.source = Some(text());
+            }
+            if key.id {
+                fields.id = Some(value);
             }
         }
         Ok(fields)

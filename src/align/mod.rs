@@ -191,6 +191,23 @@ pub struct Passage {
     /// Why the passage is what it is (only with [`AlignConfig::explain`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<Explain>,
+    /// The part of each side that is its source's boilerplate (a site
+    /// footer, say), when the scan knows sources and the passage holds
+    /// some.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boilerplate: Option<Boilerplate>,
+}
+
+/// Where a passage holds its documents' source boilerplate: on each side,
+/// from the first to the last boilerplate byte inside the passage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Boilerplate {
+    /// In `a`, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a: Option<Span>,
+    /// In `b`, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub b: Option<Span>,
 }
 
 /// An exact match of consecutive words that anchored a passage.

@@ -121,6 +121,7 @@ impl Job<'_, '_, '_> {
             compression: la.max(lb) as f64 / la.min(lb) as f64,
             ops,
             explain,
+            boilerplate: None,
         }
     }
 }

@@ -120,11 +120,8 @@ pub fn run(args: CompareArgs) -> Result<u8, Error> {
     let params = Params::resolve(&config)?;
     let output = Output::new(args.output.as_deref());
     let format = super::output::choose(args.format, &output, CompareFormat::Text)?;
-    let options = ReadOptions {
-        id_field: args.id_field.clone(),
-        text_field: args.text_field.clone(),
-        keep_records: false,
-    };
+    let options =
+        ReadOptions { id_field: args.id_field.clone(), text_field: args.text_field.clone(), ..ReadOptions::default() };
     let mut warnings = 0;
     let (a, b) = match &args.jsonl {
         Some(file) => read_records(file, &args.a, &args.b, &options, &mut warnings)?,
@@ -162,6 +159,7 @@ pub fn run(args: CompareArgs) -> Result<u8, Error> {
         containment_b: if exact { 1.0 } else { overlap.containment_b() },
         passages: &alignment.passages,
         budget_exhausted: alignment.budget_exhausted,
+        origin: None,
     };
     let report = Report::single(&params, [entry(&a, ta.len()), entry(&b, tb.len())], pair, &stats, warnings);
 
@@ -195,7 +193,7 @@ pub fn run(args: CompareArgs) -> Result<u8, Error> {
 }
 
 fn entry(d: &Document, words: usize) -> DocumentEntry<'_> {
-    DocumentEntry { id: &d.id, source: &d.origin, bytes: d.text.len(), words }
+    DocumentEntry::new(d, words)
 }
 
 /// Whether two documents have the same normalised words (and some).

@@ -359,14 +359,21 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
         stats.words += r.words;
         stats.empty_documents += usize::from(r.words == 0);
         stats.candidates += r.candidates;
-        documents.push(DocumentEntry { id: &d.id, source: &d.origin, bytes: d.text.len(), words: r.words });
+        documents.push(DocumentEntry::new(d, r.words));
     }
     let mut seen = std::collections::HashSet::new();
     let mut pairs = Vec::new();
     for (d, r) in docs.iter().zip(&results) {
         for m in &r.matches {
             if seen.insert(m.id.as_str()) {
-                documents.push(DocumentEntry { id: &m.id, source: "index", bytes: m.bytes, words: m.words });
+                documents.push(DocumentEntry {
+                    id: &m.id,
+                    source: "index",
+                    bytes: m.bytes,
+                    words: m.words,
+                    date: None,
+                    publisher: None,
+                });
             }
             stats.budget_exhausted += usize::from(m.budget_exhausted);
             pairs.push(PairEntry {
@@ -378,6 +385,7 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
                 containment_b: m.containment_b,
                 passages: &m.passages,
                 budget_exhausted: m.budget_exhausted,
+                origin: None,
             });
         }
     }
@@ -391,6 +399,8 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
         documents,
         pairs,
         clusters: Vec::new(),
+        stories: None,
+        publishers: None,
         stats: ReportStats { skipped, warnings, scan: &stats, candidates_left_out: Some(left_out) },
     };
     if left_out > 0 {

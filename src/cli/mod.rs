@@ -67,6 +67,22 @@ pub struct InputArgs {
     /// JSONL field holding the document text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,
+    /// JSONL field holding each document's publication date: ISO 8601, a
+    /// date (2024-03-01) or a date and time with or without an offset
+    /// (2024-03-01T10:00:00+02:00; without one, UTC). A missing or bad
+    /// date is named in a warning and unknown. Turns on --origin.
+    #[arg(long, value_name = "NAME")]
+    pub date_field: Option<String>,
+    /// JSONL field holding each document's source (site, publisher or
+    /// author; a string or a number). Text a source repeats across its
+    /// documents (a footer) is its boilerplate. Turns on --origin.
+    #[arg(long, value_name = "NAME")]
+    pub source_field: Option<String>,
+    /// Dates and sources of text files: a CSV file with the header
+    /// path,date,source (paths as given on the command line, or relative
+    /// to the current directory). Turns on --origin.
+    #[arg(long, value_name = "FILE.csv")]
+    pub metadata: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -102,8 +118,10 @@ pub struct ScanParams {
     pub max_bucket: usize,
     /// Which member represents a cluster (and is kept by dedup): the first
     /// in input order (inputs in command-line order, directories in path
-    /// order, JSONL in line order: name the originals first), or the one
-    /// with the most words. reprint cannot tell an original from a copy.
+    /// order, JSONL in line order: name the originals first), the one with
+    /// the most words, or the earliest dated (with --date-field or
+    /// --metadata; undated members count as latest, ties go to input
+    /// order).
     #[arg(long, value_enum, default_value_t = KeepArg::First)]
     pub keep: KeepArg,
     /// Candidate paths: near (MinHash + LSH), reuse (winnowed-fingerprint
@@ -154,6 +172,16 @@ pub struct ScanParams {
     /// `compare` and `eval --pan` always do; in a scan it costs more time.
     #[arg(long)]
     pub sentences: bool,
+    /// Decide the origin of each pair (which side the text came from: by
+    /// date, else by the texts, else unknown) and link the pairs into
+    /// stories. On with any of --date-field, --source-field, --metadata.
+    #[arg(long)]
+    pub origin: bool,
+    /// Text found in at least N documents of one source is that source's
+    /// boilerplate (with --source-field or --metadata): it makes no pair on
+    /// its own. 0 turns it off.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub source_boilerplate: usize,
     /// Language of the words for --sentences: auto (detected per document
     /// from its stop words), none (exact forms) or an ISO 639-1 code.
     #[arg(long, default_value = "auto", value_name = "CODE", value_parser = parse_language)]
@@ -202,6 +230,15 @@ pub struct ScanArgs {
     /// `--mode near`, since partial reuse is confirmed by its passages).
     #[arg(long)]
     pub no_passages: bool,
+    /// Also write the publishers' view as a CSV edge list (Source, Target,
+    /// Weight = words reused, documents, pairs), as Gephi and other network
+    /// tools read it. Needs sources (--source-field or --metadata).
+    #[arg(long, value_name = "FILE.csv")]
+    pub publishers: Option<PathBuf>,
+    /// With --origin: say why each pair's origin is what it is (the
+    /// report's origin_why).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args)]
@@ -262,6 +299,7 @@ pub enum ModeArg {
 pub enum KeepArg {
     First,
     Longest,
+    Earliest,
 }
 
 impl FormatArg {
@@ -278,7 +316,18 @@ impl FormatArg {
 
 impl InputArgs {
     pub fn read_options(&self, keep_records: bool) -> ReadOptions {
-        ReadOptions { id_field: self.id_field.clone(), text_field: self.text_field.clone(), keep_records }
+        ReadOptions {
+            id_field: self.id_field.clone(),
+            text_field: self.text_field.clone(),
+            keep_records,
+            date_field: self.date_field.clone(),
+            source_field: self.source_field.clone(),
+        }
+    }
+
+    /// Whether any metadata is read.
+    pub fn has_metadata(&self) -> bool {
+        self.date_field.is_some() || self.source_field.is_some() || self.metadata.is_some()
     }
 }
 
@@ -301,6 +350,7 @@ impl ScanParams {
             keep: match self.keep {
                 KeepArg::First => Keep::First,
                 KeepArg::Longest => Keep::Longest,
+                KeepArg::Earliest => Keep::Earliest,
             },
             mode: match self.mode {
                 ModeArg::Near => Mode::Near,
@@ -323,6 +373,8 @@ impl ScanParams {
                 language: self.language,
                 ..Config::default().align
             },
+            origin: self.origin,
+            source_boilerplate: self.source_boilerplate,
             ..Config::default()
         }
     }

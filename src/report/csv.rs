@@ -1,12 +1,16 @@
 //! CSV rendering of a [`Report`]: one row per pair.
 //!
 //! Columns: `a, b, kind, jaccard, containment_a, containment_b, passages,
-//! longest_passage_words`. Quoting follows RFC 4180 (the `csv` crate), so a
+//! longest_passage_words`, and `origin, origin_evidence` when origins are on
+//! (empty when unknown). Quoting follows RFC 4180 (the `csv` crate), so a
 //! spreadsheet opens it whatever the ids hold.
+//!
+//! [`flows`] writes the publishers' view as an edge list.
 
 use std::io::{self, Write};
 
 use super::{PairEntry, Report};
+use crate::origin::{Evidence, Flow, Side};
 
 /// The header row.
 pub const COLUMNS: [&str; 8] =
@@ -14,14 +18,30 @@ pub const COLUMNS: [&str; 8] =
 
 /// Writes the pairs as CSV with a header row.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    header(out)?;
+    header(out, report.params.origin)?;
     rows(&report.pairs, out)
 }
 
-/// The header row alone.
-pub(super) fn header(out: &mut dyn Write) -> io::Result<()> {
+/// The columns added when origins are on.
+pub const ORIGIN_COLUMNS: [&str; 2] = ["origin", "origin_evidence"];
+
+/// The header row alone (with the origin columns when `origin`).
+pub(super) fn header(out: &mut dyn Write, origin: bool) -> io::Result<()> {
     let mut w = writer(out);
-    w.write_record(COLUMNS)?;
+    let extra: &[&str] = if origin { &ORIGIN_COLUMNS } else { &[] };
+    w.write_record(COLUMNS.iter().chain(extra))?;
+    w.flush()
+}
+
+/// The publishers' view as an edge list: `Source, Target, Weight` (words
+/// reused), `documents, pairs`, one row per flow, most words first.
+/// Gephi reads the first three columns as a directed weighted edge.
+pub fn flows(flows: &[Flow<'_>], out: &mut dyn Write) -> io::Result<()> {
+    let mut w = writer(out);
+    w.write_record(["Source", "Target", "Weight", "documents", "pairs"])?;
+    for f in flows {
+        w.write_record([f.from, f.to, &f.words.to_string(), &f.documents.to_string(), &f.pairs.to_string()])?;
+    }
     w.flush()
 }
 
@@ -30,7 +50,7 @@ pub(super) fn rows(pairs: &[PairEntry<'_>], out: &mut dyn Write) -> io::Result<(
     let mut w = writer(out);
     for p in pairs {
         let longest = p.passages.iter().map(|x| x.words).max().unwrap_or(0);
-        w.write_record([
+        let fields = [
             p.a,
             p.b,
             p.kind,
@@ -39,7 +59,15 @@ pub(super) fn rows(pairs: &[PairEntry<'_>], out: &mut dyn Write) -> io::Result<(
             &format!("{:.6}", p.containment_b),
             &p.passages.len().to_string(),
             &longest.to_string(),
-        ])?;
+        ];
+        match &p.origin {
+            None => w.write_record(fields)?,
+            Some(o) => {
+                let side = o.origin.map_or("", |s| if s == Side::A { "a" } else { "b" });
+                let evidence = o.origin_evidence.map_or("", |e| if e == Evidence::Date { "date" } else { "text" });
+                w.write_record(fields.iter().copied().chain([side, evidence]))?
+            }
+        }
     }
     w.flush()
 }

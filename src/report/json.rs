@@ -49,6 +49,12 @@ pub fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     for c in &report.clusters {
         line(out, "cluster", c)?;
     }
+    for s in report.stories.iter().flatten() {
+        line(out, "story", s)?;
+    }
+    for p in report.publishers.iter().flatten() {
+        line(out, "publisher", p)?;
+    }
     line(out, "stats", &report.stats)
 }
 
@@ -184,15 +190,25 @@ pub(super) fn pair<T: Serialize>(out: &mut dyn Write, first: bool, pair: &T) -> 
 }
 
 /// The end of a report begun with [`begin`], after `pairs` pairs.
-pub(super) fn end<C: Serialize, S: Serialize>(
+pub(super) fn end<C: Serialize, T: Serialize, P: Serialize, S: Serialize>(
     out: &mut dyn Write,
     pairs: usize,
     clusters: &[C],
+    stories: Option<&[T]>,
+    publishers: Option<&[P]>,
     stats: &S,
 ) -> io::Result<()> {
     let close = if pairs == 0 { "]" } else { "\n  ]" };
     write!(out, "{close},\n  \"clusters\": ")?;
     array(out, clusters)?;
+    if let Some(stories) = stories {
+        out.write_all(b",\n  \"stories\": ")?;
+        array(out, stories)?;
+    }
+    if let Some(publishers) = publishers {
+        out.write_all(b",\n  \"publishers\": ")?;
+        array(out, publishers)?;
+    }
     out.write_all(b",\n  \"stats\": ")?;
     nested(out, stats, 1)?;
     out.write_all(b"\n}\n")

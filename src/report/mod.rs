@@ -30,11 +30,13 @@ use std::path::PathBuf;
 use crate::align::Passage;
 use crate::cluster::Cluster;
 use crate::error::Error;
+use crate::meta::Date;
+use crate::origin::{Evidence, Flow, Link, Side, Story};
 use crate::pipeline::{DocSketch, Pair, PairSink, Params, Scan, ScanSummary, Stats};
 use crate::source::Document;
 
 /// The schema name written into every JSON report.
-pub const SCHEMA: &str = "reprint/1";
+pub const SCHEMA: &str = "reprint/2";
 
 /// A scan's result in the shape every format renders.
 #[derive(Debug, Serialize)]
@@ -49,6 +51,13 @@ pub struct Report<'a> {
     pub pairs: Vec<PairEntry<'a>>,
     /// Every cluster, ordered by its first member.
     pub clusters: Vec<ClusterEntry<'a>>,
+    /// Every story, ordered by its lowest member (when origins are on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stories: Option<Vec<StoryEntry<'a>>>,
+    /// Reuse between sources, most words first (when origins are on and
+    /// documents have sources).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publishers: Option<Vec<Flow<'a>>>,
     /// Counts (and, when asked, timings).
     pub stats: ReportStats<'a>,
 }
@@ -64,6 +73,12 @@ pub struct DocumentEntry<'a> {
     pub bytes: usize,
     /// Words (tokens).
     pub words: usize,
+    /// Its publication date, as given (when read and valid).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<&'a Date>,
+    /// Its source (site, publisher or author), when read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<&'a str>,
 }
 
 /// One pair.
@@ -87,6 +102,45 @@ pub struct PairEntry<'a> {
     /// Whether the alignment of this pair stopped at its work budget (its
     /// passages may then be partial).
     pub budget_exhausted: bool,
+    /// Where the shared text came from (when origins are on).
+    #[serde(flatten)]
+    pub origin: Option<OriginEntry<'a>>,
+}
+
+/// A pair's origin, in its entry.
+#[derive(Debug, Serialize)]
+pub struct OriginEntry<'a> {
+    /// `"a"`, `"b"`, or null when unknown.
+    pub origin: Option<Side>,
+    /// `"date"`, `"text"`, or null when unknown.
+    pub origin_evidence: Option<Evidence>,
+    /// Why (with `--explain`).
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub origin_why: &'a str,
+}
+
+/// One story: documents linked by reuse, as a tree from its earliest.
+#[derive(Debug, Serialize)]
+pub struct StoryEntry<'a> {
+    /// Its number, from 0, in report order.
+    pub id: usize,
+    /// Id of its earliest member.
+    pub earliest: &'a str,
+    /// Every member, as the tree reached them, the earliest first.
+    pub members: Vec<StoryMember<'a>>,
+}
+
+/// A member of a story.
+#[derive(Debug, Serialize)]
+pub struct StoryMember<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// Id of the member it most likely took its text from (null for the
+    /// earliest).
+    pub from: Option<&'a str>,
+    /// What says so: `"date"`, `"text"`, or null (linked by reuse, but the
+    /// direction is unknown).
+    pub evidence: Option<Evidence>,
 }
 
 /// One cluster.
@@ -120,12 +174,15 @@ impl<'a> Report<'a> {
     /// Builds the report of `scan` over `docs`. `skipped` and `warnings`
     /// count input problems.
     pub fn new(docs: &'a [Document], scan: &'a Scan, skipped: usize, warnings: usize) -> Report<'a> {
+        let (stories, publishers) = origin_entries(docs, &scan.params, &scan.links, &scan.stories);
         Report {
             schema: SCHEMA,
             params: &scan.params,
             documents: document_entries(docs, &scan.sketches),
             pairs: scan.pairs.iter().map(|p| pair_entry(docs, p)).collect(),
             clusters: cluster_entries(docs, &scan.clusters),
+            stories,
+            publishers,
             stats: ReportStats { skipped, warnings, scan: &scan.stats, candidates_left_out: None },
         }
     }
@@ -134,8 +191,59 @@ impl<'a> Report<'a> {
 fn document_entries<'a>(docs: &'a [Document], sketches: &[DocSketch]) -> Vec<DocumentEntry<'a>> {
     docs.iter()
         .zip(sketches)
-        .map(|(d, s)| DocumentEntry { id: &d.id, source: &d.origin, bytes: d.text_len(), words: s.words })
+        .map(|(d, s)| DocumentEntry::new(d, s.words))
         .collect()
+}
+
+impl<'a> DocumentEntry<'a> {
+    /// The entry of `doc`, of `words` words.
+    pub fn new(doc: &'a Document, words: usize) -> DocumentEntry<'a> {
+        let meta = doc.meta();
+        DocumentEntry {
+            id: &doc.id,
+            source: &doc.origin,
+            bytes: doc.text_len(),
+            words,
+            date: meta.date.as_ref(),
+            publisher: meta.source.as_deref(),
+        }
+    }
+}
+
+/// The stories and the publishers' view of a scan whose params say
+/// origins are on (`None`, `None` otherwise; no publishers when no
+/// document has a source).
+#[allow(clippy::type_complexity)]
+fn origin_entries<'a>(
+    docs: &'a [Document],
+    params: &Params,
+    links: &[Link],
+    stories: &[Story],
+) -> (Option<Vec<StoryEntry<'a>>>, Option<Vec<Flow<'a>>>) {
+    if !params.origin {
+        return (None, None);
+    }
+    let id = |d: u32| docs[d as usize].id.as_str();
+    let entries = stories
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StoryEntry {
+            id: i,
+            earliest: id(s.earliest),
+            members: s
+                .members
+                .iter()
+                .map(|&(m, from)| StoryMember {
+                    id: id(m),
+                    from: from.map(|(f, _)| id(f)),
+                    evidence: from.and_then(|(_, e)| e),
+                })
+                .collect(),
+        })
+        .collect();
+    let sources: Vec<Option<&'a str>> = docs.iter().map(|d| d.meta().source.as_deref()).collect();
+    let publishers = sources.iter().any(Option::is_some).then(|| crate::origin::flows(links, &sources));
+    (Some(entries), publishers)
 }
 
 fn pair_entry<'a>(docs: &'a [Document], p: &'a Pair) -> PairEntry<'a> {
@@ -154,6 +262,11 @@ impl<'a> PairEntry<'a> {
             containment_b: pair.containment_b,
             passages: &pair.passages,
             budget_exhausted: pair.budget_exhausted,
+            origin: pair.origin.as_ref().map(|o| OriginEntry {
+                origin: o.side,
+                origin_evidence: o.evidence,
+                origin_why: &o.why,
+            }),
         }
     }
 }
@@ -188,6 +301,8 @@ impl<'a> Report<'a> {
             documents: documents.into(),
             pairs: vec![pair],
             clusters: Vec::new(),
+            stories: None,
+            publishers: None,
             stats: ReportStats { skipped: 0, warnings, scan: stats, candidates_left_out: None },
         }
     }
@@ -273,12 +388,24 @@ impl<'a> Streamer<'a> {
     /// summary of the run (as [`terminal::summary`] gives it).
     pub fn finish(self, scan: &ScanSummary, skipped: usize, warnings: usize) -> Result<String, Error> {
         let clusters = cluster_entries(self.docs, &scan.clusters);
+        let (stories, publishers) = origin_entries(self.docs, &scan.params, &scan.links, &scan.stories);
         let stats = ReportStats { skipped, warnings, scan: &scan.stats, candidates_left_out: None };
         let written = match self.format {
-            Format::Json => json::end(self.out, self.kinds.total(), &clusters, &stats),
+            Format::Json => json::end(
+                self.out,
+                self.kinds.total(),
+                &clusters,
+                stories.as_deref(),
+                publishers.as_deref(),
+                &stats,
+            ),
             Format::Jsonl => clusters
                 .iter()
                 .try_for_each(|c| json::write_line(self.out, "cluster", c))
+                .and_then(|()| stories.iter().flatten().try_for_each(|s| json::write_line(self.out, "story", s)))
+                .and_then(|()| {
+                    publishers.iter().flatten().try_for_each(|p| json::write_line(self.out, "publisher", p))
+                })
                 .and_then(|()| json::write_line(self.out, "stats", &stats)),
             _ => Ok(()),
         };
@@ -294,7 +421,7 @@ impl PairSink for Streamer<'_> {
             Format::Json => json::begin(self.out, params, &documents),
             Format::Jsonl => json::params_line(self.out, params)
                 .and_then(|()| documents.iter().try_for_each(|d| json::write_line(self.out, "document", d))),
-            _ => csv::header(self.out),
+            _ => csv::header(self.out, params.origin),
         };
         written.map_err(|e| self.io(e))
     }
