@@ -265,7 +265,10 @@ impl Config {
             }
         }
         if self.source_boilerplate == 1 {
-            return bad("source boilerplate must be found in at least 2 documents of a source (0 turns it off)".into());
+            return bad(
+                "source boilerplate must be found in at least 2 documents of a source (0 turns it off)"
+                    .into(),
+            );
         }
         if self.max_bucket < 2 {
             return bad(format!("max bucket {} is below 2", self.max_bucket));

@@ -183,7 +183,11 @@ fn apply_metadata(csv: &Path, docs: &mut [reprint::source::Document]) -> Result<
 }
 
 /// Writes the publishers' view of `links` as a CSV edge list.
-fn write_publishers(path: &Path, docs: &[reprint::source::Document], links: &[reprint::origin::Link]) -> Result<(), Error> {
+fn write_publishers(
+    path: &Path,
+    docs: &[reprint::source::Document],
+    links: &[reprint::origin::Link],
+) -> Result<(), Error> {
     let sources: Vec<Option<&str>> = docs.iter().map(|d| d.meta().source.as_deref()).collect();
     let flows = reprint::origin::flows(links, &sources);
     let output = Output::new(Some(path));

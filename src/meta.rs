@@ -47,7 +47,8 @@ impl Date {
     /// wrong, for a diagnostic.
     pub fn parse(value: &str) -> Result<Date, String> {
         let text = value.trim();
-        let bad = || format!("{text:?} is not an ISO 8601 date (YYYY-MM-DD, optionally with a time and offset)");
+        let bad =
+            || format!("{text:?} is not an ISO 8601 date (YYYY-MM-DD, optionally with a time and offset)");
         if text.is_empty() {
             return Err("the date is empty".into());
         }
@@ -64,7 +65,8 @@ impl Date {
             let written = text.parse::<jiff::civil::Date>().unwrap_or_else(|_| utc.to_datetime(ts).date());
             return Ok(Date { text: text.into(), day: days(written), instant: Some(ts.as_second()) });
         }
-        let has_time = text.len() > 10 && text.is_char_boundary(10) && text[10..].starts_with(['T', 't', ' ']);
+        let has_time =
+            text.len() > 10 && text.is_char_boundary(10) && text[10..].starts_with(['T', 't', ' ']);
         if has_time {
             let dt = text.parse::<jiff::civil::DateTime>().map_err(|_| bad())?;
             let ts = utc.to_timestamp(dt).map_err(|_| bad())?;
@@ -120,7 +122,10 @@ impl Serialize for Date {
 /// directory). Never fails on a bad row: each problem is a warning that
 /// names `FILE.csv:LINE`, and the value is unknown; a CSV file that cannot
 /// be read at all, or has no `path` column, is an error.
-pub fn apply_csv(path: &std::path::Path, docs: &mut [crate::source::Document]) -> Result<Vec<crate::source::Diagnostic>, crate::Error> {
+pub fn apply_csv(
+    path: &std::path::Path,
+    docs: &mut [crate::source::Document],
+) -> Result<Vec<crate::source::Diagnostic>, crate::Error> {
     use std::collections::HashMap;
     let name = path.display().to_string();
     let mut reader = csv::ReaderBuilder::new()
@@ -146,7 +151,11 @@ pub fn apply_csv(path: &std::path::Path, docs: &mut [crate::source::Document]) -
     }
     let mut diagnostics = Vec::new();
     let mut warn = |line: u64, message: String| {
-        diagnostics.push(crate::source::Diagnostic { location: format!("{name}:{line}"), message, skipped: false })
+        diagnostics.push(crate::source::Diagnostic {
+            location: format!("{name}:{line}"),
+            message,
+            skipped: false,
+        })
     };
     let mut found: Vec<(usize, Meta)> = Vec::new();
     let mut given = vec![false; docs.len()];
@@ -161,9 +170,10 @@ pub fn apply_csv(path: &std::path::Path, docs: &mut [crate::source::Document]) -
         };
         let line = record.position().map_or(0, |p| p.line());
         let file = record.get(path_col).unwrap_or("");
-        let doc = by_id.get(file).copied().or_else(|| {
-            std::fs::canonicalize(file).ok().and_then(|c| by_file.get(&c).copied())
-        });
+        let doc = by_id
+            .get(file)
+            .copied()
+            .or_else(|| std::fs::canonicalize(file).ok().and_then(|c| by_file.get(&c).copied()));
         let Some(doc) = doc else {
             warn(line, format!("no document read has path {file:?}, row ignored"));
             continue;
@@ -240,7 +250,9 @@ mod tests {
 
     #[test]
     fn bad_dates_say_why() {
-        for s in ["", "yesterday", "2024-3-1", "2024-02-30", "2024-03-01T25:00", "03/01/2024", "2024", "2024-03"] {
+        for s in
+            ["", "yesterday", "2024-3-1", "2024-02-30", "2024-03-01T25:00", "03/01/2024", "2024", "2024-03"]
+        {
             let err = Date::parse(s).unwrap_err();
             assert!(err.contains("date"), "{s}: {err}");
         }

@@ -150,7 +150,8 @@ fn names(text: &str, source: &str) -> bool {
     }
     let (hay, needle) = (text.to_lowercase(), source.to_lowercase());
     let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    hay.match_indices(&needle).any(|(i, m)| !word(hay[..i].chars().next_back()) && !word(hay[i + m.len()..].chars().next()))
+    hay.match_indices(&needle)
+        .any(|(i, m)| !word(hay[..i].chars().next_back()) && !word(hay[i + m.len()..].chars().next()))
 }
 
 enum Condensed {
@@ -180,9 +181,17 @@ fn condensation(a: &[Token], b: &[Token], passages: &[Passage]) -> Condensed {
     let (long, short, side) = if wa >= wb { (wa, wb, Side::A) } else { (wb, wa, Side::B) };
     let name = if side == Side::A { ("a", "b") } else { ("b", "a") };
     if long >= short + CONDENSED_WORDS && (short as f64) <= CONDENSED_SHARE * long as f64 {
-        Condensed::Yes(side, format!("{} condenses {}: the shared text spans {short} words of {} and {long} of {}", name.1, name.0, name.1, name.0))
+        Condensed::Yes(
+            side,
+            format!(
+                "{} condenses {}: the shared text spans {short} words of {} and {long} of {}",
+                name.1, name.0, name.1, name.0
+            ),
+        )
     } else {
-        Condensed::No(format!("the shared text spans {wa} words of a and {wb} of b: neither condenses the other"))
+        Condensed::No(format!(
+            "the shared text spans {wa} words of a and {wb} of b: neither condenses the other"
+        ))
     }
 }
 
@@ -336,7 +345,14 @@ pub fn flows<'a>(links: &[Link], sources: &[Option<&'a str>]) -> Vec<Flow<'a>> {
             Flow { from, to, documents: docs.len(), pairs, words }
         })
         .collect();
-    out.sort_by(|x, y| (Reverse(x.words), Reverse(x.documents), x.from, x.to).cmp(&(Reverse(y.words), Reverse(y.documents), y.from, y.to)));
+    out.sort_by(|x, y| {
+        (Reverse(x.words), Reverse(x.documents), x.from, x.to).cmp(&(
+            Reverse(y.words),
+            Reverse(y.documents),
+            y.from,
+            y.to,
+        ))
+    });
     out
 }
 
@@ -390,9 +406,9 @@ mod tests {
             link(0, 1, Some(Side::A), 10),
             link(0, 2, Some(Side::A), 5),
             link(1, 4, Some(Side::B), 7),
-            link(0, 3, Some(Side::A), 99),  // no source: not a flow
-            link(0, 4, Some(Side::A), 99),  // same source
-            link(2, 4, None, 99),           // unknown origin
+            link(0, 3, Some(Side::A), 99), // no source: not a flow
+            link(0, 4, Some(Side::A), 99), // same source
+            link(2, 4, None, 99),          // unknown origin
         ];
         let got = flows(&links, &sources);
         assert_eq!(
@@ -448,7 +464,8 @@ mod tests {
                     (a < b).then(|| link(a, b, origin, next(100) as u32))
                 })
                 .collect();
-            let d: Vec<Date> = (0..n).map(|_| Date::parse(&format!("2024-01-{:02}", 1 + next(5))).unwrap()).collect();
+            let d: Vec<Date> =
+                (0..n).map(|_| Date::parse(&format!("2024-01-{:02}", 1 + next(5))).unwrap()).collect();
             let dates: Vec<Option<&Date>> = d.iter().map(|x| (next(4) > 0).then_some(x)).collect();
             let got = stories(n, &links, &dates);
             // naive components
@@ -473,16 +490,19 @@ mod tests {
                 .map(|s| {
                     let mut seen = Vec::new();
                     for &(m, parent) in &s.members {
-                        let linked = |p: u32| links.iter().filter(move |l| (l.a, l.b) == (p.min(m), p.max(m)));
+                        let linked =
+                            |p: u32| links.iter().filter(move |l| (l.a, l.b) == (p.min(m), p.max(m)));
                         if let Some((p, _)) = parent {
                             assert!(seen.contains(&p));
                             // Linked, and not only by pairs whose origin is m.
-                            let toward = |l: &Link| l.origin != Some(if l.a == m { Side::A } else { Side::B });
+                            let toward =
+                                |l: &Link| l.origin != Some(if l.a == m { Side::A } else { Side::B });
                             assert!(linked(p).any(toward), "{m} from {p}");
                         } else if m != s.earliest {
                             // An origin of every pair it has with earlier members.
                             for &p in &seen {
-                                let from_m = |l: &Link| l.origin == Some(if l.a == m { Side::A } else { Side::B });
+                                let from_m =
+                                    |l: &Link| l.origin == Some(if l.a == m { Side::A } else { Side::B });
                                 assert!(linked(p).all(from_m), "{m} has no from, but {p} links it");
                             }
                         }

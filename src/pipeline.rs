@@ -48,9 +48,9 @@ use crate::align::{AlignConfig, Aligner, Passage};
 use crate::cluster::{self, Cluster};
 use crate::config::Config;
 use crate::lang::{Key, Keyer, Language};
-use crate::origin::Origin;
 use crate::lsh::{self, LshParams};
 use crate::minhash::{self, MinHasher};
+use crate::origin::Origin;
 use crate::origin::{self, Link, Story};
 use crate::reuse::{self, SourceBoilerplate};
 use crate::shingle;
@@ -647,7 +647,12 @@ impl<'c> Sketches<'c> {
                         sketches.len()
                     )));
                 }
-                let found = SourceBoilerplate::find(&members, &fingerprints, sources.clone(), config.source_boilerplate);
+                let found = SourceBoilerplate::find(
+                    &members,
+                    &fingerprints,
+                    sources.clone(),
+                    config.source_boilerplate,
+                );
                 stats.boilerplate_fingerprints = found.len();
                 index.mark(&found);
                 boilerplate = Some(found);
@@ -860,7 +865,8 @@ impl Candidates<'_> {
         let mut duplicates: Vec<(DocId, DocId)> = Vec::new();
         let mut links: Vec<Link> = Vec::new();
         let dropped = AtomicUsize::new(0);
-        let work = Work { docs, params: &params, config, boilerplate: boilerplate.as_ref(), dropped: &dropped };
+        let work =
+            Work { docs, params: &params, config, boilerplate: boilerplate.as_ref(), dropped: &dropped };
         // Each batch goes to the sink while the workers do the next one:
         // writing a report is sequential, and would otherwise leave every
         // other core idle.
@@ -911,7 +917,9 @@ impl Candidates<'_> {
         let clock = Instant::now();
         let words: Vec<usize> = sketches.iter().map(|s| s.words).collect();
         let dates: Vec<i64> = if config.keep == crate::config::Keep::Earliest {
-            docs.iter().map(|d| d.meta().date.as_ref().map_or(i64::MAX, crate::meta::Date::sort_key)).collect()
+            docs.iter()
+                .map(|d| d.meta().date.as_ref().map_or(i64::MAX, crate::meta::Date::sort_key))
+                .collect()
         } else {
             Vec::new()
         };
@@ -920,7 +928,8 @@ impl Candidates<'_> {
 
         // 7. stories: every reported pair, with its origin.
         let stories = if config.origin {
-            let dates: Vec<Option<&crate::meta::Date>> = docs.iter().map(|d| d.meta().date.as_ref()).collect();
+            let dates: Vec<Option<&crate::meta::Date>> =
+                docs.iter().map(|d| d.meta().date.as_ref()).collect();
             origin::stories(docs.len(), &links, &dates)
         } else {
             Vec::new()
@@ -947,7 +956,8 @@ impl Candidates<'_> {
             }
         }
         let mut pairs = Collect(Vec::new());
-        let ScanSummary { params, sketches, clusters, links, stories, stats } = self.run(docs, progress, &mut pairs)?;
+        let ScanSummary { params, sketches, clusters, links, stories, stats } =
+            self.run(docs, progress, &mut pairs)?;
         Ok(Scan { params, sketches, pairs: pairs.0, clusters, links, stories, stats })
     }
 }
@@ -1228,7 +1238,15 @@ impl PairWorker {
             self.last_a = Some(a);
             if let (Some(bp), true) = (boilerplate, config.passages) {
                 let w = config.winnow_window;
-                boilerplate_spans(&self.a.tokens, &self.shingles, n, w, bp.source(a), bp, &mut self.a_boilerplate);
+                boilerplate_spans(
+                    &self.a.tokens,
+                    &self.shingles,
+                    n,
+                    w,
+                    bp.source(a),
+                    bp,
+                    &mut self.a_boilerplate,
+                );
             }
         }
         self.b.load(&mut self.tokenizer, text_b, config.passages);
@@ -1273,7 +1291,11 @@ impl PairWorker {
             }
         }
         if config.origin {
-            let doc = |d: u32, tokens| origin::Doc { text: &docs[d as usize].text, tokens, meta: docs[d as usize].meta() };
+            let doc = |d: u32, tokens| origin::Doc {
+                text: &docs[d as usize].text,
+                tokens,
+                meta: docs[d as usize].meta(),
+            };
             let mut found = origin::of_pair(doc(a, &self.a.tokens), doc(b, &self.b.tokens), &pair.passages);
             if !config.align.explain {
                 // Reports give the reason only when asked to explain.
@@ -1288,7 +1310,14 @@ impl PairWorker {
     /// drops those that are boilerplate on both sides (counted in
     /// `dropped`). `self.shingles` holds `b`'s shingles when the pair was
     /// measured; they are made again otherwise.
-    fn mark_boilerplate(&mut self, pair: &mut Pair, bp: &SourceBoilerplate, n: usize, w: usize, dropped: &AtomicUsize) {
+    fn mark_boilerplate(
+        &mut self,
+        pair: &mut Pair,
+        bp: &SourceBoilerplate,
+        n: usize,
+        w: usize,
+        dropped: &AtomicUsize,
+    ) {
         let sb = bp.source(pair.b.0);
         if pair.passages.is_empty() || (self.a_boilerplate.is_empty() && sb == reuse::NO_SOURCE) {
             return;

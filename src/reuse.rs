@@ -326,7 +326,12 @@ impl SourceBoilerplate {
     /// Finds the boilerplate of every source over the documents `members`,
     /// whose fingerprints (distinct per document) are `fingerprints[d]` and
     /// sources `sources[d]`.
-    pub fn find(members: &[u32], fingerprints: &[Vec<u32>], sources: Vec<u32>, min_docs: usize) -> SourceBoilerplate {
+    pub fn find(
+        members: &[u32],
+        fingerprints: &[Vec<u32>],
+        sources: Vec<u32>,
+        min_docs: usize,
+    ) -> SourceBoilerplate {
         use rayon::prelude::*;
         let mut keys: Vec<u64> = members
             .par_iter()
@@ -366,7 +371,8 @@ impl SourceBoilerplate {
     /// Whether `fingerprint` is boilerplate of `source`.
     #[inline]
     pub fn of_source(&self, source: u32, fingerprint: u32) -> bool {
-        source != NO_SOURCE && self.marked.binary_search(&(u64::from(source) << 32 | u64::from(fingerprint))).is_ok()
+        source != NO_SOURCE
+            && self.marked.binary_search(&(u64::from(source) << 32 | u64::from(fingerprint))).is_ok()
     }
 
     /// The source number of document `doc`.

@@ -694,7 +694,7 @@ impl<'a, V: Visit> Reader<'a, V> {
                         origin: name.clone(),
                         text: decoded.text,
                         record: None,
-                    meta: None,
+                        meta: None,
                         locator: file.map(|file| Locator::File(Arc::new(file))),
                         released: None,
                     };
@@ -1224,7 +1224,9 @@ fn parse_fields_into(json: &str, names: FieldNames<'_>, text: &mut String) -> Re
     match &fields.text {
         Some(Field::Text) => Ok(fields),
         None => Err(missing_text_field(json, names.id, names.text)),
-        Some(other) => Err(format!("text field {:?} is not a string but {}, skipped", names.text, other.kind())),
+        Some(other) => {
+            Err(format!("text field {:?} is not a string but {}, skipped", names.text, other.kind()))
+        }
     }
 }
 
@@ -1235,7 +1237,9 @@ fn record_id(fields: &RecordFields, id_field: &str, text: &str) -> Result<Option
         None | Some(Field::Null) => Ok(None),
         Some(Field::Str(id) | Field::Number(id)) => Ok(Some(id.clone())),
         Some(Field::Text) => Ok(Some(text.to_owned())),
-        Some(other) => Err(format!("id field {id_field:?} is not a string or number but {}, skipped", other.kind())),
+        Some(other) => {
+            Err(format!("id field {id_field:?} is not a string or number but {}, skipped", other.kind()))
+        }
     }
 }
 
@@ -1263,7 +1267,9 @@ fn record_meta(fields: RecordFields, names: FieldNames<'_>) -> (Meta, Vec<String
             Some(Field::Str(value) | Field::Number(value)) if !value.trim().is_empty() => {
                 meta.source = Some(value.trim().into())
             }
-            Some(Field::Str(_)) => warnings.push(format!("source field {name:?} is empty; the source is unknown")),
+            Some(Field::Str(_)) => {
+                warnings.push(format!("source field {name:?} is empty; the source is unknown"))
+            }
             None | Some(Field::Null) => {
                 warnings.push(format!("no source field {name:?}; the source is unknown"))
             }

@@ -120,8 +120,11 @@ pub fn run(args: CompareArgs) -> Result<u8, Error> {
     let params = Params::resolve(&config)?;
     let output = Output::new(args.output.as_deref());
     let format = super::output::choose(args.format, &output, CompareFormat::Text)?;
-    let options =
-        ReadOptions { id_field: args.id_field.clone(), text_field: args.text_field.clone(), ..ReadOptions::default() };
+    let options = ReadOptions {
+        id_field: args.id_field.clone(),
+        text_field: args.text_field.clone(),
+        ..ReadOptions::default()
+    };
     let mut warnings = 0;
     let (a, b) = match &args.jsonl {
         Some(file) => read_records(file, &args.a, &args.b, &options, &mut warnings)?,

@@ -64,7 +64,8 @@ pub(super) fn rows(pairs: &[PairEntry<'_>], out: &mut dyn Write) -> io::Result<(
             None => w.write_record(fields)?,
             Some(o) => {
                 let side = o.origin.map_or("", |s| if s == Side::A { "a" } else { "b" });
-                let evidence = o.origin_evidence.map_or("", |e| if e == Evidence::Date { "date" } else { "text" });
+                let evidence =
+                    o.origin_evidence.map_or("", |e| if e == Evidence::Date { "date" } else { "text" });
                 w.write_record(fields.iter().copied().chain([side, evidence]))?
             }
         }

@@ -189,10 +189,7 @@ impl<'a> Report<'a> {
 }
 
 fn document_entries<'a>(docs: &'a [Document], sketches: &[DocSketch]) -> Vec<DocumentEntry<'a>> {
-    docs.iter()
-        .zip(sketches)
-        .map(|(d, s)| DocumentEntry::new(d, s.words))
-        .collect()
+    docs.iter().zip(sketches).map(|(d, s)| DocumentEntry::new(d, s.words)).collect()
 }
 
 impl<'a> DocumentEntry<'a> {
@@ -402,7 +399,9 @@ impl<'a> Streamer<'a> {
             Format::Jsonl => clusters
                 .iter()
                 .try_for_each(|c| json::write_line(self.out, "cluster", c))
-                .and_then(|()| stories.iter().flatten().try_for_each(|s| json::write_line(self.out, "story", s)))
+                .and_then(|()| {
+                    stories.iter().flatten().try_for_each(|s| json::write_line(self.out, "story", s))
+                })
                 .and_then(|()| {
                     publishers.iter().flatten().try_for_each(|p| json::write_line(self.out, "publisher", p))
                 })

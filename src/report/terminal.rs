@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use super::{PairEntry, Report, ReportStats};
+use crate::origin::{Evidence, Side};
 
 /// Whether `c` must not reach a terminal raw: a control character (C0, DEL,
 /// C1), a bidirectional embedding, override, isolate or mark, or a line or
@@ -126,9 +127,18 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             p.containment_a,
             p.containment_b,
             p.passages.len(),
-            escape(p.a)
+            escape(&labelled(report, p, Side::A))
         )?;
-        writeln!(out, "{:<15} {:>7} {:>7} {:>7} {:>8}  {}", "", "", "", "", "", escape(p.b))?;
+        writeln!(
+            out,
+            "{:<15} {:>7} {:>7} {:>7} {:>8}  {}",
+            "",
+            "",
+            "",
+            "",
+            "",
+            escape(&labelled(report, p, Side::B))
+        )?;
     }
     if let Some(command) = pairs.first().and_then(|p| compare_command(report, p)) {
         writeln!(out)?;
@@ -147,7 +157,76 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    if let Some(stories) = report.stories.as_deref().filter(|s| !s.is_empty()) {
+        writeln!(out)?;
+        let mut largest: Vec<_> = stories.iter().collect();
+        // Stable: ties keep report order.
+        largest.sort_by_key(|s| std::cmp::Reverse(s.members.len()));
+        writeln!(
+            out,
+            "stories: {} (the largest {} shown; the JSON report has every tree)",
+            stories.len(),
+            STORIES.min(stories.len())
+        )?;
+        for s in largest.iter().take(STORIES) {
+            let decided = s.members.iter().filter(|m| m.evidence.is_some()).count();
+            writeln!(
+                out,
+                "  #{} {} members, earliest {}; {} of {} took their text from a member by date or text",
+                s.id,
+                s.members.len(),
+                escape(s.earliest),
+                decided,
+                s.members.len() - 1
+            )?;
+        }
+    }
+    if let Some(flows) = report.publishers.as_deref().filter(|f| !f.is_empty()) {
+        writeln!(out)?;
+        writeln!(out, "publishers: who took from whom ({} flows; the most words first)", flows.len())?;
+        writeln!(out, "  {:>9} {:>9} {:>6}  origin -> republisher", "words", "documents", "pairs")?;
+        for f in flows.iter().take(FLOWS) {
+            writeln!(
+                out,
+                "  {:>9} {:>9} {:>6}  {} -> {}",
+                f.words,
+                f.documents,
+                f.pairs,
+                escape(f.from),
+                escape(f.to)
+            )?;
+        }
+        if flows.len() > FLOWS {
+            writeln!(out, "  ... {} more (--publishers FILE.csv writes them all)", flows.len() - FLOWS)?;
+        }
+    }
     Ok(())
+}
+
+/// Stories and flows listed in the text report.
+const STORIES: usize = 10;
+const FLOWS: usize = 20;
+
+/// A pair's document on its line: its id, its date and source when known,
+/// and whether the pair's text came from it.
+fn labelled(report: &Report<'_>, p: &PairEntry<'_>, side: Side) -> String {
+    let id = if side == Side::A { p.a } else { p.b };
+    let mut out = id.to_string();
+    let Some(origin) = &p.origin else {
+        return out;
+    };
+    if let Some(d) = report.documents.iter().find(|d| d.id == id) {
+        let known: Vec<String> =
+            d.date.map(ToString::to_string).into_iter().chain(d.publisher.map(str::to_owned)).collect();
+        if !known.is_empty() {
+            out.push_str(&format!(" ({})", known.join(", ")));
+        }
+    }
+    if origin.origin == Some(side) {
+        let by = if origin.origin_evidence == Some(Evidence::Date) { "date" } else { "text" };
+        out.push_str(&format!("  <- origin (by {by})"));
+    }
+    out
 }
 
 /// The pairs, most reused first: by the larger containment (the share of
