@@ -192,7 +192,7 @@ fn write_publishers(
     let flows = reprint::origin::flows(links, &sources);
     let output = Output::new(Some(path));
     let mut out = output.open()?;
-    report::csv::flows(&flows, &mut out).and_then(|()| out.flush()).map_err(|e| Error::io(&output.name(), e))
+    report::csv::flows(&flows, &mut out).and_then(|()| out.flush()).map_err(|e| Error::io(output.name(), e))
 }
 
 /// The exit code of a run that skipped `skipped` inputs and found pairs or

@@ -118,7 +118,7 @@ pub fn of_pair(a: Doc<'_>, b: Doc<'_>, passages: &[Passage]) -> Origin {
 }
 
 fn dated(side: Side, earlier: &Date, later: &Date) -> Origin {
-    let name = |s: Side| if s == side { "a" } else { "b" };
+    let name = |s: Side| if s == Side::A { "a" } else { "b" };
     let other = if side == Side::A { Side::B } else { Side::A };
     Origin {
         side: Some(side),
@@ -221,8 +221,11 @@ pub struct Story {
     /// evidence of that link: none for the earliest, and none for a member
     /// that is an origin of every pair it is in (reached only through
     /// members that took from it).
-    pub members: Vec<(u32, Option<(u32, Option<Evidence>)>)>,
+    pub members: Vec<(u32, Parent)>,
 }
+
+/// The member a story member took its text from, and the evidence.
+pub type Parent = Option<(u32, Option<Evidence>)>;
 
 /// The stories of `links` over `n` documents with `dates`: one per
 /// connected set of two or more documents, ordered by their lowest member.
@@ -405,7 +408,7 @@ mod tests {
         let links = [
             link(0, 1, Some(Side::A), 10),
             link(0, 2, Some(Side::A), 5),
-            link(1, 4, Some(Side::B), 7),
+            link(1, 4, Some(Side::A), 7),
             link(0, 3, Some(Side::A), 99), // no source: not a flow
             link(0, 4, Some(Side::A), 99), // same source
             link(2, 4, None, 99),          // unknown origin

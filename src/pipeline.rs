@@ -1461,6 +1461,40 @@ mod tests {
         assert_eq!(pairs(&rewrites), [(0, 2)]);
     }
 
+    /// Pages of one site share its footer: no pair for it alone, and in
+    /// a pair with real reuse, the footer's own passage is dropped.
+    #[test]
+    fn a_sources_footer_is_boilerplate() {
+        let mut x: u64 = 3;
+        let mut words = |n: usize| -> String {
+            (0..n)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    format!("w{}", (x >> 40) % 20_000)
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let footer = words(40);
+        let shared = words(60);
+        let mut docs: Vec<Document> =
+            (0..4).map(|i| Document::new(format!("p{i}"), format!("{}\n\n{footer}", words(300)))).collect();
+        docs.push(Document::new("q", format!("{shared} {}\n\n{footer}", words(300))));
+        docs.push(Document::new("r", format!("{shared} {}\n\n{footer}", words(300))));
+        for d in &mut docs {
+            d.set_meta(crate::meta::Meta { date: None, source: Some("site".into()) });
+        }
+        let scan = scan(&docs, &Config::default()).unwrap();
+        let pairs: Vec<(u32, u32)> = scan.pairs.iter().map(|p| (p.a.0, p.b.0)).collect();
+        assert_eq!(pairs, [(4, 5)]);
+        assert_eq!(scan.pairs[0].passages.len(), 1);
+        assert_eq!(scan.pairs[0].passages[0].words, 60);
+        assert_eq!(scan.stats.boilerplate_passages, 1);
+        // Without sources, every page pairs with every other.
+        let plain: Vec<Document> = docs.iter().map(|d| Document::new(d.id.clone(), d.text.clone())).collect();
+        assert_eq!(super::scan(&plain, &Config::default()).unwrap().pairs.len(), 15);
+    }
+
     #[test]
     fn exact_copies_are_linear_and_one_cluster() {
         let text = "the quick brown fox jumps over the lazy dog near the river bank today";

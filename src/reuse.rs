@@ -510,6 +510,41 @@ mod tests {
     proptest! {
         #![proptest_config(crate::testing::proptest_config(256))]
 
+        /// Per-source boilerplate against the naive reference: a pair's
+        /// shared count is the fingerprints both hold, less those found in
+        /// at least `min_docs` documents of each side's own source.
+        #[test]
+        fn boilerplate_is_ignored_only_on_both_sides(
+                docs in proptest::collection::vec(
+                    (proptest::collection::btree_set(0u32..30, 0..12), 0u32..4), 1..14),
+                min_docs in 2usize..4, min_shared in 1usize..3) {
+            let fps: Vec<Vec<u32>> = docs.iter().map(|(f, _)| f.iter().copied().collect()).collect();
+            // Source 3 stands for none.
+            let sources: Vec<u32> = docs.iter().map(|&(_, s)| if s == 3 { NO_SOURCE } else { s }).collect();
+            let members: Vec<u32> = (0..fps.len() as u32).collect();
+            let bp = SourceBoilerplate::find(&members, &fps, sources.clone(), min_docs);
+            let naive_bp = |f: u32, d: usize| {
+                sources[d] != NO_SOURCE
+                    && (0..fps.len()).filter(|&e| sources[e] == sources[d] && fps[e].contains(&f)).count() >= min_docs
+            };
+            let mut entries: Vec<u64> =
+                members.iter().flat_map(|&d| fps[d as usize].iter().map(move |&f| entry(f, d))).collect();
+            entries.sort_unstable();
+            let mut index = ReuseIndex::build(&entries, 100);
+            index.mark(&bp);
+            let need = Need { min_shared, fraction: 0.0, counts: &[] };
+            let mut scratch = Vec::new();
+            for a in 0..fps.len() {
+                prop_assert!(fps[a].iter().all(|&f| bp.is(f, a as u32) == naive_bp(f, a)));
+                let got = index.candidates(a as u32, &fps[a], need, &mut scratch);
+                let want: Vec<(u32, usize)> = (a + 1..fps.len())
+                    .map(|b| (b as u32, fps[a].iter().filter(|&&f| fps[b].contains(&f) && !(naive_bp(f, a) && naive_bp(f, b))).count()))
+                    .filter(|&(_, n)| n >= min_shared)
+                    .collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+
         /// Content n-grams, all kept, are the naive reference's.
         #[test]
         fn content_fingerprints_match_the_naive_reference(

@@ -199,7 +199,7 @@ fn seeds_001_002_share_no_passage() {
 fn json_has_the_documented_fields() {
     let (code, r) = compare_json(&[S002, S004, "--shingle-size", "4"]);
     assert_eq!(code, 0);
-    assert_eq!(r.schema, "reprint/1");
+    assert_eq!(r.schema, "reprint/2");
     assert_eq!((r.params.shingle_size, r.params.threshold), (4, 0.5));
     assert_eq!(r.documents.len(), 2);
     assert_eq!(r.documents[0].id, S002);
@@ -398,7 +398,7 @@ fn eval_of_a_report_against_its_own_passages_is_perfect() {
 fn eval_of_shifted_and_split_detections() {
     let dir = tempfile::tempdir().unwrap();
     let report = |passages: serde_json::Value| {
-        serde_json::json!({"schema": "reprint/1", "pairs": [{"a": "x", "b": "y", "kind": "reuse", "passages": passages}]})
+        serde_json::json!({"schema": "reprint/2", "pairs": [{"a": "x", "b": "y", "kind": "reuse", "passages": passages}]})
             .to_string()
     };
     // The truth is x[50, 150) ~ y[250, 350). Detection x[0, 100) ~ y[200, 300):

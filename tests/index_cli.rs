@@ -62,7 +62,7 @@ fn seeds_then_query_finds_the_rewrite_with_scan_scores_and_passages() {
 
     let (code, report, stderr) = query(&index, &[SEED_000]);
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(report["schema"], "reprint/1");
+    assert_eq!(report["schema"], "reprint/2");
     let found = pairs(&report);
     assert_eq!(found.len(), 1, "{found:?}");
     let p = &found[0];

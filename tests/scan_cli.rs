@@ -30,7 +30,7 @@ fn pairs_of_kind<'a>(report: &'a serde_json::Value, kinds: &[&str]) -> Vec<&'a s
 fn seeds_give_exactly_the_two_reuse_pairs() {
     let (code, report, stderr) = run_json(&["scan", "fixtures/seeds", "--format", "json"]);
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(report["schema"], "reprint/1");
+    assert_eq!(report["schema"], "reprint/2");
     let ids: Vec<&str> =
         report["documents"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 5);
@@ -175,7 +175,7 @@ fn jsonl_lines_are_typed_objects() {
         String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
     assert_eq!(types.first(), Some(&"params"));
-    assert_eq!(lines[0]["schema"], "reprint/1");
+    assert_eq!(lines[0]["schema"], "reprint/2");
     assert_eq!(types.last(), Some(&"stats"));
     assert_eq!(types.iter().filter(|&&t| t == "document").count(), 6);
     assert!(types.contains(&"pair") && types.contains(&"cluster"));

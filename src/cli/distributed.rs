@@ -62,7 +62,7 @@ Input: one candidate pair a line, `a` before `b` in input order:
   {\"a\": {\"id\": ..., \"text\": ...}, \"b\": {\"id\": ..., \"text\": ...}, \"params\": HASH}
 (`params`, from reprint sketch, is optional and checked when given).
 Output: the pairs `reprint scan --format jsonl` would report, one a line
-({\"type\": \"pair\", \"a\", \"b\", \"kind\", \"jaccard\", ...}, schema reprint/1); a
+({\"type\": \"pair\", \"a\", \"b\", \"kind\", \"jaccard\", ...}, schema reprint/2); a
 pair that is neither exact, a near-duplicate, nor reuse with a passage is
 left out.
 

@@ -1,6 +1,6 @@
 //! JSON and JSONL renderings of a [`Report`].
 //!
-//! JSON: the report as one object, `{"schema": "reprint/1", "params",
+//! JSON: the report as one object, `{"schema": "reprint/2", "params",
 //! "documents", "pairs", "clusters", "stats"}`. JSONL: the same objects one
 //! per line, each with a `type` of `params`, `document`, `pair`, `cluster`
 //! or `stats` (params first, stats last), for streaming consumers.

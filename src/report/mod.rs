@@ -1,7 +1,7 @@
 //! Reports: a scan in, text for people or machines out.
 //!
 //! [`Report`] is the one serialisable shape of a scan's result (schema
-//! `reprint/1`, documented field by field in `docs/schema.md`); every
+//! `reprint/2`, documented field by field in `docs/schema.md`); every
 //! format renders it:
 //!
 //! - [`terminal`]: a readable table (the default, `--format text`);
@@ -207,16 +207,18 @@ impl<'a> DocumentEntry<'a> {
     }
 }
 
+/// A report's stories and publishers.
+type OriginEntries<'a> = (Option<Vec<StoryEntry<'a>>>, Option<Vec<Flow<'a>>>);
+
 /// The stories and the publishers' view of a scan whose params say
 /// origins are on (`None`, `None` otherwise; no publishers when no
 /// document has a source).
-#[allow(clippy::type_complexity)]
 fn origin_entries<'a>(
     docs: &'a [Document],
     params: &Params,
     links: &[Link],
     stories: &[Story],
-) -> (Option<Vec<StoryEntry<'a>>>, Option<Vec<Flow<'a>>>) {
+) -> OriginEntries<'a> {
     if !params.origin {
         return (None, None);
     }
@@ -481,16 +483,33 @@ mod tests {
         ]
     }
 
-    /// Streaming gives the bytes of the whole report, whatever the batches.
+    /// Streaming gives the bytes of the whole report, whatever the batches,
+    /// with and without dates, sources and origins.
     #[test]
     fn streamed_reports_equal_whole_ones() {
-        let docs = docs();
-        let config = crate::Config::default();
+        streamed_equals_whole(docs(), crate::Config::default());
+        let mut dated = docs();
+        for (i, d) in dated.iter_mut().enumerate() {
+            let date = crate::meta::Date::parse(&format!("2024-02-0{}", 5 - i)).unwrap();
+            d.set_meta(crate::meta::Meta {
+                date: Some(date),
+                source: Some(format!("site {}", i % 2).into()),
+            });
+        }
+        streamed_equals_whole(dated, crate::Config { origin: true, ..crate::Config::default() });
+    }
+
+    fn streamed_equals_whole(docs: Vec<Document>, config: crate::Config) {
         let scan = pipeline::scan(&docs, &config).unwrap();
         assert!(scan.pairs.len() >= 3, "{:?}", scan.pairs);
         for format in [Format::Json, Format::Jsonl, Format::Csv] {
             let mut whole = Vec::new();
             write(&Report::new(&docs, &scan, 1, 2), format, &mut whole).unwrap();
+            if config.origin && format != Format::Csv {
+                let text = String::from_utf8_lossy(&whole);
+                assert!(text.contains("\"stories\"") || text.contains("\"type\":\"story\""), "{text}");
+                assert!(text.contains("publisher"), "{text}");
+            }
             for batch in [1, 2, 100] {
                 let mut streamed = Vec::new();
                 let mut s = Streamer::new(&docs, format, &mut streamed, "out".into()).unwrap();
@@ -502,6 +521,8 @@ mod tests {
                     params: scan.params.clone(),
                     sketches: scan.sketches.clone(),
                     clusters: scan.clusters.clone(),
+                    links: scan.links.clone(),
+                    stories: scan.stories.clone(),
                     stats: scan.stats.clone(),
                 };
                 let line = s.finish(&summary, 1, 2).unwrap();
@@ -528,6 +549,8 @@ mod tests {
             params: scan.params.clone(),
             sketches: scan.sketches.clone(),
             clusters: scan.clusters.clone(),
+            links: scan.links.clone(),
+            stories: scan.stories.clone(),
             stats: scan.stats.clone(),
         };
         s.finish(&summary, 0, 0).unwrap();
