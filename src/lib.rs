@@ -13,6 +13,8 @@
 //! texts, as `reprint compare` does. [`eval`] scores passages against
 //! labelled truth, and [`pan`] reads, aligns, scores and writes PAN
 //! text-alignment corpora.
+//! [`meta`] holds documents' dates and sources, and [`origin`] decides
+//! which side of a pair its text came from, and links pairs into stories.
 //! [`index`] is the persistent store behind `reprint index`: documents added
 //! over time, queried one new document at a time.
 //! [`pipeline`] wires them together and runs them on threads (only it, and

@@ -5,8 +5,8 @@
 //! ([`of_pair`]). Dates decide when they differ ([`Date::order`]). When
 //! they are equal or unknown, the texts may: a republished copy names the
 //! site it took the text from ("... first published by The Daily Planet"),
-//! and a rewrite condenses its source (the copy's share of the shared text
-//! is a block of its own, the source's is longer: sentences were dropped).
+//! and a rewrite condenses its source (inside the passages they share, the
+//! copy has fewer words: words and sentences were dropped).
 //! When neither is clear the origin is unknown: a wrong origin is worse
 //! than none.
 //!
@@ -65,11 +65,10 @@ impl Origin {
     }
 }
 
-/// The shorter side of a condensed pair spans at most this share of the
-/// longer side's words (between the first and last word of the shared
-/// text) for the longer side to be taken for the source: a copy edited
-/// here and there stays near 1; a rewrite that drops a fifth of its
-/// source's sentences is at 0.8.
+/// The shorter side of a condensed pair has at most this share of the
+/// longer side's words in their shared passages for the longer side to be
+/// taken for the source: a copy edited here and there stays near 1; a
+/// rewrite that drops a fifth of its source's words is at 0.8.
 pub const CONDENSED_SHARE: f64 = 0.8;
 
 /// ... and the longer side spans at least this many words more: a few
@@ -159,40 +158,37 @@ enum Condensed {
     No(String),
 }
 
-/// Whether one side condenses the other: the words from the first to the
-/// last shared word on each side ([`CONDENSED_SHARE`], [`CONDENSED_WORDS`]).
+/// Whether one side condenses the other: within the shared passages, the
+/// words of the shorter side are at most [`CONDENSED_SHARE`] of the longer
+/// side's, and [`CONDENSED_WORDS`] fewer. Only the passages count, not the
+/// text between them: where passages lie apart on one side and together
+/// on the other says nothing (PAN's plagiarised documents spread a
+/// source's consecutive paragraphs over the page; a summary gathers them),
+/// while words dropped inside a passage are what condensing is.
+///
+/// Measured on the 1,900 listed PAN 2013 training pairs a default scan
+/// finds (`scan susp src --origin`, the source document known): this rule
+/// decides 146 and is right on 131 (90%; 60 of 63 summaries, 68 of 73
+/// randomly obfuscated copies, but 1 of 8 verbatim copies, where the
+/// aligner joined two copied pieces across text inserted between them).
+/// Measuring instead the stretch from the first to the last shared word
+/// decided 425 and was right on 153. On a generated corpus it decides
+/// the condensed rewrites, all right, and no copy, excerpt or lightly
+/// edited copy.
 fn condensation(a: &[Token], b: &[Token], passages: &[Passage]) -> Condensed {
-    let extent = |tokens: &[Token], spans: &mut dyn Iterator<Item = crate::Span>| -> usize {
-        let (mut lo, mut hi) = (usize::MAX, 0);
-        for s in spans {
-            lo = lo.min(s.start);
-            hi = hi.max(s.end);
-        }
-        if lo >= hi {
-            return 0;
-        }
-        // Words starting within [lo, hi).
-        let first = tokens.partition_point(|t| t.span.start < lo);
-        let last = tokens.partition_point(|t| t.span.start < hi);
-        last - first
+    // Words starting within a span.
+    let words = |tokens: &[Token], s: crate::Span| {
+        tokens.partition_point(|t| t.span.start < s.end) - tokens.partition_point(|t| t.span.start < s.start)
     };
-    let wa = extent(a, &mut passages.iter().map(|p| p.a));
-    let wb = extent(b, &mut passages.iter().map(|p| p.b));
+    let wa: usize = passages.iter().map(|p| words(a, p.a)).sum();
+    let wb: usize = passages.iter().map(|p| words(b, p.b)).sum();
     let (long, short, side) = if wa >= wb { (wa, wb, Side::A) } else { (wb, wa, Side::B) };
     let name = if side == Side::A { ("a", "b") } else { ("b", "a") };
-    if long >= short + CONDENSED_WORDS && (short as f64) <= CONDENSED_SHARE * long as f64 {
-        Condensed::Yes(
-            side,
-            format!(
-                "{} condenses {}: the shared text spans {short} words of {} and {long} of {}",
-                name.1, name.0, name.1, name.0
-            ),
-        )
-    } else {
-        Condensed::No(format!(
-            "the shared text spans {wa} words of a and {wb} of b: neither condenses the other"
-        ))
+    let spans = format!("the passages hold {wa} words of a and {wb} of b");
+    if long < short + CONDENSED_WORDS || (short as f64) > CONDENSED_SHARE * long as f64 {
+        return Condensed::No(format!("{spans}: neither condenses the other"));
     }
+    Condensed::Yes(side, format!("{} condenses {}: {spans}", name.1, name.0))
 }
 
 /// A link between two documents for [`stories`]: a reported pair.
@@ -230,8 +226,9 @@ pub type Parent = Option<(u32, Option<Evidence>)>;
 /// The stories of `links` over `n` documents with `dates`: one per
 /// connected set of two or more documents, ordered by their lowest member.
 ///
-/// Each story's tree starts at its earliest dated member (the lowest
-/// index among equals; the lowest member when none is dated), and grows
+/// Each story's tree starts at its earliest dated member (among equals,
+/// or when none is dated: the one that is the copy in the fewest pairs,
+/// then the lowest index), and grows
 /// one member at a time: of the links from a member in the tree to one
 /// outside it, it takes first one whose origin is the member in the tree,
 /// then one of unknown origin (the new member's `from`, with no evidence),
@@ -268,7 +265,17 @@ pub fn stories(n: usize, links: &[Link], dates: &[Option<&Date>]) -> Vec<Story> 
             }
             i += 1;
         }
-        let root = *members.iter().min_by_key(|&&m| (date_key(m), m)).expect("a component has members");
+        // The earliest dated; among equals, one that took from no member
+        // (per the texts), then the lowest.
+        let copied = |m: u32| {
+            adjacent[m as usize]
+                .iter()
+                .map(|&l| links[l as usize])
+                .filter(|l| l.origin == Some(if l.a == m { Side::B } else { Side::A }))
+                .count()
+        };
+        let root =
+            *members.iter().min_by_key(|&&m| (date_key(m), copied(m), m)).expect("a component has members");
         out.push(grow(root, &adjacent, links, &date_key));
     }
     out
