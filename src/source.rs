@@ -1851,7 +1851,7 @@ mod tests {
             }
         }
         // The id and text fields may be one.
-        let both = ReadOptions { id_field: "k".into(), text_field: "k".into(), keep_records: false };
+        let both = ReadOptions { id_field: "k".into(), text_field: "k".into(), ..ReadOptions::default() };
         let parsed = parse_line_into(br#"{"k":"same"}"#, &both, &mut buf);
         assert_eq!(parsed.result.map(|r| r.id), Ok(Some("same".to_owned())));
         assert_eq!(buf, "same");

@@ -197,7 +197,7 @@ fn jsonl_field_names_are_configurable() {
     let dir = tempdir();
     let path = dir.path().join("custom.ndjson");
     write(&path, "{\"id\":\"ignored\",\"key\":\"k1\",\"body\":\"b1\",\"text\":5}\n{\"body\":\"b2\"}");
-    let options = ReadOptions { id_field: "key".into(), text_field: "body".into(), keep_records: false };
+    let options = ReadOptions { id_field: "key".into(), text_field: "body".into(), ..ReadOptions::default() };
     let loaded = read_with(&[&path], &options);
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
     assert_eq!(ids(&loaded), ["k1".to_string(), format!("{}:2", name(&path))]);

@@ -503,6 +503,8 @@ mod tests {
                     params: scan.params.clone(),
                     sketches: scan.sketches.clone(),
                     clusters: scan.clusters.clone(),
+                    links: scan.links.clone(),
+                    stories: scan.stories.clone(),
                     stats: scan.stats.clone(),
                 };
                 let line = s.finish(&summary, 1, 2).unwrap();
@@ -529,6 +531,8 @@ mod tests {
             params: scan.params.clone(),
             sketches: scan.sketches.clone(),
             clusters: scan.clusters.clone(),
+            links: scan.links.clone(),
+            stories: scan.stories.clone(),
             stats: scan.stats.clone(),
         };
         s.finish(&summary, 0, 0).unwrap();
