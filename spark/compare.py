@@ -3,10 +3,11 @@
 Usage: compare.py NAME SCAN.jsonl SPARK_OUTPUT_DIR
 
 Checks, strictly: the same pair lines in the same order (equal as JSON
-values, every field: ids, kind, scores, passages with their edits, and
-byte for byte), the same cluster lines in the same order, the summary's
-counts and parameters against scan's, and, when the job wrote Parquet, the
-Parquet tables against the JSONL. Prints one line per check and, last,
+values, every field: ids, kind, scores, passages with their edits, origins
+when dated, and byte for byte), the same cluster lines in the same order,
+the summary's counts and parameters against scan's, when the job wrote
+documents.jsonl (with dates or sources) the same document lines, and,
+when the job wrote Parquet, the Parquet tables against the JSONL. Prints one line per check and, last,
 `NAME: N passed, M failed`; exits 1 if any check failed, and 2 if an
 output is missing or unreadable (the message names the file).
 """
@@ -119,8 +120,18 @@ def main(name, scan_path, spark_dir):
           "first differing line %s" % next((i + 1 for i, (g, w) in enumerate(zip(got_lines, want_lines)) if g != w), "-"))
     check("same clusters", clusters == want_clusters,
           "spark %d, scan %d; %s" % (len(clusters), len(want_clusters), first_difference(clusters, want_clusters)))
-    counts = {k: (summary.get(k), stats.get(k)) for k in ("documents", "skipped", "exact_duplicates", "candidates", "pairs", "clusters")}
+    counts = {k: (summary.get(k), stats.get(k))
+              for k in ("documents", "skipped", "warnings", "exact_duplicates", "candidates", "pairs", "clusters")}
     check("summary counts", all(a == b for a, b in counts.values()), "spark, scan: %s" % counts)
+    documents_dir = os.path.join(spark_dir, "documents.jsonl")
+    if os.path.isdir(documents_dir):
+        # Written with dates or sources: scan's document lines, in order.
+        documents = parse(read_lines(documents_dir), documents_dir)
+        want_documents = [r for r in scan if r["type"] == "document"]
+        check("same document lines (dates and publishers)", documents == want_documents,
+              "spark %d, scan %d; %s" % (len(documents), len(want_documents), first_difference(documents, want_documents)))
+        origins = [p for p in want if p.get("origin_evidence") == "date"]
+        check("scan decided an origin by date", len(origins) > 0, "none: the comparison would prove little")
     resolved = {k: v for k, v in scan_params.items() if k not in ("type", "schema")}
     check("same parameters", summary.get("params") == resolved, first_difference(summary.get("params"), resolved))
 

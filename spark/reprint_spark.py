@@ -28,10 +28,21 @@ through two streaming subcommands:
      `reprint scan --format jsonl` in the same order (and Parquet with
      --parquet), and summary.json.
 
+With --date-field and/or --source-field, each document's date (ISO 8601,
+checked by `reprint sketch --date-field`) and source (a string or number)
+travel with its text; a missing or bad value is a warning naming FILE:LINE
+and is unknown, never fatal. The stages then run with --origin: every pair
+gets `origin` and `origin_evidence` from `reprint align-pairs`, decided as
+`reprint scan` decides them (by date when the dates differ, else from the
+texts), and documents.jsonl holds the `document` lines of `scan --format
+jsonl` (id, source, bytes, words, date, publisher). Per-source boilerplate
+and stories are scan-only.
+
 Usage:
   spark-submit spark/reprint_spark.py --input docs.jsonl --output out/ \
       [--reprint /path/to/reprint] [--format auto|jsonl|parquet] \
-      [--id-field id] [--text-field text] [--parquet] [-- REPRINT SCAN FLAGS...]
+      [--id-field id] [--text-field text] [--date-field F] [--source-field F] \
+      [--parquet] [-- REPRINT SCAN FLAGS...]
 
 --input is a file, a directory (its files, recursively, in path order,
 leaving out names starting with `_` or `.`) or a glob, on any file system
@@ -205,39 +216,75 @@ def kind_of(value):
     return "an object"
 
 
-def parse_jsonl(rank, shown, id_field, text_field):
+def read_meta(obj, date_field, source_field):
+    """A record's date (a string, checked later by `reprint sketch`) and
+    source, as `reprint scan` reads them from JSONL, and a note for each
+    one asked for that is missing or of the wrong type (then None)."""
+    date = source = None
+    notes = []
+    if date_field is not None:
+        value = obj.get(date_field)
+        if isinstance(value, str):
+            date = value
+        elif value is None:
+            notes.append("no date field %s; the date is unknown" % json.dumps(date_field))
+        else:
+            notes.append("date field %s is %s (not an ISO 8601 string); the date is unknown" % (
+                json.dumps(date_field), kind_of(value)))
+    if source_field is not None:
+        value = obj.get(source_field)
+        text = id_text(value)
+        if isinstance(text, str) and text.strip():
+            source = text.strip()
+        elif isinstance(value, str):
+            notes.append("source field %s is empty; the source is unknown" % json.dumps(source_field))
+        elif value is None:
+            notes.append("no source field %s; the source is unknown" % json.dumps(source_field))
+        else:
+            notes.append("source field %s is %s (not a string or number); the source is unknown" % (
+                json.dumps(source_field), kind_of(value)))
+    return date, source, notes
+
+
+def parse_jsonl(rank, shown, id_field, text_field, date_field=None, source_field=None):
     """A function from (line, line index) of file number `rank` to
-    (idx, id, text, problem), as `reprint scan` reads a JSONL line."""
+    (idx, id, text, date, source, problem, notes), as `reprint scan` reads
+    a JSONL line: `problem` skips the record, `notes` are warnings about
+    its date and source."""
 
     def parse(indexed):
         line, n = indexed
         idx = (rank << FILE_SHIFT) | n
         if not line.strip():
             return []
+
+        def skipped(problem):
+            return [(idx, None, None, None, None, problem, [])]
+
         try:
             obj = json.loads(line)
         except ValueError as e:
-            return [(idx, None, None, "invalid JSON: %s, skipped" % e)]
+            return skipped("invalid JSON: %s, skipped" % e)
         if not isinstance(obj, dict):
-            return [(idx, None, None, "invalid JSON: not an object, skipped")]
+            return skipped("invalid JSON: not an object, skipped")
         text = obj.get(text_field)
         if text_field not in obj:
-            return [(idx, None, None, "missing text field %s, skipped" % json.dumps(text_field))]
+            return skipped("missing text field %s, skipped" % json.dumps(text_field))
         if not isinstance(text, str):
-            return [(idx, None, None, "text field %s is not a string but %s, skipped" % (
-                json.dumps(text_field), kind_of(text)))]
+            return skipped("text field %s is not a string but %s, skipped" % (json.dumps(text_field), kind_of(text)))
         doc_id = id_text(obj.get(id_field))
         if doc_id is False:
-            return [(idx, None, None, "id field %s is not a string or number but %s, skipped" % (
-                json.dumps(id_field), kind_of(obj.get(id_field))))]
+            return skipped("id field %s is not a string or number but %s, skipped" % (
+                json.dumps(id_field), kind_of(obj.get(id_field))))
         if doc_id is None:
             doc_id = "%s:%d" % (shown, n + 1)
-        return [(idx, doc_id, text, None)]
+        date, source, notes = read_meta(obj, date_field, source_field)
+        return [(idx, doc_id, text, date, source, None, notes)]
 
     return parse
 
 
-DOCS_SCHEMA = "idx long, id string, text string, problem string"
+DOCS_SCHEMA = "idx long, id string, text string, date string, source string, problem string, notes array<string>"
 
 
 def read_jsonl(spark, files, args):
@@ -245,7 +292,8 @@ def read_jsonl(spark, files, args):
     parts = []
     for rank, (uri, shown) in enumerate(files):
         lines = sc.textFile(uri, minPartitions=max(1, args.partitions // len(files)) if args.partitions else None)
-        parts.append(lines.zipWithIndex().flatMap(parse_jsonl(rank, shown, args.id_field, args.text_field)))
+        parse = parse_jsonl(rank, shown, args.id_field, args.text_field, args.date_field, args.source_field)
+        parts.append(lines.zipWithIndex().flatMap(parse))
     rdd = parts[0] if len(parts) == 1 else sc.union(parts)
     return spark.createDataFrame(rdd, DOCS_SCHEMA)
 
@@ -283,24 +331,63 @@ def read_parquet(spark, files, args):
     ranks = spark.createDataFrame([(name, rank_of[canonical(name)]) for name in located], "file string, rank long")
     shown_of = {rank: shown for rank, (_, shown) in enumerate(files)}
     missing_text = F.col("text").isNull()
+    date, date_note = parquet_meta_column(fields, args.date_field, "date", files[0][1])
+    source, source_note = parquet_meta_column(fields, args.source_field, "source", files[0][1])
+    source = F.when(F.trim(source) != "", F.trim(source))
+    notes = F.filter(F.array(date_note, source_note), lambda x: x.isNotNull())
     docs = (
         df.select(
             F.col("_metadata.file_path").alias("file"),
             F.col("_metadata.row_index").alias("row"),
             F.col(args.id_field).cast("string").alias("id"),
             F.col(args.text_field).alias("text"),
+            date.alias("date"),
+            source.alias("source"),
+            notes.alias("notes"),
         )
         .join(F.broadcast(ranks), "file")
         .select(
             (F.shiftleft("rank", FILE_SHIFT) + F.col("row")).alias("idx"),
             "id",
             "text",
+            "date",
+            "source",
             F.when(missing_text, F.lit("text column %s is null, skipped" % json.dumps(args.text_field))).alias(
                 "problem"
             ),
+            "notes",
         )
     )
     return docs, shown_of
+
+
+def parquet_meta_column(fields, name, role, shown):
+    """The Parquet column `name` holding each row's date or source (`role`)
+    as a string column, and a column of the note for a row whose value is
+    null. A missing column or one of a type that cannot hold the value is
+    said once (not fatal): every value is then unknown."""
+    none = F.lit(None).cast("string")
+    if name is None:
+        return none, none
+    kind = fields.get(name)
+    usable = (T.StringType, T.IntegralType, T.DecimalType, T.FloatType, T.DoubleType) if role == "source" else (
+        T.StringType, T.DateType, T.TimestampType)
+    if kind is None or not isinstance(kind, usable):
+        why = "no %s column %s" % (role, json.dumps(name)) if kind is None else "%s column %s is %s" % (
+            role, json.dumps(name), kind.simpleString())
+        print("reprint_spark: %s: %s; every %s is unknown" % (shown, why, role), file=sys.stderr)
+        return none, none
+    if isinstance(kind, T.TimestampType):
+        # An instant, written with its offset so that it means the same.
+        value = F.date_format(F.col(name), "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
+    else:
+        value = F.col(name).cast("string")
+    null = "%s column %s is null; the %s is unknown" % (role, json.dumps(name), role)
+    empty = "%s column %s is empty; the %s is unknown" % (role, json.dumps(name), role)
+    note = F.when(F.col(name).isNull(), F.lit(null))
+    if role == "source":
+        note = note.when(F.trim(value) == "", F.lit(empty))
+    return value, note
 
 
 # --------------------------------------------------------------------------
@@ -457,6 +544,9 @@ def main(argv):
                         help="input format (auto: by file name, .parquet or .jsonl/.ndjson/.json[.gz])")
     parser.add_argument("--id-field", default="id", help="JSONL field or Parquet column of the id")
     parser.add_argument("--text-field", default="text", help="JSONL field or Parquet column of the text")
+    parser.add_argument("--date-field", help="JSONL field or Parquet column of the date (ISO 8601); turns on --origin")
+    parser.add_argument("--source-field", help="JSONL field or Parquet column of the source (site, publisher or "
+                        "author); turns on --origin")
     parser.add_argument("--reprint", default="reprint", help="the reprint binary on the workers")
     parser.add_argument("--partitions", type=int, default=0,
                         help="least partitions of JSONL input (Parquet input splits by spark.sql.files.maxPartitionBytes)")
@@ -477,6 +567,10 @@ def main(argv):
         parser.error("--keep must be first or longest, not %r" % args.keep)
     if args.keep == "longest" and "--keep" not in flags and "--keep=longest" not in flags:
         flags += ["--keep", "longest"]
+    # Dates or sources turn origins on, as in `reprint scan`.
+    with_meta = args.date_field is not None or args.source_field is not None
+    if with_meta and "--origin" not in flags:
+        flags += ["--origin"]
 
     spark = SparkSession.builder.appName("reprint").getOrCreate()
     sc = spark.sparkContext
@@ -500,6 +594,8 @@ def main(argv):
     fraction = params["min_containment"] * 0.75
     stage_flags = [*flags, "--expect-params", params_hash]
     sketch_cmd = [args.reprint, "sketch", *stage_flags]
+    if args.date_field is not None:
+        sketch_cmd += ["--date-field", "date"]
     align_cmd = [args.reprint, "align-pairs", *stage_flags]
 
     times = {}
@@ -535,7 +631,7 @@ def main(argv):
     def origin(idx):
         return "%s:%d" % (shown_of.get(idx >> FILE_SHIFT, args.input), (idx & LINE_MASK) + 1)
 
-    all_ids = docs.select("idx", "id", "problem").cache()
+    all_ids = docs.select("idx", "id", "problem", "notes").cache()
     diagnostics = []
     bad = all_ids.where("problem is not null")
     n_bad = bad.count()
@@ -558,31 +654,57 @@ def main(argv):
     ids = ranked.where("nth = 1").select("idx", "id").cache()
     n_docs = ids.count()
     ranked.unpersist()
-    all_ids.unpersist()
     for _, d in sorted(diagnostics):
         print("reprint_spark: " + d, file=sys.stderr)
     if n_bad + n_repeated > len(diagnostics):
         print("reprint_spark: %d more records skipped" % (n_bad + n_repeated - len(diagnostics)), file=sys.stderr)
     # The texts, read again from the input each time they are needed.
-    texts = without(docs.where("problem is null").select("idx", "id", "text"), repeated, n_repeated)
+    texts = without(docs.where("problem is null").select("idx", "id", "text", "date", "source"), repeated, n_repeated)
 
     # 2. sketch in each partition; the id sent is the document number.
     step("sketch")
 
     def sketch_partition(rows):
-        items = ((r.idx, str(r.idx), json.dumps({"id": str(r.idx), "text": r.text})) for r in rows)
-        for idx, r, _ in filter_partition(sketch_cmd, items, lambda out: out["id"]):
+        def item(r):
+            doc = {"id": str(r.idx), "text": r.text}
+            if r.date is not None:
+                doc["date"] = r.date
+            # The bytes and source ride along for documents.jsonl.
+            return ((r.idx, len(r.text.encode("utf-8", "surrogatepass")), r.source), str(r.idx), json.dumps(doc))
+
+        items = (item(r) for r in rows)
+        for (idx, size, source), r, _ in filter_partition(sketch_cmd, items, lambda out: out["id"]):
             if r["params"] != params_hash:
                 raise ValueError("reprint sketch ran with parameters %s, expected %s" % (r["params"], params_hash))
             yield (idx, r["words"], r["content"], [signed64(b) for b in r["bands"]], r["fingerprints"],
-                   len(r["fingerprints"]))
+                   len(r["fingerprints"]), size, r.get("date"), r.get("date_problem"), source)
 
-    sk = spark.createDataFrame(
+    sk_all = spark.createDataFrame(
         texts.rdd.mapPartitions(sketch_partition),
-        "idx long, words long, content string, bands array<long>, fingerprints array<long>, nfp long",
-    )
-    sk = sk.where("words > 0").cache()
-    sk.count()
+        "idx long, words long, content string, bands array<long>, fingerprints array<long>, nfp long, "
+        "bytes long, date string, date_problem string, publisher string",
+    ).cache()
+    sk_all.count()
+    sk = sk_all.where("words > 0")
+
+    # Warnings about dates and sources (the documents are kept): as scan
+    # names them, FILE:LINE, the first ten in input order.
+    n_warnings = 0
+    if with_meta:
+        kept_notes = all_ids.where("problem is null and size(notes) > 0").join(ids.select("idx"), "idx", "left_semi")
+        notes = kept_notes.select("idx", F.posexplode("notes").alias("nth", "note"))
+        bad_dates = sk_all.where("date_problem is not null").select(
+            "idx", F.lit(-1).alias("nth"),
+            F.concat(F.lit("date field %s: " % json.dumps(args.date_field)), F.col("date_problem"),
+                     F.lit("; the date is unknown")).alias("note"),
+        )
+        warned = notes.unionByName(bad_dates)
+        n_warnings = warned.count()
+        for r in warned.orderBy("idx", "nth").limit(10).collect():
+            print("reprint_spark: %s: %s" % (origin(r.idx), r.note), file=sys.stderr)
+        if n_warnings > 10:
+            print("reprint_spark: %d more warnings about dates and sources" % (n_warnings - 10), file=sys.stderr)
+    all_ids.unpersist()
 
     # 3. exact copies: the first of each content stands for the others.
     step("exact")
@@ -659,17 +781,29 @@ def main(argv):
     needed = texts
     if n_in_pairs <= BROADCAST_ROWS:
         needed = texts.join(F.broadcast(in_pairs), "idx", "left_semi")
-    joined = pairs.join(
-        needed.select(F.col("idx").alias("a"), F.col("id").alias("a_id"), F.col("text").alias("ta")), "a"
-    ).join(needed.select(F.col("idx").alias("b"), F.col("id").alias("b_id"), F.col("text").alias("tb")), "b")
+    def side(name):
+        return needed.select(
+            F.col("idx").alias(name), F.col("id").alias(name + "_id"), F.col("text").alias("t" + name),
+            F.col("date").alias("d" + name), F.col("source").alias("s" + name),
+        )
+
+    joined = pairs.join(side("a"), "a").join(side("b"), "b")
 
     # 7. align-pairs in each partition; its output lines are kept as they are.
+    def side_json(doc_id, text, date, source):
+        out = {"id": doc_id, "text": text}
+        if date is not None:
+            out["date"] = date
+        if source is not None:
+            out["source"] = source
+        return out
+
     def align_partition(rows):
         items = (
             (
                 (r.a, r.b),
                 (r.a_id, r.b_id),
-                json.dumps({"a": {"id": r.a_id, "text": r.ta}, "b": {"id": r.b_id, "text": r.tb},
+                json.dumps({"a": side_json(r.a_id, r.ta, r.da, r.sa), "b": side_json(r.b_id, r.tb, r.db, r.sb),
                             "params": params_hash}),
             )
             for r in rows
@@ -725,6 +859,20 @@ def main(argv):
     clusters_df.orderBy("first").select(
         F.to_json(F.struct(F.lit("cluster").alias("type"), "id", "representative", "members")).alias("value")
     ).write.mode("overwrite").text(os.path.join(args.output, "clusters.jsonl"))
+    if with_meta:
+        # The `document` lines of `scan --format jsonl`, in input order.
+        def document_line(r):
+            d = {"type": "document", "id": r.id, "source": origin(r.idx), "bytes": r.bytes, "words": r.words}
+            if r.date is not None:
+                d["date"] = r.date
+            if r.publisher is not None:
+                d["publisher"] = r.publisher
+            return (r.idx, json.dumps(d, ensure_ascii=False, separators=(",", ":")))
+
+        lines = sk_all.join(ids, "idx").rdd.map(document_line)
+        spark.createDataFrame(lines, "idx long, value string").orderBy("idx").select("value").write.mode(
+            "overwrite"
+        ).text(os.path.join(args.output, "documents.jsonl"))
     if args.parquet:
         pair_fields = T.StructType(
             [
@@ -736,11 +884,13 @@ def main(argv):
                 T.StructField("containment_b", T.DoubleType()),
                 T.StructField("budget_exhausted", T.BooleanType()),
             ]
+            + [T.StructField(f, T.StringType()) for f in ("origin", "origin_evidence") if with_meta]
         )
         parsed = found.orderBy("a", "b").select(F.from_json("line", pair_fields).alias("p"), "line")
         parsed.select(
             "p.a", "p.b", "p.kind", "p.jaccard", "p.containment_a", "p.containment_b", "p.budget_exhausted",
             F.get_json_object("line", "$.passages").alias("passages_json"),
+            *(["p.origin", "p.origin_evidence"] if with_meta else []),
         ).write.mode("overwrite").parquet(os.path.join(args.output, "pairs.parquet"))
         clusters_df.orderBy("first").select("id", "representative", "members").write.mode("overwrite").parquet(
             os.path.join(args.output, "clusters.parquet")
@@ -748,13 +898,14 @@ def main(argv):
     step(None)
 
     summary = {
-        "schema": "reprint/1",
+        "schema": "reprint/2",
         "params": params,
         "params_hash": params_hash,
         "input_format": fmt,
         "files": len(files),
         "documents": n_docs,
         "skipped": n_bad + n_repeated,
+        "warnings": n_warnings,
         "exact_duplicates": n_copies,
         "candidates": n_candidates,
         "pairs": n_pairs,

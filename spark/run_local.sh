@@ -13,6 +13,10 @@
 #                  near-duplicates that overfill LSH buckets;
 #   gen            a generated corpus of SPARK_GEN_DOCS documents;
 #   gen-contained  the same with --min-containment 0.2 --keep longest;
+#   dated          the seeds and a republished copy with dates and sources
+#                  (--date-field, --source-field; with Parquet output), bad
+#                  ones among them: the same origins and document lines,
+#                  and the same records named in warnings (FILE:LINE);
 # and that a missing input file and a missing column are clear errors.
 # Prints `spark: N passed, M failed`; exits 1 on any failure.
 #
@@ -91,6 +95,24 @@ with open(os.path.join(work, "bad.jsonl"), "w", encoding="utf-8") as out:
     out.write(json.dumps({"id": [1], "text": "an array id"}) + "\n")
     for d in docs[3:]:
         out.write(json.dumps(d) + "\n")
+# Dates and sources, some of them bad (each a warning, never a skip): a
+# date with an offset, a bad date, a number date, none; a number source,
+# an array source, an empty one.
+with open("fixtures/republished/001_republished_with_new_header_footer.txt", encoding="utf-8") as f:
+    republished = f.read()
+with open(os.path.join(work, "dated.jsonl"), "w", encoding="utf-8") as out:
+    for d, date, site in (
+        (docs[0], "2024-03-02", "alpha.example"),
+        (docs[1], "2024-03-01T09:00:00+01:00", "beta.example"),
+        (docs[2], "yesterday", 42),
+        (docs[3], 20240301, "gamma.example"),
+        (docs[4], None, ["x"]),
+        ({"id": "republished", "text": republished}, " 2024-03-09T08:00:00Z ", " "),
+    ):
+        record = dict(d, site=site)
+        if date is not None:
+            record["date"] = date
+        out.write(json.dumps(record) + "\n")
 # Exact copies in a small group (3) and a large one (70, past max_bucket),
 # and 70 near-duplicates of one seed, each one word changed, which fill LSH
 # buckets past max_bucket.
@@ -113,7 +135,7 @@ for name, part in (("b.jsonl", records[80:]), ("a.jsonl", records[:80])):
         for r in part:
             out.write(json.dumps(r) + "\n")
 PY
-corpora=(seeds seeds-parquet bad copies)
+corpora=(seeds seeds-parquet bad copies dated)
 if [ "$docs" -gt 0 ]; then
     if [ ! -s "$work/gen$docs/corpus.jsonl" ]; then
         python3 benches/gen_corpus.py --docs "$docs" --seed 1 --out "$work/gen$docs" >/dev/null
@@ -139,6 +161,7 @@ for name in "${corpora[@]}"; do
     scan_input=$input # scan reads the JSONL form of every corpus
     job_args=()
     flags=() # scan flags, given to both
+    scan_flags=() # given to scan only (the job has its own)
     want_code=0
     case $name in
         seeds) job_args=(--parquet) ;;
@@ -148,6 +171,10 @@ for name in "${corpora[@]}"; do
             job_args=(--id-field doc_id --text-field body)
             ;;
         bad) want_code=2 ;;
+        dated)
+            job_args=(--date-field date --source-field site --parquet)
+            scan_flags=(--date-field date --source-field site)
+            ;;
         copies) input=$work/copies; scan_input=$input ;;
         gen-contained)
             input=$work/gen.jsonl
@@ -157,7 +184,7 @@ for name in "${corpora[@]}"; do
     esac
     start=$(date +%s.%N)
     set +e
-    "$reprint" scan "$scan_input" --format jsonl -q -o "$work/$name.scan.jsonl" "${flags[@]}" 2>"$work/$name.scan.log"
+    "$reprint" scan "$scan_input" --format jsonl -q  -o "$work/$name.scan.jsonl" "${flags[@]}" "${scan_flags[@]}" 2>"$work/$name.scan.log"
     scan_code=$?
     middle=$(date +%s.%N)
     submit "$work/$name.spark.log" --input "$input" --output "$work/$name.out" --reprint "$reprint" \
@@ -174,14 +201,14 @@ for name in "${corpora[@]}"; do
         tail -n 30 "$work/$name.spark.log" | sed 's/^/    /'
         continue
     fi
-    if [ "$name" = bad ]; then
-        # Both name the same skipped records, as FILE:LINE.
-        scan_where=$(grep -o "bad.jsonl:[0-9]*" "$work/$name.scan.log" | sort -u | tr '\n' ' ' || true)
-        spark_where=$( (grep '^reprint_spark: ' "$work/$name.spark.log" || true) | grep -o "bad.jsonl:[0-9]*" | sort -u | tr '\n' ' ' || true)
+    if [ "$name" = bad ] || [ "$name" = dated ]; then
+        # Both name the same skipped (bad) or warned-about (dated) records, as FILE:LINE.
+        scan_where=$(grep -o "$name.jsonl:[0-9]*" "$work/$name.scan.log" | sort -u | tr '\n' ' ' || true)
+        spark_where=$( (grep '^reprint_spark: ' "$work/$name.spark.log" || true) | grep -o "$name.jsonl:[0-9]*" | sort -u | tr '\n' ' ' || true)
         if [ -n "$scan_where" ] && [ "$scan_where" = "$spark_where" ]; then
-            pass "bad: the same records skipped and named: $spark_where"
+            pass "$name: the same records named: $spark_where"
         else
-            fail "bad: skipped records: scan [$scan_where], job [$spark_where]"
+            fail "$name: records named: scan [$scan_where], job [$spark_where]"
         fi
     fi
     set +e

@@ -31,7 +31,9 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::align;
 use crate::config::Config;
 use crate::lsh;
+use crate::meta::Meta;
 use crate::minhash::MinHasher;
+use crate::origin;
 use crate::pipeline::{Pair, PairKind, Params};
 use crate::reuse;
 use crate::shingle;
@@ -161,6 +163,22 @@ impl Sketcher {
 /// when alignment finds a passage; `None` otherwise, and for a document
 /// without words. The returned pair names `a` as document 0 and `b` as 1.
 pub fn score_pair(a: &str, b: &str, config: &Config, tokenizer: &mut Tokenizer) -> Option<Pair> {
+    score_pair_with(a, &Meta::default(), b, &Meta::default(), config, tokenizer)
+}
+
+/// As [`score_pair`], for documents with dates and sources `meta_a` and
+/// `meta_b`: with [`Config::origin`] on, the pair's origin is decided as
+/// [`scan`](crate::pipeline::scan) decides it ([`origin::of_pair`]; its
+/// `why` only with `config.align.explain`). Per-source boilerplate is not
+/// marked: it needs every document of a source.
+pub fn score_pair_with(
+    a: &str,
+    meta_a: &Meta,
+    b: &str,
+    meta_b: &Meta,
+    config: &Config,
+    tokenizer: &mut Tokenizer,
+) -> Option<Pair> {
     let n = config.shingle_size;
     let (mut ta, mut tb) = (Vec::new(), Vec::new());
     tokenizer.tokenize(a, &mut ta);
@@ -189,6 +207,15 @@ pub fn score_pair(a: &str, b: &str, config: &Config, tokenizer: &mut Tokenizer) 
         if pair.kind == PairKind::Reuse && pair.passages.is_empty() {
             return None;
         }
+    }
+    if config.origin {
+        let doc_a = origin::Doc { text: a, tokens: &ta, meta: meta_a };
+        let doc_b = origin::Doc { text: b, tokens: &tb, meta: meta_b };
+        let mut found = origin::of_pair(doc_a, doc_b, &pair.passages);
+        if !config.align.explain {
+            found.why = String::new();
+        }
+        pair.origin = Some(found);
     }
     Some(pair)
 }

@@ -12,10 +12,15 @@
 //!   add and query compares its own and refuses a mismatch, naming the
 //!   parameter ([`Index::check`]). Also the next document and segment
 //!   numbers.
-//! - `docs` (document number -> id, content hash, words, text): the text is
-//!   kept so a query can score candidates exactly and align passages; the
-//!   content hash (of the normalised token sequence) makes re-adding an
-//!   unchanged document a no-op. `id` is unique (an index maps it back).
+//! - `docs` (document number -> id, content hash, words, text, date,
+//!   source): the text is kept so a query can score candidates exactly and
+//!   align passages; the content hash (of the normalised token sequence)
+//!   makes re-adding an unchanged document a no-op. `id` is unique (an
+//!   index maps it back). `date` (as given, ISO 8601) and `source` are null
+//!   when unknown; a query gives them back and decides each match's origin
+//!   from them ([`Index::query_with`]). Format `reprint-index/1` had no such
+//!   columns: such a file is read as it is (no dates), and the first add
+//!   adds them and records format `reprint-index/2`.
 //! - `lsh` and `fingerprints`: the two candidate paths of
 //!   [`crate::pipeline`] as inverted lists. A *term* is a 64-bit value: an
 //!   LSH band key ([`crate::lsh::band_key`], seeded by the band), or a
@@ -89,7 +94,9 @@ use serde::Serialize;
 use crate::align::{self, Passage};
 use crate::config::{Config, MinHashAlgorithm};
 use crate::lsh;
+use crate::meta::{Date, Meta};
 use crate::minhash::{self, MinHasher};
+use crate::origin::{self, Origin};
 use crate::pipeline::{PairKind, Params};
 use crate::reuse;
 use crate::shingle;
@@ -102,7 +109,12 @@ use crate::Error;
 pub const FILE_NAME: &str = "index.sqlite";
 
 /// The format of the database, recorded in `meta`.
-pub const FORMAT: &str = "reprint-index/1";
+pub const FORMAT: &str = "reprint-index/2";
+
+/// The format before documents had dates and sources: read as it is (its
+/// documents have none), and brought to [`FORMAT`] by the first add
+/// ([`Index::add`]), which adds the two columns.
+pub const FORMAT_V1: &str = "reprint-index/1";
 
 /// Segments of one level merged into one of the next.
 pub const FANOUT: usize = 4;
@@ -197,6 +209,13 @@ pub struct Match {
     pub passages: Vec<Passage>,
     /// Whether alignment stopped at its work budget.
     pub budget_exhausted: bool,
+    /// The indexed document's date and source, as added (empty when it
+    /// was added without them, or to an index of format 1).
+    pub meta: Meta,
+    /// Which side the shared text came from, `a` the queried document and
+    /// `b` the indexed one, when the config asks for origins
+    /// ([`Config::origin`]); its `why` only with `config.align.explain`.
+    pub origin: Option<Origin>,
 }
 
 impl Match {
@@ -263,6 +282,8 @@ pub struct Index {
     config: Config,
     recorded: Vec<(&'static str, String)>,
     hasher: MinHasher,
+    /// Whether `docs` has the `date` and `source` columns (format 2).
+    has_meta: bool,
 }
 
 impl std::fmt::Debug for Index {
@@ -365,7 +386,7 @@ impl Index {
         tx.execute_batch(
             "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS docs(doc INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
-                 content BLOB NOT NULL, words INTEGER NOT NULL, text TEXT NOT NULL);
+                 content BLOB NOT NULL, words INTEGER NOT NULL, text TEXT NOT NULL, date TEXT, source TEXT);
              CREATE TABLE IF NOT EXISTS segments(segment INTEGER PRIMARY KEY, level INTEGER NOT NULL,
                  docs INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS lsh(key INTEGER PRIMARY KEY, entries BLOB NOT NULL);
@@ -410,17 +431,18 @@ impl Index {
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(db)?;
             rows.collect::<Result<_, _>>().map_err(db)?
         };
-        match meta.get("format") {
-            Some(f) if f == FORMAT => {}
+        let has_meta = match meta.get("format") {
+            Some(f) if f == FORMAT => true,
+            Some(f) if f == FORMAT_V1 => false,
             Some(f) => {
                 return Err(Error::Other(format!("{}: index format {f}, expected {FORMAT}", dir.display())))
             }
             None => return Err(Error::Other(format!("{}: not a reprint index", dir.display()))),
-        }
+        };
         let config = config_of(&meta, dir)?;
         let recorded = recorded(&config)?;
         let hasher = MinHasher::new(config.num_perm, config.seed, config.minhash);
-        Ok(Index { conn, dir: dir.to_path_buf(), config, recorded, hasher })
+        Ok(Index { conn, dir: dir.to_path_buf(), config, recorded, hasher, has_meta })
     }
 
     /// The parameters the index was built with, as a config (the other
@@ -450,9 +472,13 @@ impl Index {
     }
 
     /// Adds `docs` in one transaction: a crash loses all of them or none.
-    /// An id already held with the same normalised text is left alone;
-    /// with other text it is replaced. Later documents of `docs` with an
-    /// id seen earlier in it replace the earlier ones.
+    /// An id already held with the same normalised text is left alone
+    /// (but takes the date and source it carries, if any: a value it
+    /// lacks stays as it was); with other text it is replaced. Later
+    /// documents of `docs` with an id seen earlier in it replace the
+    /// earlier ones. Each document's date and source ([`Document::meta`])
+    /// are stored with it. An index of format `reprint-index/1` is brought
+    /// to [`FORMAT`] first, in the same transaction.
     pub fn add(&mut self, docs: &[Document]) -> Result<AddStats, Error> {
         let config = &self.config;
         let hasher = &self.hasher;
@@ -461,6 +487,9 @@ impl Index {
         let dir = self.dir.clone();
         let db = |e| db_error(&dir, e);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+        if !self.has_meta {
+            upgrade(&tx).map_err(db)?;
+        }
         let mut next_doc = meta_u64(&tx, "next_doc").map_err(db)?;
         let mut stats = AddStats::default();
         let mut lsh_entries: Vec<(u64, u32)> = Vec::new();
@@ -470,14 +499,27 @@ impl Index {
             let mut find = tx.prepare_cached("SELECT doc, content FROM docs WHERE id = ?1").map_err(db)?;
             let mut delete = tx.prepare_cached("DELETE FROM docs WHERE doc = ?1").map_err(db)?;
             let mut insert = tx
-                .prepare_cached("INSERT INTO docs(doc, id, content, words, text) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .prepare_cached(
+                    "INSERT INTO docs(doc, id, content, words, text, date, source) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(db)?;
+            let mut update_meta = tx
+                .prepare_cached(
+                    "UPDATE docs SET date = coalesce(?2, date), source = coalesce(?3, source) WHERE doc = ?1",
+                )
                 .map_err(db)?;
             for (doc, sk) in docs.iter().zip(&sketches) {
                 let content = sk.content.to_le_bytes();
+                let meta = doc.meta();
+                let (date, source) = (meta.date.as_ref().map(|d| d.as_str()), meta.source.as_deref());
                 let old: Option<(i64, Vec<u8>)> =
                     find.query_row([&doc.id], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(db)?;
                 match old {
-                    Some((_, c)) if c == content => {
+                    Some((n, c)) if c == content => {
+                        if !meta.is_empty() {
+                            update_meta.execute(params![n, date, source]).map_err(db)?;
+                        }
                         stats.unchanged += 1;
                         continue;
                     }
@@ -497,7 +539,15 @@ impl Index {
                 next_doc += 1;
                 new_docs += 1;
                 insert
-                    .execute(params![i64::from(n), doc.id, &content[..], sk.words as i64, doc.text])
+                    .execute(params![
+                        i64::from(n),
+                        doc.id,
+                        &content[..],
+                        sk.words as i64,
+                        doc.text,
+                        date,
+                        source
+                    ])
                     .map_err(db)?;
                 lsh_entries.extend(sk.terms.0.iter().map(|&t| (t, n)));
                 fp_entries.extend(sk.terms.1.iter().map(|&t| (t, n)));
@@ -519,6 +569,7 @@ impl Index {
         }
         set_meta(&tx, "next_doc", next_doc).map_err(db)?;
         tx.commit().map_err(db)?;
+        self.has_meta = true;
         Ok(stats)
     }
 
@@ -641,6 +692,21 @@ impl Index {
     /// hit. Candidates past the limit are counted in
     /// [`QueryResult::candidates`] but not looked at.
     pub fn query_limit(&self, text: &str, config: &Config, limit: usize) -> Result<QueryResult, Error> {
+        self.query_with(text, &Meta::default(), config, limit)
+    }
+
+    /// As [`Index::query_limit`], for a queried document with date and
+    /// source `meta`: with [`Config::origin`] on, each match says which
+    /// side its shared text came from ([`crate::origin::of_pair`], the
+    /// queried document as `a`), by the two dates when they differ, else
+    /// by the texts.
+    pub fn query_with(
+        &self,
+        text: &str,
+        meta: &Meta,
+        config: &Config,
+        limit: usize,
+    ) -> Result<QueryResult, Error> {
         self.check(config)?;
         let clock = Instant::now();
         let db = self.db();
@@ -696,21 +762,31 @@ impl Index {
         result.timings.lookup = clock.elapsed();
         let clock = Instant::now();
 
-        let mut loaded: Vec<(String, [u8; 16], String)> = Vec::with_capacity(ranked.len().min(limit));
+        let mut loaded: Vec<(String, [u8; 16], String, Meta)> = Vec::with_capacity(ranked.len().min(limit));
         {
-            let mut get =
-                tx.prepare_cached("SELECT id, content, text FROM docs WHERE doc = ?1").map_err(&db)?;
+            // An index of format 1 has no dates or sources.
+            let sql = if self.has_meta {
+                "SELECT id, content, text, date, source FROM docs WHERE doc = ?1"
+            } else {
+                "SELECT id, content, text, NULL, NULL FROM docs WHERE doc = ?1"
+            };
+            let mut get = tx.prepare_cached(sql).map_err(&db)?;
+            type Row = (String, Vec<u8>, String, Option<String>, Option<String>);
             for &(_, d) in &ranked {
                 if loaded.len() == limit {
                     break;
                 }
-                let row: Option<(String, Vec<u8>, String)> = get
-                    .query_row([i64::from(d)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                let row: Option<Row> = get
+                    .query_row([i64::from(d)], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    })
                     .optional()
                     .map_err(&db)?;
-                if let Some((id, content, text)) = row {
+                if let Some((id, content, text, date, source)) = row {
                     let content: [u8; 16] = content.try_into().unwrap_or([0; 16]);
-                    loaded.push((id, content, text));
+                    // Stored dates were read by Date::parse when added.
+                    let date = date.and_then(|d| Date::parse(&d).ok());
+                    loaded.push((id, content, text, Meta { date, source: source.map(Into::into) }));
                 }
             }
         }
@@ -727,7 +803,7 @@ impl Index {
         let verified: Vec<(usize, PairKind, f64, f64, f64, Vec<Token>)> = loaded
             .par_iter()
             .enumerate()
-            .map_init(Tokenizer::new, |tokenizer, (i, (_, content, other))| {
+            .map_init(Tokenizer::new, |tokenizer, (i, (_, content, other, _))| {
                 let mut tb = Vec::new();
                 tokenizer.tokenize(other, &mut tb);
                 let exact = *content == own_content;
@@ -763,11 +839,20 @@ impl Index {
         let mut matches: Vec<Match> = verified
             .iter()
             .filter_map(|(i, kind, j, ca, cb, tb)| {
-                let (id, _, other) = &loaded[*i];
+                let (id, _, other, other_meta) = &loaded[*i];
                 let alignment = &aligned[&first[other.as_str()]];
                 if *kind == PairKind::Reuse && alignment.passages.is_empty() {
                     return None;
                 }
+                let origin = config.origin.then(|| {
+                    let a = origin::Doc { text, tokens: &tokens, meta };
+                    let b = origin::Doc { text: other, tokens: tb, meta: other_meta };
+                    let mut found = origin::of_pair(a, b, &alignment.passages);
+                    if !config.align.explain {
+                        found.why = String::new();
+                    }
+                    found
+                });
                 Some(Match {
                     id: id.clone(),
                     words: tb.len(),
@@ -778,6 +863,8 @@ impl Index {
                     containment_b: *cb,
                     passages: alignment.passages.clone(),
                     budget_exhausted: alignment.budget_exhausted,
+                    meta: other_meta.clone(),
+                    origin,
                 })
             })
             .collect();
@@ -810,6 +897,20 @@ fn connect(file: &Path, flags: OpenFlags) -> Result<Connection, Error> {
     )
     .map_err(|e| db_error(file, e))?;
     Ok(conn)
+}
+
+/// Brings an index of format `reprint-index/1` to [`FORMAT`], inside the
+/// caller's write transaction: adds the `date` and `source` columns (null
+/// for every document held). Does nothing if another writer did it first.
+fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
+    let format: String = conn.query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| r.get(0))?;
+    if format == FORMAT_V1 {
+        conn.execute_batch(
+            "ALTER TABLE docs ADD COLUMN date TEXT; ALTER TABLE docs ADD COLUMN source TEXT;",
+        )?;
+        conn.execute("UPDATE meta SET value = ?1 WHERE key = 'format'", [FORMAT])?;
+    }
+    Ok(())
 }
 
 fn db_error(path: &Path, e: rusqlite::Error) -> Error {
@@ -1058,6 +1159,70 @@ mod tests {
         ids.sort_unstable();
         assert_eq!(ids.len(), FANOUT * FANOUT - 1, "{ids:?}");
         assert!(!ids.contains(&"d3"));
+    }
+
+    fn dated(id: &str, text: &str, date: Option<&str>, source: Option<&str>) -> Document {
+        let mut d = Document::new(id, text);
+        d.set_meta(Meta { date: date.map(|x| Date::parse(x).unwrap()), source: source.map(Into::into) });
+        d
+    }
+
+    #[test]
+    fn dates_are_stored_and_decide_the_origin() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = Index::create(dir.path(), &Config::default()).unwrap();
+        index.add(&[dated("a", BODY, Some("2024-03-02"), Some("site"))]).unwrap();
+        let copy = format!("Daily News. {BODY} Subscribe.");
+        let earlier = Meta { date: Some(Date::parse("2024-03-01T12:00:00Z").unwrap()), source: None };
+        let on = Config { origin: true, ..Config::default() };
+        let q = index.query_with(&copy, &earlier, &on, DEFAULT_LIMIT).unwrap();
+        let m = &q.matches[0];
+        assert_eq!(m.meta.date.as_ref().map(Date::as_str), Some("2024-03-02"));
+        assert_eq!(m.meta.source.as_deref(), Some("site"));
+        let origin = m.origin.as_ref().expect("origins on");
+        assert_eq!((origin.side, origin.evidence), (Some(origin::Side::A), Some(origin::Evidence::Date)));
+        assert!(origin.why.is_empty(), "no --explain");
+        // Origins off: none decided, the metadata still read.
+        let q = index.query_with(&copy, &earlier, &Config::default(), DEFAULT_LIMIT).unwrap();
+        assert_eq!(q.matches[0].origin, None);
+
+        // Re-adding unchanged text takes a new date, keeps the source it lacks.
+        let again = index.add(&[dated("a", BODY, Some("2024-02-01"), None)]).unwrap();
+        assert_eq!(again.unchanged, 1);
+        let q = index.query_with(&copy, &earlier, &on, DEFAULT_LIMIT).unwrap();
+        assert_eq!(q.matches[0].meta.date.as_ref().map(Date::as_str), Some("2024-02-01"));
+        assert_eq!(q.matches[0].meta.source.as_deref(), Some("site"));
+        assert_eq!(q.matches[0].origin.as_ref().and_then(|o| o.side), Some(origin::Side::B));
+    }
+
+    #[test]
+    fn a_format_1_index_is_read_then_upgraded_by_an_add() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = Index::create(dir.path(), &Config::default()).unwrap();
+        index.add(&docs(&[("old", BODY)])).unwrap();
+        drop(index);
+        // Back to format 1, as an index made before dates was.
+        let conn = Connection::open(Index::file(dir.path())).unwrap();
+        conn.execute_batch(
+            "ALTER TABLE docs DROP COLUMN date; ALTER TABLE docs DROP COLUMN source;
+             UPDATE meta SET value = 'reprint-index/1' WHERE key = 'format';",
+        )
+        .unwrap();
+        drop(conn);
+        let mut index = Index::open(dir.path()).unwrap();
+        assert!(!index.has_meta);
+        let on = Config { origin: true, ..Config::default() };
+        let q = index.query_with(BODY, &Meta::default(), &on, DEFAULT_LIMIT).unwrap();
+        assert_eq!((q.matches.len(), q.matches[0].meta.is_empty()), (1, true));
+        index
+            .add(&[dated("new", "Another text about the weather in the hills.", Some("2024-01-01"), None)])
+            .unwrap();
+        assert!(index.has_meta);
+        drop(index);
+        let reopened = Index::open(dir.path()).unwrap();
+        assert!(reopened.has_meta);
+        assert_eq!(reopened.stats().unwrap().documents, 2);
+        assert_eq!(reopened.query(BODY, &Config::default()).unwrap().matches[0].id, "old");
     }
 
     #[test]

@@ -197,3 +197,66 @@ fn bad_lines_are_skipped_with_exit_code_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn sketch_checks_dates_and_align_pairs_gives_the_origin_as_scan_does() {
+    // sketch --date-field: each line says the date as read, or why not.
+    let input = concat!(
+        r#"{"id": "a", "text": "one two three four five six", "date": " 2024-03-01T10:00:00+02:00 "}"#,
+        "\n",
+        r#"{"id": "b", "text": "one two three", "date": "yesterday"}"#,
+        "\n",
+        r#"{"id": "c", "text": "one two three", "date": 20240301}"#,
+        "\n",
+        r#"{"id": "d", "text": "one two three"}"#,
+        "\n",
+    );
+    let out = run_with_stdin(&["sketch", "--date-field", "date"], input.as_bytes());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let records = lines(&out.stdout);
+    assert_eq!(records[0]["date"], "2024-03-01T10:00:00+02:00");
+    assert!(records[0].get("date_problem").is_none());
+    assert!(records[1]["date_problem"].as_str().unwrap().contains("not an ISO 8601 date"), "{}", records[1]);
+    assert!(records[2]["date_problem"].as_str().unwrap().contains("a number"), "{}", records[2]);
+    assert!(records[3].get("date").is_none() && records[3].get("date_problem").is_none());
+    // Without the flag, the sketch line is as before.
+    let plain = lines(&run_with_stdin(&["sketch"], input.as_bytes()).stdout);
+    assert!(plain[0].get("date").is_none());
+    assert_eq!(plain[0]["bands"], records[0]["bands"]);
+
+    // align-pairs reads optional dates and sources: the same pair lines,
+    // origins included, as a scan of the same documents with dates.
+    let docs = [("x", seed(1), "2024-03-05", "beta.example"), ("y", seed(0), "2024-03-01", "alpha.example")];
+    let pair = json!({
+        "a": {"id": docs[0].0, "text": docs[0].1, "date": docs[0].2, "source": docs[0].3},
+        "b": {"id": docs[1].0, "text": docs[1].1, "date": docs[1].2, "source": docs[1].3},
+    });
+    let out = run_with_stdin(&["align-pairs", "--origin"], format!("{pair}\n").as_bytes());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got = String::from_utf8(out.stdout).unwrap();
+    let scanned: String = docs
+        .iter()
+        .map(|(id, text, date, site)| {
+            json!({"id": id, "text": text, "date": date, "site": site}).to_string() + "\n"
+        })
+        .collect();
+    let scan = run_with_stdin(
+        &["scan", "-", "--format", "jsonl", "--date-field", "date", "--source-field", "site"],
+        scanned.as_bytes(),
+    );
+    let want: Vec<&str> = std::str::from_utf8(&scan.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(r#""type":"pair""#))
+        .collect();
+    assert_eq!(got.lines().collect::<Vec<_>>(), want);
+    let p: Value = serde_json::from_str(want[0]).unwrap();
+    assert_eq!((p["origin"].as_str(), p["origin_evidence"].as_str()), (Some("b"), Some("date")));
+
+    // A pair line without dates, and a run without --origin: as before.
+    let old = json!({"a": {"id": "x", "text": docs[0].1}, "b": {"id": "y", "text": docs[1].1}});
+    let out = lines(&run_with_stdin(&["align-pairs"], format!("{old}\n{pair}\n").as_bytes()).stdout);
+    assert_eq!(out.len(), 2);
+    assert!(out.iter().all(|p| p.get("origin").is_none()), "{out:?}");
+    assert_eq!(out[0], out[1]);
+}

@@ -1,6 +1,7 @@
 //! `reprint index` on the real binary in temporary directories: add, query,
 //! re-add, replace, remove, parameter mismatches, a `kill -9` in the middle
-//! of a large add, and a query while an add runs.
+//! of a large add, a query while an add runs, and dates and sources: stored
+//! by add, the origin of each match from query, an index made before dates.
 
 mod common;
 
@@ -263,4 +264,185 @@ fn a_query_runs_while_an_add_is_in_progress() {
     assert_eq!(code, 0, "{stderr}");
     assert!(pairs(&report).iter().any(|p| p["b"] == SEED_001), "{report}");
     assert!(running, "the add finished before the query did; the test proves nothing");
+}
+
+/// Writes one JSONL document with a date and a site.
+fn dated(dir: &Path, name: &str, id: &str, text: &str, date: &str, site: &str) -> String {
+    let path = dir.join(name);
+    let line = serde_json::json!({"id": id, "text": text, "date": date, "site": site});
+    std::fs::write(&path, format!("{line}\n")).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// The entry of document `id` in a report.
+fn document<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["documents"].as_array().unwrap().iter().find(|d| d["id"] == id).unwrap_or_else(|| panic!("{id}"))
+}
+
+const META: [&str; 4] = ["--date-field", "date", "--source-field", "site"];
+
+#[test]
+fn dated_add_and_dated_query_give_the_origin_by_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("ix");
+    let (original, copy) = (common::seed(1), std::fs::read_to_string(root().join(REPUBLISHED)).unwrap());
+    let stored = dated(dir.path(), "stored.jsonl", "orig", &original, "2024-03-01", "example.org");
+    let (code, stderr) = add(&index, &[stored.as_str(), META[0], META[1], META[2], META[3]]);
+    assert_eq!(code, 0, "{stderr}");
+
+    // A later copy: the indexed document (b) is the origin.
+    let later = dated(dir.path(), "later.jsonl", "copy", &copy, "2024-03-05T10:00:00+02:00", "copier.net");
+    let (code, report, stderr) = query(&index, &[later.as_str(), META[0], META[1], META[2], META[3]]);
+    assert_eq!(code, 0, "{stderr}");
+    let p = &pairs(&report)[0];
+    assert_eq!((p["a"].as_str(), p["b"].as_str()), (Some("copy"), Some("orig")));
+    assert_eq!((p["origin"].as_str(), p["origin_evidence"].as_str()), (Some("b"), Some("date")), "{p}");
+    assert!(p.get("origin_why").is_none(), "{p}");
+    assert_eq!(report["params"]["origin"], true);
+    // Dates and sources of both sides, the indexed one as it was added.
+    let (q, ix) = (document(&report, "copy"), document(&report, "orig"));
+    assert_eq!(
+        (q["date"].as_str(), q["publisher"].as_str()),
+        (Some("2024-03-05T10:00:00+02:00"), Some("copier.net"))
+    );
+    assert_eq!((ix["source"].as_str(), ix["date"].as_str()), (Some("index"), Some("2024-03-01")));
+    assert_eq!(ix["publisher"], "example.org");
+
+    // An earlier document: the queried side (a) is the origin; --explain says why.
+    let earlier = dated(dir.path(), "earlier.jsonl", "first", &copy, "2024-02-28", "copier.net");
+    let (code, report, stderr) = query(&index, &[earlier.as_str(), "--date-field", "date", "--explain"]);
+    assert_eq!(code, 0, "{stderr}");
+    let p = &pairs(&report)[0];
+    assert_eq!((p["origin"].as_str(), p["origin_evidence"].as_str()), (Some("a"), Some("date")), "{p}");
+    let why = p["origin_why"].as_str().expect("origin_why with --explain");
+    assert!(why.contains("2024-02-28") && why.contains("2024-03-01"), "{why}");
+
+    // The same day: the dates do not tell; the origin is not "date".
+    let same = dated(dir.path(), "same.jsonl", "same", &copy, "2024-03-01", "copier.net");
+    let (_, report, _) = query(&index, &[same.as_str(), "--date-field", "date"]);
+    assert_ne!(pairs(&report)[0]["origin_evidence"], "date");
+
+    // CSV: the header carries the origin columns.
+    let out = run(&[
+        "index",
+        "query",
+        "--index",
+        index.to_str().unwrap(),
+        later.as_str(),
+        "--date-field",
+        "date",
+        "--format",
+        "csv",
+    ]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",origin,origin_evidence"), "{csv}");
+    assert!(lines.next().unwrap().ends_with(",b,date"), "{csv}");
+}
+
+#[test]
+fn metadata_csv_dates_text_files_in_add_and_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("ix");
+    let csv = dir.path().join("meta.csv");
+    std::fs::write(
+        &csv,
+        format!("path,date,source\n{SEED_001},2024-03-01T08:00:00Z,example.org\n{REPUBLISHED},2024-03-01T09:30:00Z,copier.net\n"),
+    )
+    .unwrap();
+    let csv = csv.to_str().unwrap();
+    let (code, stderr) = add(&index, &[SEED_001, "--metadata", csv]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, report, stderr) = query(&index, &[REPUBLISHED, "--metadata", csv]);
+    assert_eq!(code, 0, "{stderr}");
+    // The CSV names SEED_001, which this run did not read: a warning, not an error.
+    assert!(stderr.contains("meta.csv:2"), "{stderr}");
+    assert_eq!(report["stats"]["warnings"], 1);
+    let p = &pairs(&report)[0];
+    assert_eq!((p["origin"].as_str(), p["origin_evidence"].as_str()), (Some("b"), Some("date")), "{p}");
+    assert_eq!(document(&report, SEED_001)["date"], "2024-03-01T08:00:00Z");
+    assert_eq!(document(&report, REPUBLISHED)["publisher"], "copier.net");
+}
+
+#[test]
+fn no_metadata_flags_no_origin_fields_even_on_a_dated_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("ix");
+    let stored = dated(dir.path(), "stored.jsonl", "orig", &common::seed(1), "2024-03-01", "example.org");
+    let (code, stderr) = add(&index, &[stored.as_str(), META[0], META[1], META[2], META[3]]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, report, stderr) = query(&index, &[REPUBLISHED]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(report["params"].get("origin").is_none(), "{}", report["params"]);
+    let p = &pairs(&report)[0];
+    for key in ["origin", "origin_evidence", "origin_why"] {
+        assert!(p.get(key).is_none(), "{key} in {p}");
+    }
+    for d in report["documents"].as_array().unwrap() {
+        assert!(d.get("date").is_none() && d.get("publisher").is_none(), "{d}");
+    }
+    let out = run(&["index", "query", "--index", index.to_str().unwrap(), REPUBLISHED, "--format", "csv"]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        csv.lines().next(),
+        Some("a,b,kind,jaccard,containment_a,containment_b,passages,longest_passage_words")
+    );
+}
+
+/// `fixtures/index-v1/index.sqlite`: seed 001 indexed by reprint before
+/// dates (format reprint-index/1), copied so that the fixture is not
+/// written.
+fn index_from_before(dir: &Path) -> std::path::PathBuf {
+    let index = dir.join("v1");
+    std::fs::create_dir(&index).unwrap();
+    std::fs::copy(root().join("fixtures/index-v1/index.sqlite"), index.join("index.sqlite")).unwrap();
+    index
+}
+
+#[test]
+fn an_index_made_before_dates_still_queries_and_takes_dates_on_add() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = index_from_before(dir.path());
+    let format = |index: &Path| -> String {
+        let conn = rusqlite::Connection::open(index.join("index.sqlite")).unwrap();
+        conn.query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(format(&index), "reprint-index/1");
+
+    // Without flags: the pair, as before.
+    let (code, report, stderr) = query(&index, &[REPUBLISHED]);
+    assert_eq!(code, 0, "{stderr}");
+    let p = &pairs(&report)[0];
+    assert_eq!((p["b"].as_str(), p["kind"].as_str()), (Some(SEED_001), Some("near-duplicate")));
+    assert!(p.get("origin").is_none());
+    // With dates for the query: the indexed document's date is unknown, so
+    // no origin by date; the query does not change the file.
+    let copy = std::fs::read_to_string(root().join(REPUBLISHED)).unwrap();
+    let later = dated(dir.path(), "later.jsonl", "copy", &copy, "2024-03-05", "copier.net");
+    let (code, report, stderr) = query(&index, &[later.as_str(), "--date-field", "date"]);
+    assert_eq!(code, 0, "{stderr}");
+    let p = &pairs(&report)[0];
+    assert!(p.get("origin").is_some(), "{p}");
+    assert_ne!(p["origin_evidence"], "date");
+    assert!(document(&report, SEED_001).get("date").is_none());
+    assert_eq!(format(&index), "reprint-index/1");
+
+    // A dated add upgrades the file; the old document is still found, the
+    // new one with its date.
+    let stored = dated(dir.path(), "stored.jsonl", "orig", &common::seed(1), "2024-03-01", "example.org");
+    let (code, stderr) = add(&index, &[stored.as_str(), META[0], META[1], META[2], META[3]]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(format(&index), "reprint-index/2");
+    assert_eq!(documents(&index), 2);
+    let (code, report, stderr) = query(&index, &[later.as_str(), "--date-field", "date"]);
+    assert_eq!(code, 0, "{stderr}");
+    let by_b: std::collections::HashMap<&str, &serde_json::Value> =
+        pairs(&report).iter().map(|p| (p["b"].as_str().unwrap(), p)).collect();
+    assert_eq!(by_b.len(), 2, "{by_b:?}");
+    assert_eq!(
+        (by_b["orig"]["origin"].as_str(), by_b["orig"]["origin_evidence"].as_str()),
+        (Some("b"), Some("date"))
+    );
+    assert_ne!(by_b[SEED_001]["origin_evidence"], "date");
+    assert_eq!(document(&report, "orig")["date"], "2024-03-01");
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use reprint::distributed::{self, Sketcher};
+use reprint::meta::{Date, Meta};
 use reprint::pipeline::Params;
 use reprint::report::{terminal::escape, PairEntry};
 use reprint::text::Tokenizer;
@@ -47,6 +48,12 @@ pub struct SketchArgs {
     /// JSONL field holding the document text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,
+    /// JSONL field holding the document's date: each output line then
+    /// says `date` (the date as read, trimmed) when it is a valid ISO 8601
+    /// date, or `date_problem` (why not) when it is not; nothing when the
+    /// field is missing or null. The sketch itself does not change.
+    #[arg(long, value_name = "NAME")]
+    pub date_field: Option<String>,
     /// Refuse to run unless the settings hash to HASH (as another stage
     /// reported it).
     #[arg(long, value_name = "HASH")]
@@ -60,7 +67,11 @@ pub struct SketchArgs {
 #[command(after_long_help = "\
 Input: one candidate pair a line, `a` before `b` in input order:
   {\"a\": {\"id\": ..., \"text\": ...}, \"b\": {\"id\": ..., \"text\": ...}, \"params\": HASH}
-(`params`, from reprint sketch, is optional and checked when given).
+(`params`, from reprint sketch, is optional and checked when given). Each
+side may also carry \"date\" (ISO 8601) and \"source\" (a string or number);
+with --origin (or any setting that turns it on) each pair then has `origin`
+and `origin_evidence`, decided as scan decides them (a bad or missing value
+is unknown; per-source boilerplate is not marked).
 Output: the pairs `reprint scan --format jsonl` would report, one a line
 ({\"type\": \"pair\", \"a\", \"b\", \"kind\", \"jaccard\", ...}, schema reprint/2); a
 pair that is neither exact, a near-duplicate, nor reuse with a passage is
@@ -82,6 +93,37 @@ pub struct AlignPairsArgs {
 struct Side {
     id: Value,
     text: String,
+    /// Its date (ISO 8601): optional; unknown when missing or bad.
+    #[serde(default)]
+    date: Option<Value>,
+    /// Its source (a string or a number): optional.
+    #[serde(default)]
+    source: Option<Value>,
+}
+
+impl Side {
+    /// Its date and source, as far as they can be read (a bad value is
+    /// unknown: `reprint sketch --date-field` names it).
+    fn meta(&self) -> Meta {
+        let date = self.date.as_ref().and_then(Value::as_str).and_then(|d| Date::parse(d).ok());
+        let source = match &self.source {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().into()),
+            Some(n @ Value::Number(_)) => Some(n.to_string().into()),
+            _ => None,
+        };
+        Meta { date, source }
+    }
+}
+
+/// A sketch line, with what `--date-field` found.
+#[derive(Serialize)]
+struct SketchLine<'a> {
+    #[serde(flatten)]
+    record: &'a distributed::SketchRecord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_problem: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -173,7 +215,25 @@ pub fn run_sketch(args: SketchArgs) -> Result<u8, Error> {
             return Ok(Some(format!("no string \"{}\" field", args.text_field)));
         };
         let record = sketcher.sketch(&id, text);
-        serde_json::to_writer(&mut out, &record).map_err(|e| stdout_err(e.into()))?;
+        let (mut date, mut date_problem) = (None, None);
+        match args.date_field.as_ref().and_then(|name| value.get(name)) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) => match Date::parse(s) {
+                Ok(d) => date = Some(d),
+                Err(why) => date_problem = Some(why),
+            },
+            Some(other) => {
+                let kind = match other {
+                    Value::Bool(_) => "a boolean",
+                    Value::Number(_) => "a number",
+                    Value::Array(_) => "an array",
+                    _ => "an object",
+                };
+                date_problem = Some(format!("it is {kind}, not an ISO 8601 string"));
+            }
+        }
+        let line = SketchLine { record: &record, date, date_problem };
+        serde_json::to_writer(&mut out, &line).map_err(|e| stdout_err(e.into()))?;
         out.write_all(b"\n").map_err(stdout_err)?;
         Ok(None)
     })?;
@@ -202,7 +262,15 @@ pub fn run_align_pairs(args: AlignPairsArgs) -> Result<u8, Error> {
         let (Some(a_id), Some(b_id)) = (id_text(&pair.a.id), id_text(&pair.b.id)) else {
             return Ok(Some("an id is not a string or a number".into()));
         };
-        if let Some(p) = distributed::score_pair(&pair.a.text, &pair.b.text, &config, &mut tokenizer) {
+        let (meta_a, meta_b) = (pair.a.meta(), pair.b.meta());
+        if let Some(p) = distributed::score_pair_with(
+            &pair.a.text,
+            &meta_a,
+            &pair.b.text,
+            &meta_b,
+            &config,
+            &mut tokenizer,
+        ) {
             let entry = PairEntry::new(&a_id, &b_id, &p);
             serde_json::to_writer(&mut out, &Tagged { kind: "pair", pair: entry })
                 .map_err(|e| stdout_err(e.into()))?;

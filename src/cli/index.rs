@@ -14,7 +14,7 @@ use reprint::align::AlignConfig;
 use reprint::config::MinHashAlgorithm;
 use reprint::index::{AddStats, Index, QueryResult, DEFAULT_LIMIT, MAX_SEGMENTS};
 use reprint::pipeline::{Params, Stats};
-use reprint::report::{self, DocumentEntry, PairEntry, Report, ReportStats, SCHEMA};
+use reprint::report::{self, DocumentEntry, OriginEntry, PairEntry, Report, ReportStats, SCHEMA};
 use reprint::{Config, Error};
 
 use super::output::Output;
@@ -37,6 +37,13 @@ Examples:
   reprint index stats --index refs/
   reprint index remove --index refs/ doc17 doc42
   reprint index compact --index refs/
+  reprint index add --index refs/ archive.jsonl --date-field date --source-field site
+  reprint index query --index refs/ today.jsonl --date-field date --format json
+
+With --date-field, --source-field or --metadata, add stores each document's
+date and source, and query reports them for the indexed documents and gives
+each match its origin (which side the text came from: by date when the dates
+differ, else by the texts, else unknown), as a scan does.
 
 The index is one SQLite file, DIR/index.sqlite. Each batch of an add is one
 transaction: a crash loses at most the batch in flight. Queries may run while
@@ -216,6 +223,10 @@ pub struct QueryArgs {
     /// out by --limit, are still said).
     #[arg(long, short)]
     pub quiet: bool,
+    /// With a metadata flag: say why each match's origin is what it is
+    /// (the report's origin_why).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -285,7 +296,10 @@ fn add(args: AddArgs) -> Result<u8, Error> {
     };
     let bar = Bar::new(args.quiet);
     bar.message("reading");
-    let (loaded, skipped, _) = bar.suspend(|| crate::read(&args.input, args.threads, false))?;
+    let (mut loaded, skipped, _) = bar.suspend(|| crate::read(&args.input, args.threads, false))?;
+    if let Some(csv) = &args.input.metadata {
+        bar.suspend(|| crate::apply_metadata(csv, &mut loaded.documents))?;
+    }
     let clock = std::time::Instant::now();
     let (documents, batch_size) = (&loaded.documents, args.batch_size);
     bar.stage("add", documents.len() as u64);
@@ -324,9 +338,11 @@ fn add(args: AddArgs) -> Result<u8, Error> {
 
 fn query(args: QueryArgs) -> Result<u8, Error> {
     let (index, config) = open(&args.dir.index, &args.params)?;
+    // Any metadata flag turns origins on, as in a scan.
     let config = Config {
         min_containment: args.min_containment,
-        align: AlignConfig { min_words: args.min_words, ..Config::default().align },
+        align: AlignConfig { min_words: args.min_words, explain: args.explain, ..Config::default().align },
+        origin: args.input.has_metadata(),
         ..config
     };
     config.validate()?;
@@ -335,8 +351,11 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
     let query_format = super::output::choose(args.format, &output, QueryFormat::Text)?;
     let bar = Bar::new(args.quiet);
     bar.message("reading");
-    let (loaded, skipped, warnings) = bar.suspend(|| crate::read(&args.input, args.threads, false))?;
-    let docs = loaded.documents;
+    let (loaded, skipped, mut warnings) = bar.suspend(|| crate::read(&args.input, args.threads, false))?;
+    let mut docs = loaded.documents;
+    if let Some(csv) = &args.input.metadata {
+        warnings += bar.suspend(|| crate::apply_metadata(csv, &mut docs))?;
+    }
     bar.stage("query", docs.len() as u64);
     let (docs_ref, config_ref, limit, progress) = (&docs, &config, args.limit, &bar);
     // The connection is not shared between threads: move it to the pool.
@@ -344,7 +363,7 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
         docs_ref
             .iter()
             .map(|d| {
-                let result = index.query_limit(&d.text, config_ref, limit);
+                let result = index.query_with(&d.text, d.meta(), config_ref, limit);
                 progress.advance(1);
                 result
             })
@@ -371,8 +390,9 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
                     source: "index",
                     bytes: m.bytes,
                     words: m.words,
-                    date: None,
-                    publisher: None,
+                    // Without metadata flags the report is as before.
+                    date: m.meta.date.as_ref().filter(|_| config.origin),
+                    publisher: m.meta.source.as_deref().filter(|_| config.origin),
                 });
             }
             stats.budget_exhausted += usize::from(m.budget_exhausted);
@@ -385,7 +405,11 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
                 containment_b: m.containment_b,
                 passages: &m.passages,
                 budget_exhausted: m.budget_exhausted,
-                origin: None,
+                origin: m.origin.as_ref().map(|o| OriginEntry {
+                    origin: o.side,
+                    origin_evidence: o.evidence,
+                    origin_why: &o.why,
+                }),
             });
         }
     }
