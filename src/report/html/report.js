@@ -826,7 +826,7 @@
     for (const r of shown) for (const name of [String(r.f.from), String(r.f.to)]) if (!names.includes(name)) names.push(name);
     names.sort((x, y) => total.get(y) - total.get(x) || (x < y ? -1 : x > y ? 1 : 0));
 
-    const R = 260, LABEL = 140, W = 2 * (R + LABEL), H = 2 * (R + 40);
+    const R = 250, LABEL = 140, W = 2 * (R + LABEL), H = W;
     const cx = W / 2, cy = H / 2;
     const maxTotal = Math.max(1, ...names.map((n) => total.get(n)));
     const node = new Map();
@@ -882,11 +882,23 @@
       tt.textContent = name + ": " + total.get(name) + " words reused, in and out";
       g.appendChild(tt);
       g.appendChild(s("circle", { cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: p.r.toFixed(1) }));
+      // A few labels stand level; many run outward along their radius (so
+      // that neighbours never overlap), turned to read left to right on the
+      // left half too.
       const cos = Math.cos(p.angle), sin = Math.sin(p.angle);
-      const label = s("text", {
-        x: (cx + (R + p.r + 6) * cos).toFixed(1),
-        y: (cy + (R + p.r + 6) * sin).toFixed(1),
-        "text-anchor": Math.abs(cos) < 0.02 ? "middle" : cos > 0 ? "start" : "end",
+      const lx = (cx + (R + p.r + 5) * cos).toFixed(1), ly = (cy + (R + p.r + 5) * sin).toFixed(1);
+      const left = cos < -1e-9;
+      const turn = (p.angle * 180) / Math.PI + (left ? 180 : 0);
+      const label = s("text", names.length > 16 ? {
+        x: lx,
+        y: ly,
+        "text-anchor": left ? "end" : "start",
+        "dominant-baseline": "middle",
+        transform: "rotate(" + turn.toFixed(1) + " " + lx + " " + ly + ")",
+      } : {
+        x: lx,
+        y: ly,
+        "text-anchor": Math.abs(cos) < 0.02 ? "middle" : left ? "end" : "start",
         "dominant-baseline": sin < -0.9 ? "auto" : sin > 0.9 ? "hanging" : "middle",
       });
       label.textContent = name.length > 22 ? name.slice(0, 21) + "\u2026" : name;
