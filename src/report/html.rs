@@ -1,5 +1,6 @@
 //! A self-contained HTML rendering of a [`Report`], for
-//! people to browse: summary, pairs table, pair view, clusters.
+//! people to browse: summary, pairs table, pair view, clusters, and, when
+//! the scan read dates and sources, stories and the publishers' view.
 //!
 //! [`write()`] takes the report and the documents it was made from (the
 //! report holds ids only; the pair view needs the texts) and writes one HTML
@@ -10,18 +11,47 @@
 //! # Data
 //!
 //! The report is embedded once, as JSON, in
-//! `<script type="application/json" id="reprint-data">`: the `reprint/1`
+//! `<script type="application/json" id="reprint-data">`: the `reprint/2`
 //! report exactly as [`json::write`](super::json::write) writes it, plus
 //! `texts`, `[{"id", "text"}]`, the text of every document that is in at
 //! least one pair (in input order; other documents' texts are left out).
 //! Passage spans are UTF-8 byte offsets into those texts. The script renders
-//! from the data lazily: the pairs and clusters tables 200 rows at a time
-//! (sorting and filtering work on the data array), a pair's two texts only
-//! when the pair is opened, so a report of 10,000 pairs stays usable. The
-//! URL hash picks the view: `#overview` (default: the pairs, most reused
-//! first, then the summary, the parameters folded away), `#pair=N` (the
-//! default when the report has one pair, as `compare`'s does),
-//! `#clusters`, `#cluster=N`.
+//! from the data lazily: the pairs, clusters, stories and flows 200 rows at
+//! a time (sorting and filtering work on the data array), a pair's two
+//! texts only when the pair is opened, a story's tree only when it is
+//! unfolded, so a report of 10,000 pairs stays usable.
+//!
+//! # Views
+//!
+//! The URL hash picks the view:
+//!
+//! - `#overview` (default): the pairs, most reused first, then the summary,
+//!   the parameters folded away;
+//! - `#pair=N`: pair N side by side, passages highlighted (the default
+//!   when the report has one pair, as `compare`'s does);
+//! - `#clusters`, `#cluster=N`: the clusters, and one cluster's members
+//!   and connecting pairs;
+//! - `#stories` (only when the report has `stories`): the stories, largest
+//!   first, each a tree of its members (date, publisher, and the member it
+//!   took its text from, by date or by text), the largest unfolded;
+//! - `#publishers` (only when the report has `publishers`): the flows
+//!   (origin source -> republishing source: words, documents, pairs) as a
+//!   sortable table and as a picture, an SVG the script draws: the sources
+//!   of the 40 heaviest flows on a circle, the most words first, clockwise
+//!   from the top, and each flow an arrow from origin to republisher whose
+//!   width follows its words. Clicking a flow (row or arrow) opens
+//!   `#flow=N`: the pairs table, only the pairs of flow N (those whose
+//!   origin's publisher is its origin source and whose other document's is
+//!   its republisher).
+//!
+//! The `reprint/2` fields that a scan with `--date-field` or
+//! `--source-field` adds appear where they belong: a document's `date` and
+//! `publisher` beside its id in the pairs table and the pair view; a pair's
+//! `origin` as an "Origin" column (side and evidence; `origin_why`, with
+//! `--explain`, as its tooltip) and as a line in the pair view; a passage's
+//! `boilerplate` spans greyed in the pair's texts, titled "source
+//! boilerplate". A report without these fields renders exactly as before:
+//! no extra column, link or empty section.
 //!
 //! A document is found by its id; when several documents share an id, the
 //! first one's text is used.

@@ -14,7 +14,15 @@
 #   4. a report of 10,000+ pairs renders one page of 200 rows and opens a pair;
 #   5. the overview opens on the pairs, most reused first, before the
 #      summary, with the parameters folded;
-#   6. `compare --format html` opens on its pair, side by side.
+#   6. `compare --format html` opens on its pair, side by side;
+#   7. a report made with --date-field/--source-field opens #publishers: a
+#      row per flow and an SVG with an arrow per drawn flow, a source name
+#      that is markup shown as text; #flow=0 lists that flow's pairs;
+#   8. its #stories view lists every story, largest first, the largest
+#      unfolded as its tree;
+#   9. its pair view shows dates, publishers and the origin, and greys the
+#      passages' source boilerplate;
+#  10. a report without metadata shows no Stories, Publishers or Origin.
 # It also screenshots the seeds' report with its pair open (to a temporary
 # file, or to PATH: `--screenshot docs/report.png` updates the README's).
 #
@@ -211,6 +219,181 @@ if grep -q 'id="a-p0"' "$tmp/compare.dom" && grep -q 'id="b-p0"' "$tmp/compare.d
     pass "compare --format html opens on the pair, passages highlighted"
 else
     fail "compare --format html opens on the pair" "no a-p0 / b-p0 passage marks without a #pair hash"
+fi
+
+# --- 7-9. dates, sources, origins: publishers, stories, the pair view ----------
+
+# Eight stories: an origin (from one of two wire sources, dated in January)
+# and three later copies of a part of it by three other sources; every
+# source signs its documents with a footer of its own. One source's name is
+# markup.
+python3 - "$tmp/meta.jsonl" <<'EOF'
+import json, pathlib, random, sys
+rng = random.Random(17)
+words = sorted({w for p in sorted(pathlib.Path("fixtures/seeds").iterdir()) for w in p.read_text().split()})
+draw = lambda n: [rng.choice(words) for _ in range(n)]
+sources = ["wire-one", "<b>press</b>", "daily-three", "gazette-four", "herald-five"]
+footer = {s: draw(30) for s in sources}
+with open(sys.argv[1], "w") as f:
+    def put(id, source, date, text):
+        f.write(json.dumps({"id": id, "source": source, "date": date, "text": " ".join(text + footer[source])}) + "\n")
+    for k in range(8):
+        orig = draw(320)
+        put(f"story{k}-origin", sources[k % 2], f"2024-01-{k + 1:02}", orig)
+        for j in range(3):
+            start = rng.randrange(0, 150)
+            put(f"story{k}-copy{j}", sources[2 + (k + j) % 3], f"2024-02-{k + j + 1:02}",
+                draw(120) + orig[start:start + 140] + draw(90))
+EOF
+meta=(--date-field date --source-field source)
+"$reprint" scan -q "$tmp/meta.jsonl" "${meta[@]}" --format html -o "$tmp/meta.html"
+"$reprint" scan -q "$tmp/meta.jsonl" "${meta[@]}" --format json -o "$tmp/meta.json"
+browse --dump-dom "file://$tmp/meta.html#publishers" >"$tmp/publishers.dom"
+browse --dump-dom "file://$tmp/meta.html#flow=0" >"$tmp/flow0.dom"
+browse --dump-dom "file://$tmp/meta.html#stories" >"$tmp/stories.dom"
+# The first pair with an origin, and the first with source boilerplate in a
+# passage (-1 when none).
+read -r origin_pair boiler_pair < <(python3 -c '
+import json, sys
+pairs = json.load(open(sys.argv[1]))["pairs"]
+first = lambda ok: next((i for i, p in enumerate(pairs) if ok(p)), -1)
+print(first(lambda p: p.get("origin") in ("a", "b")), first(lambda p: any(q.get("boilerplate") for q in p["passages"])))
+' "$tmp/meta.json")
+browse --dump-dom "file://$tmp/meta.html#pair=$origin_pair" >"$tmp/origin.dom"
+browse --dump-dom "file://$tmp/meta.html#pair=$boiler_pair" >"$tmp/boiler.dom"
+
+problems=$(python3 - "$tmp/meta.json" "$tmp/publishers.dom" "$tmp/flow0.dom" <<'EOF'
+import html, json, re, sys
+report = json.load(open(sys.argv[1]))
+flows = report.get("publishers") or []
+dom = open(sys.argv[2]).read()
+problems = []
+if len(flows) < 2:
+    problems.append(f"the scan has {len(flows)} flows")
+if '<a href="#publishers" class="current">Publishers</a>' not in dom:
+    problems.append("no current Publishers link in the nav")
+rows = re.findall(r'<tr class="link" title="show the pairs of this flow" data-flow="(\d+)">(.*?)</tr>', dom)
+if [int(i) for i, _ in rows] != list(range(min(200, len(flows)))):
+    problems.append(f"{len(rows)} flow rows for {len(flows)} flows, or out of order")
+for (i, row), f in zip(rows, flows):
+    for name in (f["from"], f["to"]):
+        if '<span class="id">' + html.escape(name, quote=False) + "</span>" not in row:
+            problems.append(f"flow {i}: source {name!r} not in its row")
+    if f'<td class="num">{f["words"]}</td>' not in row:
+        problems.append(f"flow {i}: {f['words']} words not in its row")
+svg = re.search(r'<svg class="flows"[^>]*>(.*?)</svg>', dom, re.S)
+edges = re.findall(r'<g class="edge" data-flow="\d+">', svg.group(1)) if svg else []
+if not svg or len(edges) != min(40, len(flows)):
+    problems.append(f"{len(edges)} arrows in the picture for {len(flows)} flows")
+elif len(re.findall(r'<path class="line"', svg.group(1))) != len(edges):
+    problems.append("an arrow without its line")
+if "<b>press" in dom:
+    problems.append("the source named <b>press</b> became markup")
+# #flow=0 lists the pairs of the heaviest flow, and only those.
+if flows:
+    f, pub = flows[0], {d["id"]: d.get("publisher") for d in report["documents"]}
+    want = sorted(i for i, p in enumerate(report["pairs"]) if p.get("origin") in ("a", "b")
+                  and (pub[p[p["origin"]]], pub[p["b" if p["origin"] == "a" else "a"]]) == (f["from"], f["to"]))
+    got = sorted(int(i) for i in re.findall(r'<tr class="link" data-pair="(\d+)">', open(sys.argv[3]).read()))
+    if got != want or len(want) != f["pairs"]:
+        problems.append(f"#flow=0 lists pairs {got}, want {want} ({f['pairs']} pairs)")
+print("\n".join(problems))
+EOF
+)
+if [[ -z "$problems" ]]; then
+    pass "#publishers: a row per flow, an SVG with $(grep -o '<g class="edge"' "$tmp/publishers.dom" | wc -l) arrows, #flow=0 its pairs; a source named <b>press</b> stays text"
+else
+    mapfile -t lines <<<"$problems"
+    fail "#publishers: a row per flow and an SVG with an arrow per drawn flow" "${lines[@]}"
+fi
+
+problems=$(python3 - "$tmp/meta.json" "$tmp/stories.dom" <<'EOF'
+import html, json, re, sys
+stories = json.load(open(sys.argv[1])).get("stories") or []
+dom = open(sys.argv[2]).read()
+problems = []
+if not stories:
+    problems.append("the scan has no story")
+if '<a href="#stories" class="current">Stories</a>' not in dom:
+    problems.append("no current Stories link in the nav")
+shown = [int(i) for i in re.findall(r'<details class="story" data-story="(\d+)"', dom)]
+largest = [stories[i]["id"] for i in sorted(range(len(stories)), key=lambda i: (-len(stories[i]["members"]), i))]
+if shown != largest[:200]:
+    problems.append(f"stories shown {shown}, largest first is {largest}")
+if stories:
+    top = next(s for s in stories if s["id"] == largest[0])
+    m = re.search(r'<details class="story" data-story="%d" open="">(.*?)</details>' % top["id"], dom, re.S)
+    if not m:
+        problems.append(f"story {top['id']} is not unfolded")
+    else:
+        tree = m.group(1)
+        members = re.findall(r'<div class="member"><span class="id">(.*?)</span>', tree)
+        want = [html.escape(x["id"], quote=False) for x in top["members"]]
+        if sorted(members) != sorted(want):
+            problems.append(f"story {top['id']}: members {members}, want {want}")
+        taken = sum(1 for x in top["members"] if x["evidence"] in ("date", "text"))
+        if tree.count("took from ") != taken:
+            problems.append(f"story {top['id']}: {tree.count('took from ')} 'took from' lines, want {taken}")
+print("\n".join(problems))
+EOF
+)
+if [[ -z "$problems" ]]; then
+    pass "#stories: every story, largest first, the largest unfolded as its tree"
+else
+    mapfile -t lines <<<"$problems"
+    fail "#stories: every story, largest first, the largest unfolded as its tree" "${lines[@]}"
+fi
+
+problems=$(python3 - "$tmp/meta.json" "$tmp/origin.dom" "$origin_pair" "$tmp/boiler.dom" "$boiler_pair" <<'EOF'
+import html, json, re, sys
+report = json.load(open(sys.argv[1]))
+dom = open(sys.argv[2]).read()
+i, b = int(sys.argv[3]), int(sys.argv[5])
+if i < 0:
+    print("no pair has an origin")
+    sys.exit()
+problems = []
+p = report["pairs"][i]
+docs = {d["id"]: d for d in report["documents"]}
+origin, other = p[p["origin"]], p["b" if p["origin"] == "a" else "a"]
+evidence = "by date" if p["origin_evidence"] == "date" else "by text"
+line = re.search(r'<p class="origin-line">(.*?)</p>', dom)
+want = (f'Origin: <strong>{p["origin"]} </strong><span class="id">{html.escape(origin, quote=False)}</span> ({evidence}); '
+        f'<span class="id">{html.escape(other, quote=False)}</span> took its text from it.')
+if not line or not line.group(1).startswith(want):
+    problems.append(f"pair {i}: origin line {line.group(1) if line else None!r}, want {want!r}")
+if f'<span class="origin-tag">origin ({evidence})</span>' not in dom:
+    problems.append(f"pair {i}: its origin side is not tagged")
+for side in "ab":
+    d = docs[p[side]]
+    meta = " \u00b7 ".join(html.escape(x, quote=False) for x in (d["date"], d["publisher"]))
+    if meta not in dom:
+        problems.append(f"pair {i}: {side}'s date and publisher {meta!r} not shown")
+if b < 0:
+    problems.append("no passage holds source boilerplate")
+elif '<span class="boilerplate" title="source boilerplate">' not in open(sys.argv[4]).read():
+    problems.append(f"pair {b}: its passages' source boilerplate is not marked")
+print("\n".join(problems))
+EOF
+)
+if [[ -z "$problems" ]]; then
+    pass "pair $origin_pair shows dates, publishers and its origin; pair $boiler_pair greys source boilerplate"
+else
+    mapfile -t lines <<<"$problems"
+    fail "the pair view shows dates, publishers, the origin and source boilerplate" "${lines[@]}"
+fi
+
+# --- 10. without metadata, none of it ---------------------------------------------
+
+problems=()
+grep -q 'href="#stories"' "$tmp/overview.dom" && problems+=("a Stories link")
+grep -q 'href="#publishers"' "$tmp/overview.dom" && problems+=("a Publishers link")
+grep -q '>Origin<' "$tmp/overview.dom" && problems+=("an Origin column")
+grep -q 'class="origin-line"' "$tmp/pair0.dom" && problems+=("an origin line in pair 0")
+if ((${#problems[@]} == 0)); then
+    pass "a report without metadata shows no stories, publishers or origins"
+else
+    fail "a report without metadata shows no stories, publishers or origins" "${problems[@]}"
 fi
 
 # --- screenshot -------------------------------------------------------------------
