@@ -21,7 +21,7 @@ through two streaming subcommands:
      add the pairs of exact copies, join both texts (read again from the
      input, not cached);
   7. `reprint align-pairs` in each partition: exact scores and passages,
-     the same pair objects as `reprint scan` (schema reprint/1);
+     the same pair objects as `reprint scan` (schema reprint/2);
   8. clusters: connected components of exact and near-duplicate pairs by
      iterative minimum-label propagation (no collect of edges);
   9. write pairs and clusters as JSONL, the `pair` and `cluster` lines of

@@ -33,7 +33,7 @@ fn span(v: &Value) -> (usize, usize) {
 
 /// The JSON report says what the report holds.
 fn check_json(json: &Value, report: &Report<'_>) {
-    assert_eq!(json["schema"], "reprint/1");
+    assert_eq!(json["schema"], "reprint/2");
     let documents = json["documents"].as_array().expect("documents");
     assert_eq!(documents.len(), report.documents.len());
     for (j, d) in documents.iter().zip(&report.documents) {
