@@ -90,6 +90,18 @@ fn dates_and_sources_from_jsonl_decide_origins_across_time_zones() {
                             "words": p["passages"].as_array().unwrap().iter().map(|x| x["words"].as_u64().unwrap()).sum::<u64>()}])
     );
 
+    // The CSV report gives each pair's documents' dates and sources.
+    let out =
+        run(&["scan", &file, "--date-field", "date", "--source-field", "site", "--format", "csv", "-q"]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let mut rows = csv.lines();
+    assert!(
+        rows.next().unwrap().ends_with(",origin,origin_evidence,a_date,a_publisher,b_date,b_publisher"),
+        "{csv}"
+    );
+    let row = rows.find(|r| r.starts_with("src,copy,")).expect("the pair's row");
+    assert!(row.ends_with(",a,date,2018-09-01T10:00:00+02:00,Daily,2018-09-01T09:30:00Z,42"), "{row}");
+
     // --explain says why; the CSV edge list has the flow.
     let edges = dir.path().join("edges.csv");
     let (_, explained, _) = run_json(&[

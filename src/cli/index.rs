@@ -409,6 +409,10 @@ fn query(args: QueryArgs) -> Result<u8, Error> {
                     origin: o.side,
                     origin_evidence: o.evidence,
                     origin_why: &o.why,
+                    sides: [
+                        (d.meta().date.as_ref(), d.meta().source.as_deref()),
+                        (m.meta.date.as_ref(), m.meta.source.as_deref()),
+                    ],
                 }),
             });
         }

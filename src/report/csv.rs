@@ -1,8 +1,9 @@
 //! CSV rendering of a [`Report`]: one row per pair.
 //!
 //! Columns: `a, b, kind, jaccard, containment_a, containment_b, passages,
-//! longest_passage_words`, and `origin, origin_evidence` when origins are on
-//! (empty when unknown). Quoting follows RFC 4180 (the `csv` crate), so a
+//! longest_passage_words`, and `origin, origin_evidence, a_date,
+//! a_publisher, b_date, b_publisher` when origins are on (empty when
+//! unknown). Quoting follows RFC 4180 (the `csv` crate), so a
 //! spreadsheet opens it whatever the ids hold.
 //!
 //! [`flows`] writes the publishers' view as an edge list.
@@ -23,7 +24,8 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The columns added when origins are on.
-pub const ORIGIN_COLUMNS: [&str; 2] = ["origin", "origin_evidence"];
+pub const ORIGIN_COLUMNS: [&str; 6] =
+    ["origin", "origin_evidence", "a_date", "a_publisher", "b_date", "b_publisher"];
 
 /// The header row alone (with the origin columns when `origin`).
 pub(super) fn header(out: &mut dyn Write, origin: bool) -> io::Result<()> {
@@ -66,7 +68,10 @@ pub(super) fn rows(pairs: &[PairEntry<'_>], out: &mut dyn Write) -> io::Result<(
                 let side = o.origin.map_or("", |s| if s == Side::A { "a" } else { "b" });
                 let evidence =
                     o.origin_evidence.map_or("", |e| if e == Evidence::Date { "date" } else { "text" });
-                w.write_record(fields.iter().copied().chain([side, evidence]))?
+                let [(da, pa), (db, pb)] = o.sides;
+                let (da, db) = (da.map_or("", |d| d.as_str()), db.map_or("", |d| d.as_str()));
+                let (pa, pb) = (pa.unwrap_or(""), pb.unwrap_or(""));
+                w.write_record(fields.iter().copied().chain([side, evidence, da, pa, db, pb]))?
             }
         }
     }

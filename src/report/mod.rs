@@ -117,6 +117,10 @@ pub struct OriginEntry<'a> {
     /// Why (with `--explain`).
     #[serde(skip_serializing_if = "str::is_empty")]
     pub origin_why: &'a str,
+    /// The date and source of `a` and of `b`, for formats with one row per
+    /// pair (CSV); JSON gives them with the documents.
+    #[serde(skip)]
+    pub sides: [(Option<&'a Date>, Option<&'a str>); 2],
 }
 
 /// One story: documents linked by reuse, as a tree from its earliest.
@@ -246,7 +250,13 @@ fn origin_entries<'a>(
 }
 
 fn pair_entry<'a>(docs: &'a [Document], p: &'a Pair) -> PairEntry<'a> {
-    PairEntry::new(&docs[p.a.index()].id, &docs[p.b.index()].id, p)
+    let (a, b) = (&docs[p.a.index()], &docs[p.b.index()]);
+    let mut entry = PairEntry::new(&a.id, &b.id, p);
+    if let Some(o) = &mut entry.origin {
+        let side = |d: &'a Document| (d.meta().date.as_ref(), d.meta().source.as_deref());
+        o.sides = [side(a), side(b)];
+    }
+    entry
 }
 
 impl<'a> PairEntry<'a> {
@@ -265,6 +275,7 @@ impl<'a> PairEntry<'a> {
                 origin: o.side,
                 origin_evidence: o.evidence,
                 origin_why: &o.why,
+                sides: [(None, None); 2],
             }),
         }
     }
