@@ -121,17 +121,22 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
         bar.suspend(|| eprintln!("reprint: {}", plan(&docs, sketches.params(), &config)));
     }
     let candidates = with_pool(threads, || sketches.candidates())??;
-    let needed = candidates.needs_text();
-    with_pool(threads, || source::restore_texts(&mut docs, |i| needed[i], &options))??;
-    drop(needed);
     let format = format_arg.format();
     let name = output.name();
     // JSON, JSONL and CSV are written as the pairs come, so memory holds two
-    // batches of pairs however many there are.
+    // batches of pairs however many there are, and the texts of one batch:
+    // they are read back a batch at a time.
+    if !report::Streamer::streams(format) {
+        // Text and HTML need every pair first (and HTML the texts): the
+        // texts of every pair are read back at once.
+        let needed = candidates.needs_text();
+        with_pool(threads, || source::restore_texts(&mut docs, |i| needed[i], &options))??;
+    }
     let mut writer = output.open()?;
     let out: &mut (dyn Write + Send) = &mut *writer;
     if let Some(mut streamer) = report::Streamer::new(&docs, format, out, name.clone()) {
-        let mut scan = with_pool(threads, || candidates.run(&docs, &bar, &mut streamer))??;
+        let mut scan =
+            with_pool(threads, || candidates.run_reading_back(&docs, &options, &bar, &mut streamer))??;
         bar.finish();
         if !args.timings {
             scan.stats.seconds = None;

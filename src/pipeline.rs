@@ -52,7 +52,7 @@ use crate::lsh::{self, LshParams};
 use crate::minhash::{self, MinHasher};
 use crate::reuse;
 use crate::shingle;
-use crate::source::{Document, Visit};
+use crate::source::{Document, ReadOptions, Visit};
 use crate::text::{Token, Tokenizer};
 use crate::verify::Measure;
 use crate::{DocId, Error};
@@ -739,14 +739,44 @@ impl Candidates<'_> {
         progress: &dyn Progress,
         sink: &mut dyn PairSink,
     ) -> Result<ScanSummary, Error> {
+        if let Some(doc) = self
+            .pairs_to_do
+            .iter()
+            .flat_map(|t| [t.a, t.b])
+            .map(|d| &docs[d as usize])
+            .find(|d| d.is_released())
+        {
+            return Err(Error::Other(format!("{}: its text was released and not read back", doc.origin)));
+        }
+        self.run_with(docs, None, progress, sink)
+    }
+
+    /// [`Candidates::run`] over documents whose texts may be released
+    /// (as [`Sketches`] leaves them when it is the [`Visit`] of reading):
+    /// the texts each batch of pairs needs are read back with `options`
+    /// ([`source::read_back`](crate::source::read_back)) just before it is
+    /// verified and dropped after, so memory holds the texts of one batch
+    /// (about [`TEXT_BATCH_BYTES`]), not those of every candidate.
+    pub fn run_reading_back(
+        self,
+        docs: &[Document],
+        options: &ReadOptions,
+        progress: &dyn Progress,
+        sink: &mut dyn PairSink,
+    ) -> Result<ScanSummary, Error> {
+        self.run_with(docs, Some(options), progress, sink)
+    }
+
+    fn run_with(
+        self,
+        docs: &[Document],
+        read_back: Option<&ReadOptions>,
+        progress: &dyn Progress,
+        sink: &mut dyn PairSink,
+    ) -> Result<ScanSummary, Error> {
         let Candidates { config, params, sketches, pairs_to_do, mut stats, mut timings } = self;
         if docs.len() != sketches.len() {
             return Err(Error::Other(format!("{} documents for {} sketches", docs.len(), sketches.len())));
-        }
-        if let Some(doc) =
-            pairs_to_do.iter().flat_map(|t| [t.a, t.b]).map(|d| &docs[d as usize]).find(|d| d.is_released())
-        {
-            return Err(Error::Other(format!("{}: its text was released and not read back", doc.origin)));
         }
         sink.begin(&params, &sketches)?;
 
@@ -761,23 +791,30 @@ impl Candidates<'_> {
         // counted them (two workers may both count one: they find the same
         // number).
         let distinct: Vec<AtomicUsize> = (0..docs.len()).map(|_| AtomicUsize::new(UNCOUNTED)).collect();
-        for batch in pairs_to_do.chunks(PAIR_BATCH) {
+        let mut rest = &pairs_to_do[..];
+        while !rest.is_empty() {
+            let (batch, released) = next_batch(docs, rest, read_back.is_some());
+            rest = &rest[batch.len()..];
             let clock = Instant::now();
             let spent = [AtomicU64::new(0), AtomicU64::new(0)];
             let (sunk, found) = rayon::join(
                 || sent.take().map_or(Ok(()), |pairs| sink.pairs(pairs)),
-                || -> Vec<Option<Pair>> {
-                    batch
+                || -> Result<Vec<Option<Pair>>, Error> {
+                    let texts = match read_back {
+                        Some(options) => BatchTexts::read(docs, released, options)?,
+                        None => BatchTexts { docs, ids: Vec::new(), texts: Vec::new() },
+                    };
+                    Ok(batch
                         .par_iter()
                         .map_init(
                             || PairWorker::new(&config.align),
-                            |w, &todo| w.pair(docs, todo, &params, config, &distinct, &spent),
+                            |w, &todo| w.pair(&texts, todo, &params, config, &distinct, &spent),
                         )
-                        .collect()
+                        .collect())
                 },
             );
             sunk?;
-            let pairs: Vec<Pair> = found.into_iter().flatten().collect();
+            let pairs: Vec<Pair> = found?.into_iter().flatten().collect();
             // Verification and alignment run in one pass over the pairs: their
             // wall time is split by their shares of the workers' time.
             let wall = clock.elapsed().as_secs_f64();
@@ -829,6 +866,66 @@ impl Candidates<'_> {
 
 /// A document whose distinct shingles no pair has counted yet.
 const UNCOUNTED: usize = usize::MAX;
+
+/// Released texts a batch of pairs reads back, at most about this many
+/// bytes (a batch has at least one pair, whatever its texts' length).
+pub const TEXT_BATCH_BYTES: usize = 64 << 20;
+
+/// The next batch of `rest` (sorted pairs) to verify: at most
+/// [`PAIR_BATCH`] pairs and, when texts are read back, released texts of
+/// about [`TEXT_BATCH_BYTES`]; and the released documents it needs, sorted.
+fn next_batch<'p>(docs: &[Document], rest: &'p [ToDo], read_back: bool) -> (&'p [ToDo], Vec<u32>) {
+    let most = rest.len().min(PAIR_BATCH);
+    if !read_back {
+        return (&rest[..most], Vec::new());
+    }
+    let mut released: Vec<u32> = Vec::new();
+    let mut seen: std::collections::HashSet<u32> = std::collections::HashSet::new();
+    let mut bytes = 0;
+    let mut end = 0;
+    while end < most {
+        let ToDo { a, b, .. } = rest[end];
+        let new: usize = [a, b]
+            .into_iter()
+            .filter(|&d| docs[d as usize].is_released() && !seen.contains(&d))
+            .map(|d| docs[d as usize].text_len())
+            .sum();
+        if end > 0 && bytes + new > TEXT_BATCH_BYTES {
+            break;
+        }
+        bytes += new;
+        for d in [a, b] {
+            if docs[d as usize].is_released() && seen.insert(d) {
+                released.push(d);
+            }
+        }
+        end += 1;
+    }
+    released.sort_unstable();
+    (&rest[..end], released)
+}
+
+/// The texts of a batch of pairs: those the documents hold, and those read
+/// back for the batch (`ids`, sorted, with their `texts`).
+struct BatchTexts<'d> {
+    docs: &'d [Document],
+    ids: Vec<u32>,
+    texts: Vec<String>,
+}
+
+impl<'d> BatchTexts<'d> {
+    fn read(docs: &'d [Document], ids: Vec<u32>, options: &ReadOptions) -> Result<BatchTexts<'d>, Error> {
+        let texts = crate::source::read_back(docs, &ids, options)?;
+        Ok(BatchTexts { docs, ids, texts })
+    }
+
+    fn get(&self, d: u32) -> &str {
+        match self.ids.binary_search(&d) {
+            Ok(k) => &self.texts[k],
+            Err(_) => &self.docs[d as usize].text,
+        }
+    }
+}
 
 /// A pair to verify and align: `a < b`, or an exact copy (scores known).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -991,7 +1088,7 @@ impl PairWorker {
     /// to `spent`.
     fn pair(
         &mut self,
-        docs: &[Document],
+        texts: &BatchTexts<'_>,
         todo: ToDo,
         params: &Params,
         config: &Config,
@@ -1000,7 +1097,7 @@ impl PairWorker {
     ) -> Option<Pair> {
         let clock = Instant::now();
         let ToDo { a, b, exact } = todo;
-        let (text_a, text_b) = (&docs[a as usize].text, &docs[b as usize].text);
+        let (text_a, text_b) = (texts.get(a), texts.get(b));
         let n = params.shingle_size;
         if self.last_a != Some(a) {
             self.a.load(&mut self.tokenizer, text_a, config.passages);
@@ -1090,6 +1187,23 @@ mod tests {
         assert_eq!(streamed.pairs, in_memory.pairs);
         assert_eq!(streamed.pairs.len(), 1);
         assert_eq!(streamed.stats.bytes, in_memory.stats.bytes);
+
+        // Or read back a batch at a time, the documents left released.
+        struct Collect(Vec<Pair>);
+        impl PairSink for Collect {
+            fn begin(&mut self, _: &Params, _: &[DocSketch]) -> Result<(), Error> {
+                Ok(())
+            }
+            fn pairs(&mut self, batch: Vec<Pair>) -> Result<(), Error> {
+                self.0.extend(batch);
+                Ok(())
+            }
+        }
+        let (candidates, docs) = read();
+        let mut sink = Collect(Vec::new());
+        candidates.run_reading_back(&docs, &options, &NoProgress, &mut sink).unwrap();
+        assert_eq!(sink.0, in_memory.pairs);
+        assert!(docs.iter().all(Document::is_released));
     }
 
     /// A sink gets every pair, in order, a batch at a time, while the
