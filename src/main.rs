@@ -130,20 +130,26 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
         bar.suspend(|| eprintln!("reprint: {}", plan(&docs, sketches.params(), &config)));
     }
     let candidates = with_pool(threads, || sketches.candidates())??;
-    let needed = candidates.needs_text();
-    with_pool(threads, || source::restore_texts(&mut docs, |i| needed[i], &options))??;
-    drop(needed);
     let format = format_arg.format();
     let name = output.name();
     // JSON, JSONL and CSV are written as the pairs come, so memory holds two
-    // batches of pairs however many there are.
+    // batches of pairs however many there are, and the texts of one batch:
+    // they are read back a batch at a time.
+    if !report::Streamer::streams(format) {
+        // Text and HTML need every pair first (and HTML the texts): the
+        // texts of every pair are read back at once.
+        let needed = candidates.needs_text();
+        with_pool(threads, || source::restore_texts(&mut docs, |i| needed[i], &options))??;
+    }
     let mut writer = output.open()?;
     let out: &mut (dyn Write + Send) = &mut *writer;
     if let Some(mut streamer) = report::Streamer::new(&docs, format, out, name.clone()) {
-        let mut scan = with_pool(threads, || candidates.run(&docs, &bar, &mut streamer))??;
+        let mut scan =
+            with_pool(threads, || candidates.run_reading_back(&docs, &options, &bar, &mut streamer))??;
         bar.finish();
         if !args.timings {
             scan.stats.seconds = None;
+            scan.stats.cpu_seconds = None;
         }
         let summary = streamer.finish(&scan, skipped, warnings)?;
         if !args.params.quiet {
@@ -158,6 +164,7 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
     bar.finish();
     if !args.timings {
         scan.stats.seconds = None;
+        scan.stats.cpu_seconds = None;
     }
     let report = Report::new(&docs, &scan, skipped, warnings);
     report::write_with_documents(&report, &docs, format, out)
@@ -211,29 +218,20 @@ fn exit_code(skipped: usize, found: bool) -> u8 {
 const LONG_RUN_DOCUMENTS: usize = 10_000;
 
 /// The LSH banding chosen, its S-curve at the threshold, and an estimate
-/// of the memory the scan adds to the documents.
+/// of the scan's peak memory.
 fn plan(docs: &[reprint::source::Document], params: &pipeline::Params, config: &reprint::Config) -> String {
     let bytes: usize = docs.iter().map(|d| d.text_len()).sum();
-    // About one word in six bytes of text; LSH keys 8 bytes a band; the
-    // reuse index about 12 bytes a kept fingerprint.
-    let words = bytes / 6;
-    let mut estimate = 0;
-    if config.mode.near() {
-        estimate += docs.len() * params.bands * 8;
-    }
-    if config.mode.reuse() {
-        estimate += words * 2 / (config.winnow_window + 1) * 12;
-    }
     format!(
         "{} documents, {} MB of text; LSH {} bands x {} rows (a pair at Jaccard {} becomes a candidate \
-         with probability {:.2}); about {} MB for sketches and indexes, and the texts of the candidate pairs",
+         with probability {:.2}); about {} MB at the peak (sketches, indexes, the documents' ids, and the \
+         texts of a batch of candidate pairs)",
         docs.len(),
         bytes >> 20,
         params.bands,
         params.rows,
         params.threshold,
         params.candidate_probability_at_threshold,
-        estimate >> 20
+        pipeline::peak_memory(docs, params, config) >> 20
     )
 }
 

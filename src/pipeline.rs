@@ -54,7 +54,7 @@ use crate::origin::Origin;
 use crate::origin::{self, Link, Story};
 use crate::reuse::{self, SourceBoilerplate};
 use crate::shingle;
-use crate::source::{Document, Visit};
+use crate::source::{Document, ReadOptions, Visit};
 use crate::text::{Token, Tokenizer};
 use crate::verify::Measure;
 use crate::{DocId, Error, Span};
@@ -273,6 +273,24 @@ pub struct Stats {
     /// between runs, and reports are otherwise byte-identical).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seconds: Option<Timings>,
+    /// CPU seconds (user and system, all threads) per stage, filled with
+    /// `seconds`: a stage whose CPU seconds are about twice its wall
+    /// seconds kept two cores busy. Verification and alignment are split
+    /// like their wall time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<Timings>,
+}
+
+/// CPU seconds the process has used so far, user and system, on all its
+/// threads (from `/proc/self/stat`; 0 where that cannot be read).
+pub fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // The fields after the command name (which may hold spaces) in
+    // parentheses; utime and stime are the 14th and 15th fields, in clock
+    // ticks of 1/100 s on Linux.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: u64 = rest.split_whitespace().skip(11).take(2).filter_map(|f| f.parse::<u64>().ok()).sum();
+    ticks as f64 / 100.0
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -464,6 +482,10 @@ pub struct Sketches<'c> {
     /// sketching interleave.
     created: Instant,
     visited: bool,
+    /// CPU seconds of the process when it was made, and spent in
+    /// [`Sketches::add`] (as `created` and `seconds`).
+    cpu_created: f64,
+    cpu: f64,
 }
 
 impl<'c> Sketches<'c> {
@@ -489,12 +511,15 @@ impl<'c> Sketches<'c> {
             seconds: 0.0,
             created: Instant::now(),
             visited: false,
+            cpu_created: cpu_seconds(),
+            cpu: 0.0,
         })
     }
 
     /// Sketches `docs` (in parallel), the next documents in input order.
     pub fn add(&mut self, docs: &[Document]) {
         let clock = Instant::now();
+        let cpu = cpu_seconds();
         let (config, hasher, lsh, progress) = (self.config, &self.hasher, self.lsh, self.progress);
         let sketch = |s: &mut Scratch, doc: &Document, keys: &mut [u64]| {
             let out = sketch_one(s, &doc.text, config, hasher, lsh, keys);
@@ -527,6 +552,7 @@ impl<'c> Sketches<'c> {
         self.note_sources(first, docs);
         self.bytes += docs.iter().map(Document::text_len).sum::<usize>();
         self.seconds += clock.elapsed().as_secs_f64();
+        self.cpu += cpu_seconds() - cpu;
     }
 
     /// Numbers the sources of `docs`, documents `first..` of the run (only
@@ -586,6 +612,8 @@ impl<'c> Sketches<'c> {
             sources.resize(sketches.len(), reuse::NO_SOURCE);
         }
         let seconds = if self.visited { self.created.elapsed().as_secs_f64() } else { self.seconds };
+        let sketch_cpu = if self.visited { cpu_seconds() - self.cpu_created } else { self.cpu };
+        let mut cpu = Timings { sketch: sketch_cpu, ..Timings::default() };
         if sketches.len() >= u32::MAX as usize {
             return Err(Error::Other(format!("{} documents is more than one run can hold", sketches.len())));
         }
@@ -595,6 +623,12 @@ impl<'c> Sketches<'c> {
 
         // 2. exact duplicates
         let clock = Instant::now();
+        let mut cpu_clock = cpu_seconds();
+        let mut lap = |field: &mut f64| {
+            let now = cpu_seconds();
+            *field = now - cpu_clock;
+            cpu_clock = now;
+        };
         let mut first_of: HashMap<u128, u32> = HashMap::new();
         let mut members: Vec<u32> = Vec::new();
         let mut exact_pairs: Vec<(u32, u32)> = Vec::new();
@@ -613,6 +647,7 @@ impl<'c> Sketches<'c> {
         }
         drop(first_of);
         timings.exact = clock.elapsed().as_secs_f64();
+        lap(&mut cpu.exact);
 
         // 3. candidates: LSH for near-duplicates, the fingerprint index for reuse
         let clock = Instant::now();
@@ -636,6 +671,7 @@ impl<'c> Sketches<'c> {
         }
         drop(band_keys);
         timings.lsh = clock.elapsed().as_secs_f64();
+        lap(&mut cpu.lsh);
         let clock = Instant::now();
         let mut boilerplate = None;
         if mode.reuse() {
@@ -695,11 +731,12 @@ impl<'c> Sketches<'c> {
         drop(rewrite_fingerprints);
         stats.candidates = candidates.len();
         timings.reuse = clock.elapsed().as_secs_f64();
+        lap(&mut cpu.reuse);
 
         // Exact copies stand in for the first of their group.
         let pairs_to_do = expand_exact_copies(&candidates, &exact_pairs, params.max_bucket);
         stats.exact_duplicates = exact_pairs.len();
-        Ok(Candidates { config, params, sketches, pairs_to_do, boilerplate, stats, timings })
+        Ok(Candidates { config, params, sketches, pairs_to_do, boilerplate, stats, timings, cpu })
     }
 }
 
@@ -812,6 +849,8 @@ pub struct Candidates<'c> {
     boilerplate: Option<SourceBoilerplate>,
     stats: Stats,
     timings: Timings,
+    /// CPU seconds per stage (as `timings`).
+    cpu: Timings,
 }
 
 impl Candidates<'_> {
@@ -826,7 +865,11 @@ impl Candidates<'_> {
 
     /// Counts and seconds of stages 1 to 3.
     pub fn stats(&self) -> Stats {
-        Stats { seconds: Some(self.timings.clone()), ..self.stats.clone() }
+        Stats {
+            seconds: Some(self.timings.clone()),
+            cpu_seconds: Some(self.cpu.clone()),
+            ..self.stats.clone()
+        }
     }
 
     /// Whether each document takes part in a pair to verify: the texts
@@ -849,16 +892,54 @@ impl Candidates<'_> {
         progress: &dyn Progress,
         sink: &mut dyn PairSink,
     ) -> Result<ScanSummary, Error> {
-        let Candidates { config, params, sketches, pairs_to_do, boilerplate, mut stats, mut timings } = self;
-        if docs.len() != sketches.len() {
-            return Err(Error::Other(format!("{} documents for {} sketches", docs.len(), sketches.len())));
-        }
-        if let Some(doc) =
-            pairs_to_do.iter().flat_map(|t| [t.a, t.b]).map(|d| &docs[d as usize]).find(|d| d.is_released())
+        if let Some(doc) = self
+            .pairs_to_do
+            .iter()
+            .flat_map(|t| [t.a, t.b])
+            .map(|d| &docs[d as usize])
+            .find(|d| d.is_released())
         {
             return Err(Error::Other(format!("{}: its text was released and not read back", doc.origin)));
         }
-        sink.begin(&params, &sketches)?;
+        self.run_with(docs, None, progress, sink)
+    }
+
+    /// [`Candidates::run`] over documents whose texts may be released
+    /// (as [`Sketches`] leaves them when it is the [`Visit`] of reading):
+    /// the texts each batch of pairs needs are read back with `options`
+    /// ([`source::read_back`](crate::source::read_back)) just before it is
+    /// verified and dropped after, so memory holds the texts of one batch
+    /// (about [`TEXT_BATCH_BYTES`]), not those of every candidate.
+    pub fn run_reading_back(
+        self,
+        docs: &[Document],
+        options: &ReadOptions,
+        progress: &dyn Progress,
+        sink: &mut dyn PairSink,
+    ) -> Result<ScanSummary, Error> {
+        self.run_with(docs, Some(options), progress, sink)
+    }
+
+    fn run_with(
+        self,
+        docs: &[Document],
+        read_back: Option<&ReadOptions>,
+        progress: &dyn Progress,
+        sink: &mut dyn PairSink,
+    ) -> Result<ScanSummary, Error> {
+        let Candidates {
+            config,
+            params,
+            sketches,
+            pairs_to_do,
+            boilerplate,
+            mut stats,
+            mut timings,
+            mut cpu,
+        } = self;
+        if docs.len() != sketches.len() {
+            return Err(Error::Other(format!("{} documents for {} sketches", docs.len(), sketches.len())));
+        }
 
         // 4 and 5. verify and align, a batch of pairs at a time, in (a, b) order
         progress.stage("pairs", pairs_to_do.len() as u64);
@@ -871,27 +952,55 @@ impl Candidates<'_> {
         // writing a report is sequential, and would otherwise leave every
         // other core idle.
         let mut sent: Option<Vec<Pair>> = None;
+        // What a report writes before its pairs (every document) is
+        // written while the first batch is verified.
+        let mut begun = false;
         // Each document's number of distinct shingles, once a pair has
         // counted them (two workers may both count one: they find the same
         // number).
         let distinct: Vec<AtomicUsize> = (0..docs.len()).map(|_| AtomicUsize::new(UNCOUNTED)).collect();
-        for batch in pairs_to_do.chunks(PAIR_BATCH) {
+        let plan = batches(docs, &pairs_to_do, read_back.is_some());
+        let mut held: Option<BatchTexts<'_>> = None;
+        if let (Plan::AllAtOnce(released), Some(options)) = (&plan, read_back) {
+            held = Some(BatchTexts::read(docs, released.clone(), options)?);
+        }
+        let read_back = if held.is_some() { None } else { read_back };
+        let mut rest = &pairs_to_do[..];
+        let mut planned = match plan {
+            Plan::Batches(batches) => batches.into_iter(),
+            Plan::AllAtOnce(_) => Vec::new().into_iter(),
+        };
+        while !rest.is_empty() {
+            let (len, released) = planned.next().unwrap_or((rest.len().min(PAIR_BATCH), Vec::new()));
+            let batch = &rest[..len];
+            rest = &rest[len..];
             let clock = Instant::now();
+            let cpu_clock = cpu_seconds();
             let spent = [AtomicU64::new(0), AtomicU64::new(0)];
             let (sunk, found) = rayon::join(
-                || sent.take().map_or(Ok(()), |pairs| sink.pairs(pairs)),
-                || -> Vec<Option<Pair>> {
-                    batch
+                || match std::mem::replace(&mut begun, true) {
+                    false => sink.begin(&params, &sketches),
+                    true => sent.take().map_or(Ok(()), |pairs| sink.pairs(pairs)),
+                },
+                || -> Result<Vec<Option<Pair>>, Error> {
+                    let texts = match (read_back, &held) {
+                        (Some(options), _) => BatchTexts::read(docs, released, options)?,
+                        (None, Some(held)) => {
+                            BatchTexts { docs, ids: Vec::new(), texts: Vec::new(), all: Some(held) }
+                        }
+                        (None, None) => BatchTexts { docs, ids: Vec::new(), texts: Vec::new(), all: None },
+                    };
+                    Ok(batch
                         .par_iter()
                         .map_init(
                             || PairWorker::new(&config.align),
-                            |w, &todo| w.pair(&work, todo, &distinct, &spent),
+                            |w, &todo| w.pair(&work, &texts, todo, &distinct, &spent),
                         )
-                        .collect()
+                        .collect())
                 },
             );
             sunk?;
-            let pairs: Vec<Pair> = found.into_iter().flatten().collect();
+            let pairs: Vec<Pair> = found?.into_iter().flatten().collect();
             // Verification and alignment run in one pass over the pairs: their
             // wall time is split by their shares of the workers' time.
             let wall = clock.elapsed().as_secs_f64();
@@ -899,6 +1008,9 @@ impl Candidates<'_> {
             let verify_share = if verify + align > 0.0 { verify / (verify + align) } else { 1.0 };
             timings.verify += wall * verify_share;
             timings.align += wall * (1.0 - verify_share);
+            let used = cpu_seconds() - cpu_clock;
+            cpu.verify += used * verify_share;
+            cpu.align += used * (1.0 - verify_share);
             progress.advance(batch.len() as u64);
             duplicates.extend(pairs.iter().filter(|p| p.kind != PairKind::Reuse).map(|p| (p.a, p.b)));
             if config.origin {
@@ -908,6 +1020,9 @@ impl Candidates<'_> {
             stats.budget_exhausted += pairs.iter().filter(|p| p.budget_exhausted).count();
             sent = Some(pairs);
         }
+        if !begun {
+            sink.begin(&params, &sketches)?;
+        }
         if let Some(pairs) = sent {
             sink.pairs(pairs)?;
         }
@@ -915,6 +1030,7 @@ impl Candidates<'_> {
 
         // 6. cluster: duplicates only; partial reuse does not make a cluster.
         let clock = Instant::now();
+        let cpu_clock = cpu_seconds();
         let words: Vec<usize> = sketches.iter().map(|s| s.words).collect();
         let dates: Vec<i64> = if config.keep == crate::config::Keep::Earliest {
             docs.iter()
@@ -925,6 +1041,7 @@ impl Candidates<'_> {
         };
         let clusters = cluster::clusters(docs.len(), duplicates, &words, &dates, config.keep);
         timings.cluster = clock.elapsed().as_secs_f64();
+        cpu.cluster = cpu_seconds() - cpu_clock;
 
         // 7. stories: every reported pair, with its origin.
         let stories = if config.origin {
@@ -940,6 +1057,7 @@ impl Candidates<'_> {
         stats.clusters = clusters.len();
         stats.boilerplate_passages = dropped.into_inner();
         stats.seconds = Some(timings);
+        stats.cpu_seconds = Some(cpu);
         Ok(ScanSummary { params, sketches, clusters, links, stories, stats })
     }
 
@@ -1054,6 +1172,142 @@ fn inside(span: Span, marks: &[Span]) -> (Option<Span>, f64) {
 
 /// A document whose distinct shingles no pair has counted yet.
 const UNCOUNTED: usize = usize::MAX;
+
+/// Released texts a batch of pairs reads back, at most about this many
+/// bytes (a batch has at least one pair, whatever its texts' length).
+pub const TEXT_BATCH_BYTES: usize = 16 << 20;
+
+/// Memory a streamed scan of `docs` (read with [`Sketches`] as the
+/// [`Visit`], texts read back a batch at a time) holds at its peak, in
+/// bytes, estimated once the documents are read: the documents (their
+/// fields, ids and origins, not their texts), each one's sketch and LSH
+/// band keys, the larger of the hash tables of reading (ids) and of the
+/// exact stage (content hashes) and a batch of texts with the verify
+/// stage's counts, the partial-reuse index, and what the process holds
+/// whatever the input (code, threads, buffers).
+pub fn peak_memory(docs: &[Document], params: &Params, config: &Config) -> usize {
+    /// Code, thread stacks, allocator arenas, reading and writing buffers:
+    /// measured on the 10k corpus, less what the terms below count.
+    const FIXED: usize = 8 << 20;
+    let n = docs.len();
+    // A string's heap block (glibc: 8 bytes of header, 16-byte steps, 32 at least).
+    let block = |len: usize| if len == 0 { 0 } else { (len + 8).next_multiple_of(16).max(32) };
+    let strings: usize = docs.iter().map(|d| block(d.id.len()) + block(d.origin.len())).sum();
+    let mut per_doc = std::mem::size_of::<Document>() + std::mem::size_of::<DocSketch>();
+    per_doc += std::mem::size_of::<Vec<u32>>() * (1 + usize::from(config.rewrites.is_some()));
+    if config.mode.near() {
+        per_doc += params.bands * std::mem::size_of::<u64>();
+    }
+    // A hash table of n entries: a power of two of buckets at most 7/8 full,
+    // each with a control byte.
+    let table = |entry: usize| (n * 8 / 7 + 1).next_power_of_two() * (entry + 1);
+    let ids = table(std::mem::size_of::<(u64, usize)>());
+    // While a table doubles, its old buckets are held with the new.
+    let ids = ids + ids / 2;
+    let exact = table(std::mem::size_of::<(u128, u32)>()) * 3 / 2 + n * std::mem::size_of::<u32>();
+    let verify = TEXT_BATCH_BYTES + n * std::mem::size_of::<AtomicUsize>();
+    let mut reuse = 0;
+    if config.mode.reuse() {
+        // About one word in six bytes of text, two fingerprints in a
+        // winnowing window of them, 12 bytes each in the index.
+        let words = docs.iter().map(Document::text_len).sum::<usize>() / 6;
+        reuse = words * 2 / (config.winnow_window + 1) * 12;
+    }
+    FIXED + n * per_doc + strings + ids.max(exact).max(verify) + reuse
+}
+
+/// How the texts of the pairs to verify are read back.
+enum Plan {
+    /// In batches: the length of each batch of pairs and the released
+    /// documents it needs, sorted.
+    Batches(Vec<(usize, Vec<u32>)>),
+    /// All at once before the first batch, and held to the end: these
+    /// released documents, sorted.
+    AllAtOnce(Vec<u32>),
+}
+
+/// How to read back the texts of `pairs` (sorted): in batches of at most
+/// [`PAIR_BATCH`] pairs and released texts of about [`TEXT_BATCH_BYTES`]
+/// (which holds one batch of texts at a time), unless that would read
+/// texts back more than twice over on average (when most documents pair
+/// with many others across the corpus, as partial reuse does in a
+/// collection of templated text): then every text at once, held to the end.
+/// Without `read_back`, batches of [`PAIR_BATCH`] needing nothing.
+fn batches(docs: &[Document], pairs: &[ToDo], read_back: bool) -> Plan {
+    let mut out = Vec::new();
+    let (mut batch_bytes, mut total_bytes) = (0, 0);
+    let mut needed: std::collections::HashSet<u32> = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<u32> = std::collections::HashSet::new();
+    let mut rest = pairs;
+    while !rest.is_empty() {
+        let most = rest.len().min(PAIR_BATCH);
+        if !read_back {
+            out.push((most, Vec::new()));
+            rest = &rest[most..];
+            continue;
+        }
+        let mut released: Vec<u32> = Vec::new();
+        seen.clear();
+        let mut bytes = 0;
+        let mut end = 0;
+        while end < most {
+            let ToDo { a, b, .. } = rest[end];
+            let new: usize = [a, b]
+                .into_iter()
+                .filter(|&d| docs[d as usize].is_released() && !seen.contains(&d))
+                .map(|d| docs[d as usize].text_len())
+                .sum();
+            if end > 0 && bytes + new > TEXT_BATCH_BYTES {
+                break;
+            }
+            bytes += new;
+            for d in [a, b] {
+                if docs[d as usize].is_released() && seen.insert(d) {
+                    released.push(d);
+                    if needed.insert(d) {
+                        total_bytes += docs[d as usize].text_len();
+                    }
+                }
+            }
+            end += 1;
+        }
+        batch_bytes += bytes;
+        released.sort_unstable();
+        out.push((end, released));
+        rest = &rest[end..];
+    }
+    if read_back && batch_bytes > 2 * total_bytes {
+        let mut all: Vec<u32> = needed.into_iter().collect();
+        all.sort_unstable();
+        return Plan::AllAtOnce(all);
+    }
+    Plan::Batches(out)
+}
+
+/// The texts of a batch of pairs: those the documents hold, and those read
+/// back for the batch (`ids`, sorted, with their `texts`).
+struct BatchTexts<'d> {
+    docs: &'d [Document],
+    ids: Vec<u32>,
+    texts: Vec<String>,
+    /// Texts read back for the whole run, looked up after `ids`.
+    all: Option<&'d BatchTexts<'d>>,
+}
+
+impl<'d> BatchTexts<'d> {
+    fn read(docs: &'d [Document], ids: Vec<u32>, options: &ReadOptions) -> Result<BatchTexts<'d>, Error> {
+        let texts = crate::source::read_back(docs, &ids, options)?;
+        Ok(BatchTexts { docs, ids, texts, all: None })
+    }
+
+    fn get(&self, d: u32) -> &str {
+        match (self.ids.binary_search(&d), self.all) {
+            (Ok(k), _) => &self.texts[k],
+            (Err(_), Some(all)) => all.get(d),
+            (Err(_), None) => &self.docs[d as usize].text,
+        }
+    }
+}
 
 /// A pair to verify and align: `a < b`, or an exact copy (scores known).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -1222,6 +1476,7 @@ impl PairWorker {
     fn pair(
         &mut self,
         work: &Work<'_>,
+        texts: &BatchTexts<'_>,
         todo: ToDo,
         distinct: &[AtomicUsize],
         spent: &[AtomicU64; 2],
@@ -1229,7 +1484,7 @@ impl PairWorker {
         let Work { docs, params, config, boilerplate, .. } = *work;
         let clock = Instant::now();
         let ToDo { a, b, exact } = todo;
-        let (text_a, text_b) = (&docs[a as usize].text, &docs[b as usize].text);
+        let (text_a, text_b) = (texts.get(a), texts.get(b));
         let n = params.shingle_size;
         if self.last_a != Some(a) {
             self.a.load(&mut self.tokenizer, text_a, config.passages);
@@ -1291,11 +1546,8 @@ impl PairWorker {
             }
         }
         if config.origin {
-            let doc = |d: u32, tokens| origin::Doc {
-                text: &docs[d as usize].text,
-                tokens,
-                meta: docs[d as usize].meta(),
-            };
+            let doc =
+                |d: u32, tokens| origin::Doc { text: texts.get(d), tokens, meta: docs[d as usize].meta() };
             let mut found = origin::of_pair(doc(a, &self.a.tokens), doc(b, &self.b.tokens), &pair.passages);
             if !config.align.explain {
                 // Reports give the reason only when asked to explain.
@@ -1381,6 +1633,23 @@ mod tests {
         assert_eq!(streamed.pairs, in_memory.pairs);
         assert_eq!(streamed.pairs.len(), 1);
         assert_eq!(streamed.stats.bytes, in_memory.stats.bytes);
+
+        // Or read back a batch at a time, the documents left released.
+        struct Collect(Vec<Pair>);
+        impl PairSink for Collect {
+            fn begin(&mut self, _: &Params, _: &[DocSketch]) -> Result<(), Error> {
+                Ok(())
+            }
+            fn pairs(&mut self, batch: Vec<Pair>) -> Result<(), Error> {
+                self.0.extend(batch);
+                Ok(())
+            }
+        }
+        let (candidates, docs) = read();
+        let mut sink = Collect(Vec::new());
+        candidates.run_reading_back(&docs, &options, &NoProgress, &mut sink).unwrap();
+        assert_eq!(sink.0, in_memory.pairs);
+        assert!(docs.iter().all(Document::is_released));
     }
 
     /// A sink gets every pair, in order, a batch at a time, while the

@@ -174,27 +174,55 @@ pub fn restore_texts(
     wanted: impl Fn(usize) -> bool + Sync,
     options: &ReadOptions,
 ) -> Result<(), crate::Error> {
-    let mut todo: Vec<&mut Document> = docs
-        .iter_mut()
-        .enumerate()
-        .filter(|(i, d)| d.released.is_some() && wanted(*i))
-        .map(|(_, d)| d)
-        .collect();
-    // Lines in file order, for the page cache's sake.
-    todo.sort_by_key(|d| match &d.locator {
-        Some(Locator::Line { file, offset, .. }) => (Arc::as_ptr(file) as usize, *offset),
-        _ => (0, 0),
-    });
-    // Each worker keeps its last JSONL file open.
-    todo.par_iter_mut().try_for_each_init(Option::default, |open, doc| {
-        let text = reread(doc, options, open)?;
-        if Some(text.len()) != doc.released {
-            return Err(changed(&doc.origin));
-        }
+    let todo: Vec<u32> =
+        (0..docs.len()).filter(|&i| docs[i].released.is_some() && wanted(i)).map(|i| i as u32).collect();
+    let texts = read_back(docs, &todo, options)?;
+    for (i, text) in todo.into_iter().zip(texts) {
+        let doc = &mut docs[i as usize];
         doc.text = text;
         doc.released = None;
-        Ok(())
-    })
+    }
+    Ok(())
+}
+
+/// The released texts of the documents `which` names (by index into
+/// `docs`), in the order of `which`, read back from their files in
+/// parallel, in file order, without restoring them into `docs`: a stage
+/// that needs a few texts at a time holds only those. The errors of
+/// [`restore_texts`]; a document whose text is held (not released) is an
+/// error too.
+pub fn read_back(
+    docs: &[Document],
+    which: &[u32],
+    options: &ReadOptions,
+) -> Result<Vec<String>, crate::Error> {
+    // Lines in file order, for the page cache's sake.
+    let mut order: Vec<u32> = (0..which.len() as u32).collect();
+    let place = |k: &u32| match &docs[which[*k as usize] as usize].locator {
+        Some(Locator::Line { file, offset, .. }) => (Arc::as_ptr(file) as usize, *offset),
+        _ => (0, 0),
+    };
+    order.sort_by_key(place);
+    // Each worker keeps its last JSONL file open.
+    let read: Vec<String> = order
+        .par_iter()
+        .map_init(Option::default, |open, &k| {
+            let doc = &docs[which[k as usize] as usize];
+            if doc.released.is_none() {
+                return Err(crate::Error::Other(format!("{}: its text is held, not released", doc.origin)));
+            }
+            let text = reread(doc, options, open)?;
+            if Some(text.len()) != doc.released {
+                return Err(changed(&doc.origin));
+            }
+            Ok(text)
+        })
+        .collect::<Result<_, crate::Error>>()?;
+    let mut texts = vec![String::new(); which.len()];
+    for (k, text) in order.into_iter().zip(read) {
+        texts[k as usize] = text;
+    }
+    Ok(texts)
 }
 
 fn changed(location: &str) -> crate::Error {

@@ -381,13 +381,18 @@ impl<'a> Streamer<'a> {
         out: &'a mut (dyn Write + Send),
         path: PathBuf,
     ) -> Option<Streamer<'a>> {
-        matches!(format, Format::Json | Format::Jsonl | Format::Csv).then_some(Streamer {
+        Streamer::streams(format).then_some(Streamer {
             docs,
             format,
             out,
             path,
             kinds: terminal::KindCounts::default(),
         })
+    }
+
+    /// Whether `format` is written as the pairs come (JSON, JSONL, CSV).
+    pub fn streams(format: Format) -> bool {
+        matches!(format, Format::Json | Format::Jsonl | Format::Csv)
     }
 
     fn io(&self, e: std::io::Error) -> Error {
