@@ -119,25 +119,23 @@ impl Detection {
 
 /// The reused passages of `src` in `susp`, with character offsets: the
 /// passages [`align_texts`] finds (the alignment `reprint compare` shows),
-/// each one detection on each side from the start of the sentence of its
-/// first word to the end of the sentence of its last word, when those lie
-/// within [`SENTENCE_REACH`] characters ([`to_sentences`]).
+/// each one detection from its first to its last word on each side, with
+/// each end moved out to the bounds of its sentences ([`to_sentences`],
+/// within [`SENTENCE_REACH`] characters) when it lies inside a sentence on
+/// both sides.
 pub fn detect(susp: &str, src: &str, config: &AlignConfig) -> Vec<Detection> {
     let passages = align_texts(susp, src, config).alignment.passages;
-    let susp_bytes: Vec<usize> = passages
-        .iter()
-        .flat_map(|p| {
-            let s = to_sentences(susp, p.a, SENTENCE_REACH);
-            [s.start, s.end]
-        })
-        .collect();
-    let src_bytes: Vec<usize> = passages
-        .iter()
-        .flat_map(|p| {
-            let s = to_sentences(src, p.b, SENTENCE_REACH);
-            [s.start, s.end]
-        })
-        .collect();
+    let (mut susp_bytes, mut src_bytes) = (Vec::new(), Vec::new());
+    for p in &passages {
+        let (a, b) = (to_sentences(susp, p.a, SENTENCE_REACH), to_sentences(src, p.b, SENTENCE_REACH));
+        // An end moves only where it lies inside a sentence on both sides:
+        // where one side's passage already starts (or ends) a sentence, the
+        // other side's words beyond it were not taken with it.
+        let start = a.start < p.a.start && b.start < p.b.start;
+        let end = a.end > p.a.end && b.end > p.b.end;
+        susp_bytes.extend([if start { a.start } else { p.a.start }, if end { a.end } else { p.a.end }]);
+        src_bytes.extend([if start { b.start } else { p.b.start }, if end { b.end } else { p.b.end }]);
+    }
     let (t, s) = (char_offsets(susp, &susp_bytes), char_offsets(src, &src_bytes));
     let found =
         (0..passages.len()).map(|i| Detection::new(t[2 * i]..t[2 * i + 1], s[2 * i]..s[2 * i + 1])).collect();
@@ -1003,10 +1001,16 @@ mod tests {
         assert_eq!(dets.len(), 1, "{dets:?}");
         let chars = |text: &str, at: usize, len: usize| text.chars().skip(at).take(len).collect::<String>();
         let det = dets[0];
-        // Whole sentences: the passage's last word and its full stop, and
-        // in `src` the sentence's start, "«Ici»", which it does not share.
+        // Its last word's full stop on both sides; in `src` its sentence
+        // starts with "«Ici»", but in `susp` the passage starts a sentence,
+        // so "«Ici»" was not taken with it.
         assert_eq!(chars(&susp, det.this_offset, det.this_length), passage);
-        assert_eq!(chars(&src, det.source_offset, det.source_length), format!("«Ici» {passage}"));
+        assert_eq!(chars(&src, det.source_offset, det.source_length), passage);
+        // Inside a sentence on both sides: both ends move to its start.
+        let (susp, src) = (format!("Fin. Hier soir {passage}"), format!("Préface. Ce matin {passage}"));
+        let det = detect(&susp, &src, &AlignConfig::default())[0];
+        assert_eq!(chars(&susp, det.this_offset, det.this_length), format!("Hier soir {passage}"));
+        assert_eq!(chars(&src, det.source_offset, det.source_length), format!("Ce matin {passage}"));
         assert!(detect("nothing in common here at all", &src, &AlignConfig::default()).is_empty());
     }
 
