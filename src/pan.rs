@@ -232,17 +232,27 @@ pub const NEIGHBOUR_GAP: usize = 300;
 /// a summary condenses its source up to about ten times.
 pub const CONDENSATION: usize = 10;
 
+/// How much further apart the pieces of one case may lie in the source
+/// when they are neighbours in the suspicious document: twice
+/// [`CONDENSATION`], since the suspicious document is the one that
+/// reuses, and a summary there draws sentence by sentence on its whole
+/// source, in another order.
+pub const SOURCE_CONDENSATION: usize = 20;
+
 /// Joins detections that lie within `gap` characters of each other in one
-/// document and [`CONDENSATION`] times that in the other, in either order,
-/// into one covering them all; sorted by their offsets. A rewrite that
+/// document and [`CONDENSATION`] times that in the other (or within `gap`
+/// in the suspicious document and [`SOURCE_CONDENSATION`] times that in the
+/// source), in either order, into one covering them all; sorted by their
+/// offsets. A rewrite that
 /// moves sentences is aligned as several passages, in another order on each
 /// side; a summary as passages close together in the summary and spread
 /// over its source.
 pub fn join_neighbours(mut found: Vec<Detection>, gap: usize) -> Vec<Detection> {
     let within = |x: (usize, usize), y: (usize, usize), gap: usize| x.0 <= y.1 + gap && y.0 <= x.1 + gap;
     let long = CONDENSATION * gap;
+    let longer = SOURCE_CONDENSATION * gap;
     let near = |x: &Detection, y: &Detection| {
-        (within(x.this(), y.this(), gap) && within(x.source(), y.source(), long))
+        (within(x.this(), y.this(), gap) && within(x.source(), y.source(), longer))
             || (within(x.this(), y.this(), long) && within(x.source(), y.source(), gap))
     };
     loop {
@@ -825,6 +835,12 @@ mod tests {
         // a summary's pieces, spread over its source.
         let summary = vec![d((0, 100), (0, 100)), d((110, 200), (290, 400))];
         assert_eq!(join_neighbours(summary, 20), [d((0, 200), (0, 400))]);
+        // Neighbours in the suspicious document may lie twenty times the
+        // gap apart in the source; the other way round, ten.
+        let spread = vec![d((0, 100), (0, 100)), d((110, 200), (400, 500))];
+        assert_eq!(join_neighbours(spread, 20), [d((0, 200), (0, 500))]);
+        let spread = vec![d((0, 100), (0, 100)), d((400, 500), (110, 200))];
+        assert_eq!(join_neighbours(spread.clone(), 20), spread);
         // Near in one document only: two cases.
         let apart = vec![d((0, 100), (0, 100)), d((110, 200), (900, 1000))];
         assert_eq!(join_neighbours(apart.clone(), 20), apart);
