@@ -119,15 +119,108 @@ impl Detection {
 
 /// The reused passages of `src` in `susp`, with character offsets: the
 /// passages [`align_texts`] finds (the alignment `reprint compare` shows),
-/// each one detection from its first to its last word on each side.
+/// each one detection from its first to its last word on each side, with
+/// each end moved out to the bounds of its sentences ([`to_sentences`],
+/// within [`SENTENCE_REACH`] characters) when it lies inside a sentence on
+/// both sides.
 pub fn detect(susp: &str, src: &str, config: &AlignConfig) -> Vec<Detection> {
     let passages = align_texts(susp, src, config).alignment.passages;
-    let susp_bytes: Vec<usize> = passages.iter().flat_map(|p| [p.a.start, p.a.end]).collect();
-    let src_bytes: Vec<usize> = passages.iter().flat_map(|p| [p.b.start, p.b.end]).collect();
+    let (mut susp_bytes, mut src_bytes) = (Vec::new(), Vec::new());
+    for p in &passages {
+        let (a, b) = (to_sentences(susp, p.a, SENTENCE_REACH), to_sentences(src, p.b, SENTENCE_REACH));
+        // An end moves only where it lies inside a sentence on both sides:
+        // where one side's passage already starts (or ends) a sentence, the
+        // other side's words beyond it were not taken with it.
+        let start = a.start < p.a.start && b.start < p.b.start;
+        let end = a.end > p.a.end && b.end > p.b.end;
+        susp_bytes.extend([if start { a.start } else { p.a.start }, if end { a.end } else { p.a.end }]);
+        src_bytes.extend([if start { b.start } else { p.b.start }, if end { b.end } else { p.b.end }]);
+    }
     let (t, s) = (char_offsets(susp, &susp_bytes), char_offsets(src, &src_bytes));
     let found =
         (0..passages.len()).map(|i| Detection::new(t[2 * i]..t[2 * i + 1], s[2 * i]..s[2 * i + 1])).collect();
     join_neighbours(found, NEIGHBOUR_GAP)
+}
+
+/// How far, in characters, [`detect`] moves a detection's ends out to its
+/// sentences' bounds (about 20 words): reuse takes whole sentences, and a
+/// rewrite moves, drops and replaces words up to a sentence's first and
+/// last, where word alignment, which ends on matched words, stops short.
+pub const SENTENCE_REACH: usize = 100;
+
+/// Whether `c`, after a sentence's last word, ends it.
+fn ends_sentence(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | '。' | '！' | '？' | '؟' | '।')
+}
+
+/// Whether `c` may follow the mark that ends a sentence (a closing quote
+/// or bracket) and still belong to that sentence.
+fn closes(c: char) -> bool {
+    matches!(c, '"' | '\'' | ')' | ']' | '»' | '”' | '’')
+}
+
+/// `span` (byte offsets on character boundaries of `text`) widened to the
+/// bounds of the sentences of its first and last characters, each end only
+/// if the bound lies within `reach` characters: back to just after the
+/// nearest line break, or sentence-ending mark (`.`, `!`, `?` ...; closing
+/// quotes and brackets after it) followed by white space, or the text's
+/// start, skipping white space and those quotes; on to the nearest sentence-ending mark (and
+/// its closing quotes) or line break, or the text's end, leaving white
+/// space out. An end with no bound within reach stays where it is.
+pub fn to_sentences(text: &str, span: Span, reach: usize) -> Span {
+    // Back: characters before the start, nearest first.
+    let mut start = span.start;
+    let before = &text[..span.start];
+    let mut seen_space = false;
+    let mut found = None;
+    for (n, (at, c)) in before.char_indices().rev().enumerate() {
+        if n > reach {
+            break;
+        }
+        if c == '\n' || (seen_space && ends_sentence(c)) {
+            found = Some(at + c.len_utf8());
+            break;
+        }
+        if c.is_whitespace() {
+            seen_space = true;
+        } else if !(seen_space && closes(c)) {
+            seen_space = false;
+        }
+    }
+    if found.is_none() && before.chars().count() <= reach {
+        found = Some(0);
+    }
+    if let Some(at) = found {
+        let gap = &text[at..span.start];
+        let skip = gap.len() - gap.trim_start_matches(|c: char| c.is_whitespace() || closes(c)).len();
+        start = at + skip;
+    }
+    // On: characters after the end.
+    let mut end = span.end;
+    let after = &text[span.end..];
+    let mut found = None;
+    for (n, (at, c)) in after.char_indices().enumerate() {
+        if n > reach {
+            break;
+        }
+        if c == '\n' {
+            found = Some(span.end + at);
+            break;
+        }
+        if ends_sentence(c) {
+            let rest = &after[at + c.len_utf8()..];
+            let close: usize = rest.chars().take_while(|&q| closes(q)).map(char::len_utf8).sum();
+            found = Some(span.end + at + c.len_utf8() + close);
+            break;
+        }
+    }
+    if found.is_none() && after.chars().count() <= reach {
+        found = Some(text.len());
+    }
+    if let Some(at) = found {
+        end = span.end + text[span.end..at].trim_end().len();
+    }
+    Span::new(start.min(span.start), end.max(span.end))
 }
 
 /// Characters between two detections, in both documents, within which they
@@ -139,17 +232,27 @@ pub const NEIGHBOUR_GAP: usize = 300;
 /// a summary condenses its source up to about ten times.
 pub const CONDENSATION: usize = 10;
 
+/// How much further apart the pieces of one case may lie in the source
+/// when they are neighbours in the suspicious document: twice
+/// [`CONDENSATION`], since the suspicious document is the one that
+/// reuses, and a summary there draws sentence by sentence on its whole
+/// source, in another order.
+pub const SOURCE_CONDENSATION: usize = 20;
+
 /// Joins detections that lie within `gap` characters of each other in one
-/// document and [`CONDENSATION`] times that in the other, in either order,
-/// into one covering them all; sorted by their offsets. A rewrite that
+/// document and [`CONDENSATION`] times that in the other (or within `gap`
+/// in the suspicious document and [`SOURCE_CONDENSATION`] times that in the
+/// source), in either order, into one covering them all; sorted by their
+/// offsets. A rewrite that
 /// moves sentences is aligned as several passages, in another order on each
 /// side; a summary as passages close together in the summary and spread
 /// over its source.
 pub fn join_neighbours(mut found: Vec<Detection>, gap: usize) -> Vec<Detection> {
     let within = |x: (usize, usize), y: (usize, usize), gap: usize| x.0 <= y.1 + gap && y.0 <= x.1 + gap;
     let long = CONDENSATION * gap;
+    let longer = SOURCE_CONDENSATION * gap;
     let near = |x: &Detection, y: &Detection| {
-        (within(x.this(), y.this(), gap) && within(x.source(), y.source(), long))
+        (within(x.this(), y.this(), gap) && within(x.source(), y.source(), longer))
             || (within(x.this(), y.this(), long) && within(x.source(), y.source(), gap))
     };
     loop {
@@ -732,6 +835,12 @@ mod tests {
         // a summary's pieces, spread over its source.
         let summary = vec![d((0, 100), (0, 100)), d((110, 200), (290, 400))];
         assert_eq!(join_neighbours(summary, 20), [d((0, 200), (0, 400))]);
+        // Neighbours in the suspicious document may lie twenty times the
+        // gap apart in the source; the other way round, ten.
+        let spread = vec![d((0, 100), (0, 100)), d((110, 200), (400, 500))];
+        assert_eq!(join_neighbours(spread, 20), [d((0, 200), (0, 500))]);
+        let spread = vec![d((0, 100), (0, 100)), d((400, 500), (110, 200))];
+        assert_eq!(join_neighbours(spread.clone(), 20), spread);
         // Near in one document only: two cases.
         let apart = vec![d((0, 100), (0, 100)), d((110, 200), (900, 1000))];
         assert_eq!(join_neighbours(apart.clone(), 20), apart);
@@ -908,9 +1017,46 @@ mod tests {
         assert_eq!(dets.len(), 1, "{dets:?}");
         let chars = |text: &str, at: usize, len: usize| text.chars().skip(at).take(len).collect::<String>();
         let det = dets[0];
-        assert_eq!(chars(&susp, det.this_offset, det.this_length), passage.trim_end_matches('.'));
-        assert_eq!(chars(&src, det.source_offset, det.source_length), passage.trim_end_matches('.'));
+        // Its last word's full stop on both sides; in `src` its sentence
+        // starts with "«Ici»", but in `susp` the passage starts a sentence,
+        // so "«Ici»" was not taken with it.
+        assert_eq!(chars(&susp, det.this_offset, det.this_length), passage);
+        assert_eq!(chars(&src, det.source_offset, det.source_length), passage);
+        // Inside a sentence on both sides: both ends move to its start.
+        let (susp, src) = (format!("Fin. Hier soir {passage}"), format!("Préface. Ce matin {passage}"));
+        let det = detect(&susp, &src, &AlignConfig::default())[0];
+        assert_eq!(chars(&susp, det.this_offset, det.this_length), format!("Hier soir {passage}"));
+        assert_eq!(chars(&src, det.source_offset, det.source_length), format!("Ce matin {passage}"));
         assert!(detect("nothing in common here at all", &src, &AlignConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn detections_widen_to_sentences_within_reach() {
+        let at = |text: &str, part: &str| {
+            let start = text.find(part).expect("part of the text");
+            Span::new(start, start + part.len())
+        };
+        let text =
+            "First one ends here. Then the \u{e9}t\u{e9} (\"middle\") part goes on!\" After it.\nA line";
+        let got = |part: &str, reach: usize| {
+            let s = to_sentences(text, at(text, part), reach);
+            &text[s.start..s.end]
+        };
+        // Back past a closing quote to the full stop, on to "!" and its quote.
+        assert_eq!(got("(\"middle\") part goes", 100), "Then the \u{e9}t\u{e9} (\"middle\") part goes on!\"");
+        // An end out of reach stays; reach counts characters, not bytes.
+        assert_eq!(got("(\"middle\") part goes", 3), "(\"middle\") part goes on!\"");
+        assert_eq!(got("\u{e9}t\u{e9} (", 10), "Then the \u{e9}t\u{e9} (");
+        assert_eq!(got("\u{e9}t\u{e9} (", 8), "\u{e9}t\u{e9} (");
+        // A line break bounds a sentence; the text's ends bound the first
+        // and last, white space left out.
+        assert_eq!(got("After", 100), "After it.");
+        assert_eq!(got("lin", 100), "A line");
+        assert_eq!(got("one", 100), "First one ends here.");
+        assert_eq!(to_sentences("  x y  ", Span::new(2, 3), 10), Span::new(2, 5));
+        // A span already on its bounds does not move.
+        let whole = at(text, "After it.");
+        assert_eq!(to_sentences(text, whole, 100), whole);
     }
 
     #[test]

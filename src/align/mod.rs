@@ -553,14 +553,25 @@ impl Job<'_, '_, '_> {
 
     /// Whether a candidate makes a passage: [`Candidate::keep`], and for
     /// one made from sentences, [`SENTENCE_CONTENT_PERCENT`]% of
-    /// [`AlignConfig::min_words`] in matched content words (stop words left
-    /// out), and a similarity of
+    /// [`AlignConfig::min_words`] in distinct matched content words (stop
+    /// words left out, each stem counted once), and a similarity of
     /// [`SENTENCE_SIMILARITY`]: articles on one topic share sentences of
     /// similar words without one taking text from the other.
     fn keep(&self, c: &Candidate) -> bool {
+        // Distinct content words: a name repeated through two articles on
+        // one topic ("Alexian Brothers Medical Center") counts once.
         let content = || {
-            c.cols.iter().filter(|col| matches!(col, Col::Eq(i, _) if self.ka[*i].content)).count()
-                >= SENTENCE_CONTENT_PERCENT * self.config.min_words / 100
+            let mut keys: Vec<u64> = c
+                .cols
+                .iter()
+                .filter_map(|col| match *col {
+                    Col::Eq(i, _) if self.ka[i].content => Some(self.ka[i].key),
+                    _ => None,
+                })
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            keys.len() >= SENTENCE_CONTENT_PERCENT * self.config.min_words / 100
         };
         c.keep(self.config) && (!c.sentences || (content() && c.similarity() >= SENTENCE_SIMILARITY))
     }
@@ -842,6 +853,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Two texts naming one institution twice a sentence, and nothing else
+    /// alike: its name, matched again and again, is not a rewritten
+    /// passage (its three words count once); sentences sharing as many
+    /// distinct content words are.
+    #[test]
+    fn a_repeated_name_is_not_a_rewrite() {
+        let mut w = Words(3);
+        let filler = |w: &mut Words| (0..6).map(|_| w.text(8).join(" ") + ".").collect::<Vec<_>>().join(" ");
+        let name = "Alexian Brothers Hospital";
+        let a = format!(
+            "{} Surgeons prefer {name} since {name} pays. Nurses trust {name} because {name} listens. {}",
+            filler(&mut w),
+            filler(&mut w)
+        );
+        let b = format!(
+            "{} Donors fund {name} while {name} grows. Pilots land near {name} whenever {name} calls. {}",
+            filler(&mut w),
+            filler(&mut w)
+        );
+        assert!(run(&a, &b, &AlignConfig::default()).passages.is_empty());
+        let b = format!(
+            "{} Surgeons prefer {name} since the hospital pays well. Nurses trust Alexian because it listens. {}",
+            filler(&mut w),
+            filler(&mut w)
+        );
+        assert_eq!(run(&a, &b, &AlignConfig::default()).passages.len(), 1);
     }
 
     #[test]
