@@ -336,8 +336,15 @@ fn dated_add_and_dated_query_give_the_origin_by_date() {
     ]);
     let csv = String::from_utf8(out.stdout).unwrap();
     let mut lines = csv.lines();
-    assert!(lines.next().unwrap().ends_with(",origin,origin_evidence"), "{csv}");
-    assert!(lines.next().unwrap().ends_with(",b,date"), "{csv}");
+    assert!(
+        lines.next().unwrap().ends_with(",origin,origin_evidence,a_date,a_publisher,b_date,b_publisher"),
+        "{csv}"
+    );
+    // The queried document was read without --source-field: no publisher.
+    assert!(
+        lines.next().unwrap().ends_with(",b,date,2024-03-05T10:00:00+02:00,,2024-03-01,example.org"),
+        "{csv}"
+    );
 }
 
 #[test]
