@@ -1538,7 +1538,8 @@ impl PairWorker {
             pair.passages = alignment.passages;
             pair.budget_exhausted = alignment.budget_exhausted;
             if let Some(bp) = boilerplate {
-                self.mark_boilerplate(&mut pair, bp, n, config.winnow_window, work.dropped);
+                // `self.shingles` holds `b`'s shingles once the pair was measured.
+                self.mark_boilerplate(&mut pair, bp, n, config.winnow_window, !exact, work.dropped);
             }
             spent[1].fetch_add((clock.elapsed() - verified).as_nanos() as u64, Ordering::Relaxed);
             if pair.kind == PairKind::Reuse && pair.passages.is_empty() {
@@ -1568,13 +1569,16 @@ impl PairWorker {
         bp: &SourceBoilerplate,
         n: usize,
         w: usize,
+        measured: bool,
         dropped: &AtomicUsize,
     ) {
         let sb = bp.source(pair.b.0);
         if pair.passages.is_empty() || (self.a_boilerplate.is_empty() && sb == reuse::NO_SOURCE) {
             return;
         }
-        shingle::shingles_of(&self.b.hashes, n, &mut self.shingles);
+        if !measured {
+            shingle::shingles_of(&self.b.hashes, n, &mut self.shingles);
+        }
         boilerplate_spans(&self.b.tokens, &self.shingles, n, w, sb, bp, &mut self.b_boilerplate);
         let before = pair.passages.len();
         let (marks_a, marks_b) = (&self.a_boilerplate, &self.b_boilerplate);
