@@ -61,8 +61,8 @@ impl Mode {
 }
 
 /// Settings of the rewrite-tolerant candidate path
-/// ([`crate::reuse::content_ngrams`]): fingerprints over n-grams of stemmed
-/// content words, so a paraphrase, a translation or a summary that keeps a
+/// ([`crate::reuse::content_ngrams`]): fingerprints over n-grams of
+/// content words (stop words left out), so a paraphrase, a translation or a summary that keeps a
 /// few content words in order becomes a candidate without sharing ten
 /// identical words. Off by default ([`Config::rewrites`] is `None`); see
 /// `docs/reuse-path-measurements.md` for the measurements behind the values.

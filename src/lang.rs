@@ -102,6 +102,16 @@ impl LanguageSetting {
             LanguageSetting::Fixed(l) => Some(l),
         }
     }
+
+    /// The language of a document whose words have these hashes
+    /// ([`Token::hash`]): as [`LanguageSetting::resolve`].
+    pub fn resolve_hashes(self, hashes: &[u64]) -> Option<Language> {
+        match self {
+            LanguageSetting::Auto => Language::detect_hashes(hashes),
+            LanguageSetting::None => None,
+            LanguageSetting::Fixed(l) => Some(l),
+        }
+    }
 }
 
 /// A known language (stop words, and a stemmer for most).
@@ -153,14 +163,24 @@ impl Language {
     /// 1,000 words, if that share is at least [`DETECT_SHARE`];
     /// ties go to the earlier code.
     pub fn detect(tokens: &[Token]) -> Option<Language> {
-        let sample = &tokens[..tokens.len().min(DETECT_WORDS)];
-        if sample.len() < DETECT_MIN_WORDS {
+        Language::detect_in(tokens.iter().map(|t| t.hash))
+    }
+
+    /// [`Language::detect`] over the words' hashes ([`Token::hash`]).
+    pub fn detect_hashes(hashes: &[u64]) -> Option<Language> {
+        Language::detect_in(hashes.iter().copied())
+    }
+
+    fn detect_in(hashes: impl ExactSizeIterator<Item = u64>) -> Option<Language> {
+        let sample = hashes.take(DETECT_WORDS);
+        let len = sample.len();
+        if len < DETECT_MIN_WORDS {
             return None;
         }
         let words = stop_words();
         let mut hits = [0usize; LANGUAGES.len()];
-        for t in sample {
-            if let Some(&langs) = words.get(&t.hash) {
+        for hash in sample {
+            if let Some(&langs) = words.get(&hash) {
                 for (l, h) in hits.iter_mut().enumerate() {
                     *h += (langs >> l) as usize & 1;
                 }
@@ -169,7 +189,7 @@ impl Language {
         // The most hits; ties go to the earlier code.
         let (l, hits) =
             hits.iter().enumerate().fold((0, 0), |best, (l, &h)| if h > best.1 { (l, h) } else { best });
-        (hits as f64 >= DETECT_SHARE * sample.len() as f64).then_some(Language(l as u8))
+        (hits as f64 >= DETECT_SHARE * len as f64).then_some(Language(l as u8))
     }
 }
 

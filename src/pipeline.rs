@@ -47,7 +47,7 @@ use serde::Serialize;
 use crate::align::{AlignConfig, Aligner, Passage};
 use crate::cluster::{self, Cluster};
 use crate::config::Config;
-use crate::lang::{Key, Keyer, Language};
+use crate::lang::Key;
 use crate::lsh::{self, LshParams};
 use crate::minhash::{self, MinHasher};
 use crate::origin::Origin;
@@ -362,13 +362,6 @@ impl Progress for NoProgress {
 #[derive(Default)]
 struct Scratch {
     tokenizer: Tokenizer,
-    tokens: Vec<Token>,
-    keyer: Keyer,
-    /// Token hash -> match key in `key_language`, in front of the keyer:
-    /// token hashes are hashes already, so one cheap lookup per word.
-    key_cache: HashMap<u64, Key, std::hash::BuildHasherDefault<reuse::PassThrough>>,
-    key_language: Option<Language>,
-    one_key: Vec<Key>,
     keys: Vec<Key>,
     grams: Vec<u64>,
     hashes: Vec<u64>,
@@ -1317,9 +1310,6 @@ struct ToDo {
     exact: bool,
 }
 
-/// Distinct words a worker's key cache holds before it starts over.
-const KEY_CACHE: usize = 1 << 20;
-
 /// Words of a document the rewrite path detects its language on.
 const DETECT_SAMPLE: usize = 200;
 
@@ -1332,36 +1322,22 @@ fn sketch_one(
     band_keys: &mut [u64],
 ) -> (DocSketch, Vec<u32>, Vec<u32>) {
     let mut rewrite = Vec::new();
+    s.tokenizer.token_hashes(text, &mut s.hashes);
     if let Some(rewrites) = config.rewrites {
-        // Stems need the words' spans: tokenise once with them.
-        s.tokenizer.tokenize(text, &mut s.tokens);
-        s.hashes.clear();
-        s.hashes.extend(s.tokens.iter().map(|t| t.hash));
         // A document's language shows in its first words: detecting on a
         // sample keeps sketching linear in words, not in words x languages.
-        let sample = &s.tokens[..s.tokens.len().min(DETECT_SAMPLE)];
-        let language = config.align.language.resolve(sample);
-        if language != s.key_language || s.key_cache.len() > KEY_CACHE {
-            s.key_cache.clear();
-            s.key_language = language;
-        }
+        // The language only names the stop words here: candidates match
+        // exact words, which found more of PAN's rewrites than stems did,
+        // from fewer candidates, at a fraction of the cost
+        // (docs/reuse-path-measurements.md).
+        let sample = &s.hashes[..s.hashes.len().min(DETECT_SAMPLE)];
+        let language = config.align.language.resolve_hashes(sample);
         s.keys.clear();
-        for (i, t) in s.tokens.iter().enumerate() {
-            let key = match s.key_cache.get(&t.hash) {
-                Some(&key) => key,
-                None => {
-                    s.keyer.keys(text, &s.tokens[i..=i], language, &mut s.one_key);
-                    let key = s.one_key[0];
-                    s.key_cache.insert(t.hash, key);
-                    key
-                }
-            };
-            s.keys.push(key);
-        }
+        s.keys.extend(
+            s.hashes.iter().map(|&h| Key { key: h, content: language.is_none_or(|l| !l.is_stop(h)) }),
+        );
         reuse::content_ngrams(&s.keys, rewrites.ngram, &mut s.grams);
         reuse::winnow(&s.grams, rewrites.window, &mut rewrite);
-    } else {
-        s.tokenizer.token_hashes(text, &mut s.hashes);
     }
     shingle::shingles_of(&s.hashes, config.shingle_size, &mut s.shingles);
     if !band_keys.is_empty() {

@@ -145,8 +145,8 @@ pub struct ScanParams {
     #[arg(long, default_value_t = 0.0, value_name = "C")]
     pub min_containment: f64,
     /// Also find rewrites (paraphrases, translations, summaries) as
-    /// partial-reuse candidates: fingerprints over n-grams of stemmed
-    /// content words (stop words dropped), so a pair needs no run of ten
+    /// partial-reuse candidates: fingerprints over n-grams of content
+    /// words (stop words dropped), so a pair needs no run of ten
     /// identical words to be aligned. Costs sketching time and candidates;
     /// see docs/reuse-path-measurements.md.
     #[arg(long)]
