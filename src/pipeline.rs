@@ -1334,7 +1334,7 @@ fn sketch_one(
         let language = config.align.language.resolve_hashes(sample);
         s.keys.clear();
         s.keys.extend(
-            s.hashes.iter().map(|&h| Key { key: h, content: language.is_none_or(|l| !l.is_stop(h)) }),
+            s.hashes.iter().map(|&h| Key { key: h, content: !language.is_some_and(|l| l.is_stop(h)) }),
         );
         reuse::content_ngrams(&s.keys, rewrites.ngram, &mut s.grams);
         reuse::winnow(&s.grams, rewrites.window, &mut rewrite);
