@@ -227,6 +227,16 @@ impl ReuseIndex {
     /// document's fingerprints must be distinct (as [`winnow`] gives them).
     pub fn build(entries: &[u64], max_df: usize) -> ReuseIndex {
         let mut index = ReuseIndex::default();
+        index.add(entries, max_df);
+        index
+    }
+
+    /// Adds `entries` (see [`entry`]), sorted, whose fingerprints are none
+    /// of those already added: an index can be built a share of the
+    /// fingerprints at a time, so the entries of all of them are never
+    /// held at once.
+    pub fn add(&mut self, entries: &[u64], max_df: usize) {
+        let index = self;
         let mut start = 0;
         while start < entries.len() {
             let fp = entries[start] >> 32;
@@ -244,7 +254,6 @@ impl ReuseIndex {
             }
             start = end;
         }
-        index
     }
 
     /// Marks each posting whose fingerprint is boilerplate of its
