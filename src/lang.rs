@@ -193,17 +193,31 @@ impl Language {
     }
 }
 
-/// The match keys of words: reuses a cache of stems from one document to
-/// the next, so a word is stemmed once per language.
+/// The match keys of words. Stems are cached per thread, from one
+/// document (and one [`Keyer`]) to the next, so a thread stems a word once
+/// per language: a stem depends on the word and the language only.
 #[derive(Debug, Default)]
 pub struct Keyer {
-    /// (language + 1 or 0, token hash) -> match key.
-    cache: HashMap<(u8, u64), u64>,
     word: String,
 }
 
-/// Entries of a [`Keyer`]'s cache past which it starts over.
+/// Entries of a thread's stem cache past which it starts over (about
+/// 24 MB at most).
 const KEY_CACHE: usize = 1 << 20;
+
+thread_local! {
+    /// (language, token hash) -> match key, mixed into one `u64`
+    /// ([`cache_key`]): the stems this thread has made.
+    static STEMS: std::cell::RefCell<HashMap<u64, u64>> = std::cell::RefCell::new(HashMap::default());
+}
+
+/// The stem cache's key of the word hashed to `hash` in language `tag`.
+/// Token hashes are xxh3 values; the language is mixed in by an odd
+/// multiple, so the keys of two languages differ for every word.
+#[inline]
+fn cache_key(tag: u8, hash: u64) -> u64 {
+    hash ^ u64::from(tag).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
 
 /// The match key and whether the word carries content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -227,28 +241,31 @@ impl Keyer {
             out.extend(tokens.iter().map(|t| Key { key: t.hash, content: true }));
             return;
         };
-        if self.cache.len() > KEY_CACHE {
-            self.cache.clear();
-        }
-        let stemmer = LANGUAGES[lang.0 as usize].1.map(Stemmer::create);
-        let tag = lang.0 + 1;
-        for t in tokens {
-            let content = !lang.is_stop(t.hash);
-            let key = match &stemmer {
-                None => t.hash,
-                Some(stemmer) => *self.cache.entry((tag, t.hash)).or_insert_with(|| {
-                    self.word.clear();
-                    normalise_into(&mut self.word, &text[t.span.range()]);
-                    let stem = stemmer.stem(&self.word);
-                    if stem.as_ref() == self.word {
+        let Some(algorithm) = LANGUAGES[lang.0 as usize].1 else {
+            out.extend(tokens.iter().map(|t| Key { key: t.hash, content: !lang.is_stop(t.hash) }));
+            return;
+        };
+        let stemmer = Stemmer::create(algorithm);
+        let word = &mut self.word;
+        STEMS.with_borrow_mut(|cache| {
+            if cache.len() > KEY_CACHE {
+                cache.clear();
+            }
+            for t in tokens {
+                let content = !lang.is_stop(t.hash);
+                let key = *cache.entry(cache_key(lang.0, t.hash)).or_insert_with(|| {
+                    word.clear();
+                    normalise_into(word, &text[t.span.range()]);
+                    let stem = stemmer.stem(word);
+                    if stem.as_ref() == word.as_str() {
                         t.hash
                     } else {
                         xxh3_64(stem.as_bytes())
                     }
-                }),
-            };
-            out.push(Key { key, content });
-        }
+                });
+                out.push(Key { key, content });
+            }
+        });
     }
 }
 
@@ -271,6 +288,25 @@ mod tests {
         assert_eq!(k[1].key, k[2].key);
         assert_eq!(k[3].key, k[4].key);
         assert_ne!(k[0].key, k[3].key);
+    }
+
+    #[test]
+    fn the_thread_stem_cache_keeps_languages_apart() {
+        // Stemmed fresh, on a thread of its own, in each language...
+        let text = "laufen running Häuser houses";
+        let fresh = |code: &'static str| {
+            std::thread::spawn(move || keys(text, Language::from_code(code))).join().unwrap()
+        };
+        let (de, en) = (fresh("de"), fresh("en"));
+        assert_ne!(de, en, "German and English stem these words differently");
+        // ... and on one thread, one language after the other, both ways.
+        std::thread::spawn(move || {
+            assert_eq!(keys(text, Language::from_code("en")), en);
+            assert_eq!(keys(text, Language::from_code("de")), de);
+            assert_eq!(keys(text, Language::from_code("en")), en);
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
