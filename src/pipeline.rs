@@ -36,7 +36,6 @@
 //! 6. **cluster**: union-find over the exact and near-duplicate pairs
 //!    (partial reuse does not make documents duplicates).
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -622,23 +621,8 @@ impl<'c> Sketches<'c> {
             *field = now - cpu_clock;
             cpu_clock = now;
         };
-        let mut first_of: HashMap<u128, u32> = HashMap::new();
-        let mut members: Vec<u32> = Vec::new();
-        let mut exact_pairs: Vec<(u32, u32)> = Vec::new();
-        for (i, s) in sketches.iter().enumerate() {
-            if s.words == 0 {
-                stats.empty_documents += 1;
-                continue;
-            }
-            match first_of.entry(s.content) {
-                Entry::Occupied(e) => exact_pairs.push((*e.get(), i as u32)),
-                Entry::Vacant(e) => {
-                    e.insert(i as u32);
-                    members.push(i as u32);
-                }
-            }
-        }
-        drop(first_of);
+        let (members, exact_pairs) = exact_groups(&sketches);
+        stats.empty_documents = sketches.iter().filter(|s| s.words == 0).count();
         timings.exact = clock.elapsed().as_secs_f64();
         lap(&mut cpu.exact);
 
@@ -731,6 +715,28 @@ impl<'c> Sketches<'c> {
         stats.exact_duplicates = exact_pairs.len();
         Ok(Candidates { config, params, sketches, pairs_to_do, boilerplate, stats, timings, cpu })
     }
+}
+
+/// Groups the non-empty documents by content: the first document of each
+/// group (the members, ascending), and `(first, copy)` for each other
+/// document of a group, in the copies' input order. The documents are
+/// sorted by content hash, then input order, in parallel and 4 bytes a
+/// document; each run of one hash is a group.
+fn exact_groups(sketches: &[DocSketch]) -> (Vec<u32>, Vec<(u32, u32)>) {
+    let content = |i: u32| sketches[i as usize].content;
+    let mut by_content: Vec<u32> =
+        (0..sketches.len() as u32).filter(|&i| sketches[i as usize].words > 0).collect();
+    by_content.par_sort_unstable_by_key(|&i| (content(i), i));
+    let mut members: Vec<u32> = Vec::new();
+    let mut exact_pairs: Vec<(u32, u32)> = Vec::new();
+    for group in by_content.chunk_by(|&x, &y| content(x) == content(y)) {
+        members.push(group[0]);
+        exact_pairs.extend(group[1..].iter().map(|&copy| (group[0], copy)));
+    }
+    drop(by_content);
+    members.par_sort_unstable();
+    exact_pairs.par_sort_unstable_by_key(|&(_, copy)| copy);
+    (members, exact_pairs)
 }
 
 /// The candidate pairs `(a, b)`, `a < b`, of the rewrite index over the
@@ -1211,7 +1217,8 @@ pub fn peak_memory(docs: &[Document], params: &Params, config: &Config) -> usize
     let ids = table(std::mem::size_of::<(u64, usize)>());
     // While a table doubles, its old buckets are held with the new.
     let ids = ids + ids / 2;
-    let exact = table(std::mem::size_of::<(u128, u32)>()) * 3 / 2 + n * std::mem::size_of::<u32>();
+    // The documents sorted by content hash, and the members.
+    let exact = 2 * n * std::mem::size_of::<u32>();
     let verify = TEXT_BATCH_BYTES + n * std::mem::size_of::<AtomicUsize>();
     let mut reuse = 0;
     if config.mode.reuse() {
@@ -1597,6 +1604,29 @@ impl PairWorker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The sorted grouping of identical documents is the one-pass hash
+        /// table's: each new content starts a group, each repeat pairs
+        /// with the group's first document.
+        #[test]
+        fn exact_groups_are_the_first_of_each_content(docs in prop::collection::vec((0u128..6, 0usize..3), 0..60)) {
+            let sketches: Vec<DocSketch> = docs.iter().map(|&(content, words)| DocSketch { words, content }).collect();
+            let mut first_of: HashMap<u128, u32> = HashMap::new();
+            let (mut members, mut pairs) = (Vec::new(), Vec::new());
+            for (i, s) in sketches.iter().enumerate().filter(|(_, s)| s.words > 0) {
+                match first_of.get(&s.content) {
+                    Some(&first) => pairs.push((first, i as u32)),
+                    None => {
+                        first_of.insert(s.content, i as u32);
+                        members.push(i as u32);
+                    }
+                }
+            }
+            prop_assert_eq!(exact_groups(&sketches), (members, pairs));
+        }
+    }
 
     /// Sketching while reading, then reading back the texts the pairs
     /// need, gives the scan of the documents held in memory; forgetting to
