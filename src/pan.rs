@@ -122,7 +122,8 @@ impl Detection {
 /// each one detection from its first to its last word on each side, with
 /// each end moved out to the bounds of its sentences ([`to_sentences`],
 /// within [`SENTENCE_REACH`] characters) when it lies inside a sentence on
-/// both sides.
+/// both sides; neighbours joined ([`join_neighbours`]), and what is then
+/// shorter than [`MIN_DETECTION`] characters on either side dropped.
 pub fn detect(susp: &str, src: &str, config: &AlignConfig) -> Vec<Detection> {
     let passages = align_texts(susp, src, config).alignment.passages;
     let (mut susp_bytes, mut src_bytes) = (Vec::new(), Vec::new());
@@ -139,8 +140,16 @@ pub fn detect(susp: &str, src: &str, config: &AlignConfig) -> Vec<Detection> {
     let (t, s) = (char_offsets(susp, &susp_bytes), char_offsets(src, &src_bytes));
     let found =
         (0..passages.len()).map(|i| Detection::new(t[2 * i]..t[2 * i + 1], s[2 * i]..s[2 * i + 1])).collect();
-    join_neighbours(found, NEIGHBOUR_GAP)
+    let mut found = join_neighbours(found, NEIGHBOUR_GAP);
+    found.retain(|d| d.this_length.min(d.source_length) >= MIN_DETECTION);
+    found
 }
+
+/// Fewest characters of a detection on either side, once neighbours are
+/// joined (about 15 words, one short sentence): a lone shared phrase or
+/// address line is common text, not a reused passage, and a piece of a
+/// larger case lies near the rest of it and has been joined to it.
+pub const MIN_DETECTION: usize = 100;
 
 /// How far, in characters, [`detect`] moves a detection's ends out to its
 /// sentences' bounds (about 20 words): reuse takes whole sentences, and a
@@ -1028,6 +1037,22 @@ mod tests {
         assert_eq!(chars(&susp, det.this_offset, det.this_length), format!("Hier soir {passage}"));
         assert_eq!(chars(&src, det.source_offset, det.source_length), format!("Ce matin {passage}"));
         assert!(detect("nothing in common here at all", &src, &AlignConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn a_lone_short_match_is_no_detection() {
+        let line = "Suite 114, 10110 Battleview Parkway, Manassas, Virginia 20109";
+        let susp = format!("Write to the office of the dean. {line}. Nothing else here.");
+        let src = format!("Our campus lies far away from it all. {line}. Visit us soon.");
+        // The aligner finds it (and detect snaps it to its sentence), but it
+        // is shorter than MIN_DETECTION.
+        assert_eq!(align_texts(&susp, &src, &AlignConfig::default()).alignment.passages.len(), 1);
+        assert!(line.len() + 1 < MIN_DETECTION);
+        assert!(detect(&susp, &src, &AlignConfig::default()).is_empty());
+        // Twice as long, it is one.
+        let long = format!("{line}, and again {line}");
+        let (susp, src) = (susp.replace(line, &long), src.replace(line, &long));
+        assert_eq!(detect(&susp, &src, &AlignConfig::default()).len(), 1);
     }
 
     #[test]
