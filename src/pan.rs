@@ -64,6 +64,7 @@ use rayon::prelude::*;
 use crate::align::AlignConfig;
 use crate::compare::align_texts;
 use crate::eval::union_within;
+use crate::lang::Keyer;
 use crate::pipeline::Progress;
 use crate::{Error, Span};
 
@@ -122,12 +123,15 @@ impl Detection {
 /// each one detection from its first to its last word on each side, with
 /// each end moved out to the bounds of its sentences ([`to_sentences`],
 /// within [`SENTENCE_REACH`] characters) when it lies inside a sentence on
-/// both sides; neighbours joined ([`join_neighbours`]), and what is then
-/// shorter than [`MIN_DETECTION`] characters on either side dropped.
+/// both sides; neighbours joined ([`join_neighbours`]), what is then
+/// shorter than [`MIN_DETECTION`] characters on either side dropped, and
+/// the source side of a summary widened to the sentences it draws on
+/// ([`widen_summaries`]).
 pub fn detect(susp: &str, src: &str, config: &AlignConfig) -> Vec<Detection> {
-    let passages = align_texts(susp, src, config).alignment.passages;
+    let compared = align_texts(susp, src, config);
+    let passages = &compared.alignment.passages;
     let (mut susp_bytes, mut src_bytes) = (Vec::new(), Vec::new());
-    for p in &passages {
+    for p in passages {
         let (a, b) = (to_sentences(susp, p.a, SENTENCE_REACH), to_sentences(src, p.b, SENTENCE_REACH));
         // An end moves only where it lies inside a sentence on both sides:
         // where one side's passage already starts (or ends) a sentence, the
@@ -142,7 +146,127 @@ pub fn detect(susp: &str, src: &str, config: &AlignConfig) -> Vec<Detection> {
         (0..passages.len()).map(|i| Detection::new(t[2 * i]..t[2 * i + 1], s[2 * i]..s[2 * i + 1])).collect();
     let mut found = join_neighbours(found, NEIGHBOUR_GAP);
     found.retain(|d| d.this_length.min(d.source_length) >= MIN_DETECTION);
+    widen_summaries(susp, &compared.a_tokens, src, &compared.b_tokens, config, &mut found);
     found
+}
+
+/// Widens the source side of every detection in `found` that condenses
+/// its source ([`SUMMARY_RATIO`]) to the source sentences its suspicious
+/// side draws on ([`draw_on`]), then joins those that come to overlap.
+fn widen_summaries(
+    susp: &str,
+    susp_tokens: &[crate::text::Token],
+    src: &str,
+    src_tokens: &[crate::text::Token],
+    config: &AlignConfig,
+    found: &mut Vec<Detection>,
+) {
+    let summary = |d: &Detection| d.source_length >= SUMMARY_RATIO * d.this_length;
+    if !found.iter().any(summary) {
+        return;
+    }
+    let mut keyer = Keyer::new();
+    let (mut ka, mut kb) = (Vec::new(), Vec::new());
+    keyer.keys(susp, susp_tokens, config.language.resolve(susp_tokens), &mut ka);
+    keyer.keys(src, src_tokens, config.language.resolve(src_tokens), &mut kb);
+    let (a, b) = (Keyed::new(susp, susp_tokens, &ka), Keyed::new(src, src_tokens, &kb));
+    for d in found.iter_mut().filter(|d| summary(d)) {
+        *d = draw_on(&a, &b, *d);
+    }
+    *found = join_neighbours(std::mem::take(found), NEIGHBOUR_GAP);
+}
+
+/// A detection whose source side is this many times longer than its
+/// suspicious side condenses its source: a summary.
+pub const SUMMARY_RATIO: usize = 3;
+/// A source sentence that shares this many distinct content words (stems,
+/// stop words aside) with a summary is one the summary draws on.
+pub const DRAWN_WORDS: usize = 2;
+/// Most source sentences in a row that a summary does not draw on inside
+/// the source span of its detection.
+pub const DRAWN_GAP: usize = 6;
+
+/// One document's sentences, with their content keys and character bounds.
+struct Keyed {
+    /// Character range of each sentence, first word to last.
+    bounds: Vec<(usize, usize)>,
+    /// Distinct content keys of each sentence, sorted.
+    keys: Vec<Vec<u64>>,
+}
+
+impl Keyed {
+    fn new(text: &str, tokens: &[crate::text::Token], keys: &[crate::lang::Key]) -> Keyed {
+        let mut sentences = Vec::new();
+        crate::align::split_sentences(text, tokens, keys, &mut sentences);
+        let bytes: Vec<usize> = sentences
+            .iter()
+            .flat_map(|r| [tokens[r.start].span.start, tokens[r.end - 1].span.end])
+            .collect();
+        let chars = char_offsets(text, &bytes);
+        let bounds = chars.chunks(2).map(|c| (c[0], c[1])).collect();
+        let keys = sentences
+            .iter()
+            .map(|r| {
+                let mut k: Vec<u64> = keys[r.clone()].iter().filter(|k| k.content).map(|k| k.key).collect();
+                k.sort_unstable();
+                k.dedup();
+                k
+            })
+            .collect();
+        Keyed { bounds, keys }
+    }
+
+    /// The sentences that overlap the characters `range`.
+    fn within(&self, (start, end): (usize, usize)) -> std::ops::Range<usize> {
+        let first = self.bounds.partition_point(|b| b.1 <= start);
+        let last = self.bounds.partition_point(|b| b.0 < end);
+        first..last.max(first)
+    }
+}
+
+/// `d` with its source side widened to the source sentences its suspicious
+/// side draws on: outwards from its source span, as far as the last
+/// sentence sharing [`DRAWN_WORDS`] distinct content words with the
+/// suspicious side, across at most [`DRAWN_GAP`] sentences in a row that
+/// share fewer. A summary condenses a whole stretch of its source, most of
+/// which no sentence of it matches closely.
+fn draw_on(a: &Keyed, b: &Keyed, d: Detection) -> Detection {
+    let mut summary: Vec<u64> = a.within(d.this()).flat_map(|s| a.keys[s].iter().copied()).collect();
+    summary.sort_unstable();
+    summary.dedup();
+    let drawn = |s: usize| b.keys[s].iter().filter(|k| summary.binary_search(k).is_ok()).count() >= DRAWN_WORDS;
+    let span = b.within(d.source());
+    if span.is_empty() {
+        return d;
+    }
+    let (mut first, mut last) = (span.start, span.end - 1);
+    let mut gap = 0;
+    for s in (0..first).rev() {
+        if drawn(s) {
+            first = s;
+            gap = 0;
+        } else {
+            gap += 1;
+            if gap > DRAWN_GAP {
+                break;
+            }
+        }
+    }
+    gap = 0;
+    for s in last + 1..b.bounds.len() {
+        if drawn(s) {
+            last = s;
+            gap = 0;
+        } else {
+            gap += 1;
+            if gap > DRAWN_GAP {
+                break;
+            }
+        }
+    }
+    let start = d.source_offset.min(b.bounds[first].0);
+    let end = d.source().1.max(b.bounds[last].1);
+    Detection::new(d.this_offset..d.this().1, start..end)
 }
 
 /// Fewest characters of a detection on either side, once neighbours are
@@ -1037,6 +1161,55 @@ mod tests {
         assert_eq!(chars(&susp, det.this_offset, det.this_length), format!("Hier soir {passage}"));
         assert_eq!(chars(&src, det.source_offset, det.source_length), format!("Ce matin {passage}"));
         assert!(detect("nothing in common here at all", &src, &AlignConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn a_summary_draws_on_the_source_sentences_around_its_match() {
+        let susp = "Marigolds grow a foot tall in most gardens. Oil killed birds and otters on beaches, \
+                    and cleanup crews recovered little of it. Disco is one of the best marigolds.";
+        let far = [
+            "The weather stayed cold and grey through that winter.",
+            "Schools opened late in January because of snow.",
+            "A new mayor was elected by a narrow margin.",
+            "The town library bought three hundred new books.",
+            "Football practice moved indoors until the spring.",
+            "Prices at the market rose a little every month.",
+            "The ferry timetable changed at the end of March.",
+        ];
+        let src = [
+            "Fishing boats left the harbour at dawn as they do every single morning.",
+            "Oil washed onto the beaches within days of the grounding of the tanker.",
+            "The tanker had struck a reef in calm weather just after midnight.",
+            "Birds and otters died by the thousand in the weeks that followed.",
+            "Cleanup crews worked for months yet recovered little of the oil spilled.",
+            "The company paid for the work and promised to pay much more later.",
+            "Lawyers for the fishermen filed suits in state and federal courts.",
+        ]
+        .join(" ")
+            + " "
+            + &far.join(" ")
+            + " Oil, birds and beaches come back here.";
+        let at = |text: &str, part: &str| text.find(part).expect("part of the text");
+        let this = at(susp, "cleanup crews")..at(susp, " Disco");
+        let from = at(&src, "Cleanup crews");
+        let to = at(&src, " The weather");
+        let (ta, tb) = (crate::text::tokenize(susp), crate::text::tokenize(&src));
+        let widen = |d: Detection| {
+            let mut found = vec![d];
+            widen_summaries(susp, &ta, &src, &tb, &AlignConfig::default(), &mut found);
+            found
+        };
+        // Its source side is over three times its own: a summary. It widens
+        // back to the first sentence sharing two content words with it,
+        // across one that shares none ("tanker", "reef"), and on past the
+        // two after it that share none, but not across seven. Its words are
+        // those of the sentences it overlaps.
+        let summary = Detection::new(this.clone(), from..to);
+        assert!(summary.source_length >= SUMMARY_RATIO * summary.this_length);
+        assert_eq!(widen(summary), [Detection::new(this.clone(), at(&src, "Oil washed")..to)]);
+        // A detection of about its own length on both sides is no summary.
+        let copy = Detection::new(this.clone(), from..at(&src, " The company"));
+        assert_eq!(widen(copy), [copy]);
     }
 
     #[test]

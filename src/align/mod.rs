@@ -87,6 +87,7 @@ use crate::Span;
 use gotoh::Gotoh;
 use passage::Candidate;
 pub use seeds::seed_hash;
+pub(crate) use sentences::split as split_sentences;
 use seeds::SeedIndex;
 
 /// Settings of [`align`].

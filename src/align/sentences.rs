@@ -65,7 +65,7 @@ fn ends_sentence(c: char) -> bool {
 
 /// The sentences of a document as token ranges: consecutive, covering all
 /// its tokens.
-pub(super) fn split(text: &str, tokens: &[Token], keys: &[Key], out: &mut Vec<Range<usize>>) {
+pub(crate) fn split(text: &str, tokens: &[Token], keys: &[Key], out: &mut Vec<Range<usize>>) {
     out.clear();
     let mut start = 0;
     let mut content = 0;
