@@ -198,10 +198,8 @@ impl Keyed {
     fn new(text: &str, tokens: &[crate::text::Token], keys: &[crate::lang::Key]) -> Keyed {
         let mut sentences = Vec::new();
         crate::align::split_sentences(text, tokens, keys, &mut sentences);
-        let bytes: Vec<usize> = sentences
-            .iter()
-            .flat_map(|r| [tokens[r.start].span.start, tokens[r.end - 1].span.end])
-            .collect();
+        let bytes: Vec<usize> =
+            sentences.iter().flat_map(|r| [tokens[r.start].span.start, tokens[r.end - 1].span.end]).collect();
         let chars = char_offsets(text, &bytes);
         let bounds = chars.chunks(2).map(|c| (c[0], c[1])).collect();
         let keys = sentences
@@ -234,7 +232,8 @@ fn draw_on(a: &Keyed, b: &Keyed, d: Detection) -> Detection {
     let mut summary: Vec<u64> = a.within(d.this()).flat_map(|s| a.keys[s].iter().copied()).collect();
     summary.sort_unstable();
     summary.dedup();
-    let drawn = |s: usize| b.keys[s].iter().filter(|k| summary.binary_search(k).is_ok()).count() >= DRAWN_WORDS;
+    let drawn =
+        |s: usize| b.keys[s].iter().filter(|k| summary.binary_search(k).is_ok()).count() >= DRAWN_WORDS;
     let span = b.within(d.source());
     if span.is_empty() {
         return d;

@@ -87,8 +87,8 @@ use crate::Span;
 use gotoh::Gotoh;
 use passage::Candidate;
 pub use seeds::seed_hash;
-pub(crate) use sentences::split as split_sentences;
 use seeds::SeedIndex;
+pub(crate) use sentences::split as split_sentences;
 
 /// Settings of [`align`].
 #[derive(Clone, Debug, PartialEq)]
