@@ -125,8 +125,9 @@ impl Detection {
 /// within [`SENTENCE_REACH`] characters) when it lies inside a sentence on
 /// both sides; neighbours joined ([`join_neighbours`]), what is then
 /// shorter than [`MIN_DETECTION`] characters on either side dropped, and
-/// the source side of a summary widened to the sentences it draws on
-/// ([`widen_summaries`]).
+/// the source side of a summary widened to the sentences it draws on,
+/// any other detection extended by the similar sentence pairs around it
+/// ([`widen`]).
 pub fn detect(susp: &str, src: &str, config: &AlignConfig) -> Vec<Detection> {
     let compared = align_texts(susp, src, config);
     let passages = &compared.alignment.passages;
@@ -146,14 +147,16 @@ pub fn detect(susp: &str, src: &str, config: &AlignConfig) -> Vec<Detection> {
         (0..passages.len()).map(|i| Detection::new(t[2 * i]..t[2 * i + 1], s[2 * i]..s[2 * i + 1])).collect();
     let mut found = join_neighbours(found, NEIGHBOUR_GAP);
     found.retain(|d| d.this_length.min(d.source_length) >= MIN_DETECTION);
-    widen_summaries(susp, &compared.a_tokens, src, &compared.b_tokens, config, &mut found);
+    widen(susp, &compared.a_tokens, src, &compared.b_tokens, config, &mut found);
     found
 }
 
 /// Widens the source side of every detection in `found` that condenses
 /// its source ([`SUMMARY_RATIO`]) to the source sentences its suspicious
-/// side draws on ([`draw_on`]), then joins those that come to overlap.
-fn widen_summaries(
+/// side draws on ([`draw_on`]), extends every other one by the similar
+/// sentence pairs around it ([`extend`]), then joins those that come to
+/// overlap.
+fn widen(
     susp: &str,
     susp_tokens: &[crate::text::Token],
     src: &str,
@@ -161,20 +164,62 @@ fn widen_summaries(
     config: &AlignConfig,
     found: &mut Vec<Detection>,
 ) {
-    let summary = |d: &Detection| d.source_length >= SUMMARY_RATIO * d.this_length;
-    if !found.iter().any(summary) {
+    if found.is_empty() {
         return;
     }
+    let summary = |d: &Detection| d.source_length >= SUMMARY_RATIO * d.this_length;
     let mut keyer = Keyer::new();
     let (mut ka, mut kb) = (Vec::new(), Vec::new());
     keyer.keys(susp, susp_tokens, config.language.resolve(susp_tokens), &mut ka);
     keyer.keys(src, src_tokens, config.language.resolve(src_tokens), &mut kb);
     let (a, b) = (Keyed::new(susp, susp_tokens, &ka), Keyed::new(src, src_tokens, &kb));
-    for d in found.iter_mut().filter(|d| summary(d)) {
-        *d = draw_on(&a, &b, *d);
+    for d in found.iter_mut() {
+        *d = if summary(d) { draw_on(&a, &b, *d) } else { extend(&a, &b, *d) };
     }
     *found = join_neighbours(std::mem::take(found), NEIGHBOUR_GAP);
 }
+
+/// `d` grown by whole sentences, one pair at a time, while the sentence
+/// before it (or after it) in the suspicious document and the one before
+/// (or after) it in the source share [`EXTEND_WORDS`] distinct content
+/// words and a Dice coefficient of [`EXTEND_DICE`] on them: a rewrite's
+/// first or last sentence that word alignment could not anchor, but that
+/// still says what its source's says.
+fn extend(a: &Keyed, b: &Keyed, d: Detection) -> Detection {
+    let similar = |i: usize, j: usize| {
+        let (x, y) = (&a.keys[i], &b.keys[j]);
+        let shared = x.iter().filter(|k| y.binary_search(k).is_ok()).count();
+        shared >= EXTEND_WORDS && 2.0 * shared as f64 >= EXTEND_DICE * (x.len() + y.len()) as f64
+    };
+    let (sa, sb) = (a.within(d.this()), b.within(d.source()));
+    if sa.is_empty() || sb.is_empty() {
+        return d;
+    }
+    let (mut a0, mut b0, mut a1, mut b1) = (sa.start, sb.start, sa.end - 1, sb.end - 1);
+    while a0 > 0 && b0 > 0 && similar(a0 - 1, b0 - 1) {
+        a0 -= 1;
+        b0 -= 1;
+    }
+    while a1 + 1 < a.bounds.len() && b1 + 1 < b.bounds.len() && similar(a1 + 1, b1 + 1) {
+        a1 += 1;
+        b1 += 1;
+    }
+    let (mut this, mut source) = (d.this_offset..d.this().1, d.source_offset..d.source().1);
+    if a0 < sa.start {
+        (this.start, source.start) = (a.bounds[a0].0, b.bounds[b0].0);
+    }
+    if a1 >= sa.end {
+        (this.end, source.end) = (a.bounds[a1].1, b.bounds[b1].1);
+    }
+    Detection::new(this, source)
+}
+
+/// Least distinct content words that two neighbouring sentences share for
+/// [`extend`] to take them.
+pub const EXTEND_WORDS: usize = 2;
+/// Least Dice coefficient of their distinct content words (the seed
+/// threshold of Sanchez-Perez et al.).
+pub const EXTEND_DICE: f64 = 0.33;
 
 /// A detection whose source side is this many times longer than its
 /// suspicious side condenses its source: a summary.
@@ -1193,9 +1238,9 @@ mod tests {
         let from = at(&src, "Cleanup crews");
         let to = at(&src, " The weather");
         let (ta, tb) = (crate::text::tokenize(susp), crate::text::tokenize(&src));
-        let widen = |d: Detection| {
+        let widened = |d: Detection| {
             let mut found = vec![d];
-            widen_summaries(susp, &ta, &src, &tb, &AlignConfig::default(), &mut found);
+            widen(susp, &ta, &src, &tb, &AlignConfig::default(), &mut found);
             found
         };
         // Its source side is over three times its own: a summary. It widens
@@ -1205,10 +1250,33 @@ mod tests {
         // those of the sentences it overlaps.
         let summary = Detection::new(this.clone(), from..to);
         assert!(summary.source_length >= SUMMARY_RATIO * summary.this_length);
-        assert_eq!(widen(summary), [Detection::new(this.clone(), at(&src, "Oil washed")..to)]);
+        assert_eq!(widened(summary), [Detection::new(this.clone(), at(&src, "Oil washed")..to)]);
         // A detection of about its own length on both sides is no summary.
         let copy = Detection::new(this.clone(), from..at(&src, " The company"));
-        assert_eq!(widen(copy), [copy]);
+        assert_eq!(widened(copy), [copy]);
+    }
+
+    #[test]
+    fn a_detection_takes_the_similar_sentence_pairs_around_it() {
+        let susp = "An opening about football clubs and their loyal fans. The council voted to close the \
+                    old library next spring. Residents protested outside the town hall for hours. \
+                    Volunteers offered to run the building themselves without pay. A closing about \
+                    sailing boats on mountain lakes.";
+        let src = "Weather notes on the coming frost tonight. Councillors decided the old library will \
+                   close in the spring. Hundreds of residents protested for hours at the town hall. The \
+                   volunteers said they would run the building for no pay. Prices of bread went up \
+                   again this week.";
+        let at = |text: &str, part: &str| text.find(part).expect("part of the text");
+        let span = |text: &str, from: &str, to: &str| at(text, from)..at(text, to) + to.len();
+        let (ta, tb) = (crate::text::tokenize(susp), crate::text::tokenize(src));
+        let d = Detection::new(span(susp, "Residents", "for hours"), span(src, "Hundreds", "the town hall"));
+        let mut found = vec![d];
+        widen(susp, &ta, src, &tb, &AlignConfig::default(), &mut found);
+        // The sentence before and the one after say the same on both sides;
+        // the first and last do not.
+        let want =
+            Detection::new(span(susp, "The council", "without pay"), span(src, "Councillors", "no pay"));
+        assert_eq!(found, [want]);
     }
 
     #[test]
