@@ -64,6 +64,7 @@ use rayon::prelude::*;
 use crate::align::AlignConfig;
 use crate::compare::align_texts;
 use crate::eval::union_within;
+use crate::lang::Keyer;
 use crate::pipeline::Progress;
 use crate::{Error, Span};
 
@@ -122,11 +123,16 @@ impl Detection {
 /// each one detection from its first to its last word on each side, with
 /// each end moved out to the bounds of its sentences ([`to_sentences`],
 /// within [`SENTENCE_REACH`] characters) when it lies inside a sentence on
-/// both sides.
+/// both sides; neighbours joined ([`join_neighbours`]), what is then
+/// shorter than [`MIN_DETECTION`] characters on either side dropped, and
+/// the source side of a summary widened to the sentences it draws on,
+/// any other detection extended by the similar sentence pairs around it
+/// ([`widen`]).
 pub fn detect(susp: &str, src: &str, config: &AlignConfig) -> Vec<Detection> {
-    let passages = align_texts(susp, src, config).alignment.passages;
+    let compared = align_texts(susp, src, config);
+    let passages = &compared.alignment.passages;
     let (mut susp_bytes, mut src_bytes) = (Vec::new(), Vec::new());
-    for p in &passages {
+    for p in passages {
         let (a, b) = (to_sentences(susp, p.a, SENTENCE_REACH), to_sentences(src, p.b, SENTENCE_REACH));
         // An end moves only where it lies inside a sentence on both sides:
         // where one side's passage already starts (or ends) a sentence, the
@@ -139,8 +145,179 @@ pub fn detect(susp: &str, src: &str, config: &AlignConfig) -> Vec<Detection> {
     let (t, s) = (char_offsets(susp, &susp_bytes), char_offsets(src, &src_bytes));
     let found =
         (0..passages.len()).map(|i| Detection::new(t[2 * i]..t[2 * i + 1], s[2 * i]..s[2 * i + 1])).collect();
-    join_neighbours(found, NEIGHBOUR_GAP)
+    let mut found = join_neighbours(found, NEIGHBOUR_GAP);
+    found.retain(|d| d.this_length.min(d.source_length) >= MIN_DETECTION);
+    widen(susp, &compared.a_tokens, src, &compared.b_tokens, config, &mut found);
+    found
 }
+
+/// Widens the source side of every detection in `found` that condenses
+/// its source ([`SUMMARY_RATIO`]) to the source sentences its suspicious
+/// side draws on ([`draw_on`]), extends every other one by the similar
+/// sentence pairs around it ([`extend`]), then joins those that come to
+/// overlap.
+fn widen(
+    susp: &str,
+    susp_tokens: &[crate::text::Token],
+    src: &str,
+    src_tokens: &[crate::text::Token],
+    config: &AlignConfig,
+    found: &mut Vec<Detection>,
+) {
+    if found.is_empty() {
+        return;
+    }
+    let summary = |d: &Detection| d.source_length >= SUMMARY_RATIO * d.this_length;
+    let mut keyer = Keyer::new();
+    let (mut ka, mut kb) = (Vec::new(), Vec::new());
+    keyer.keys(susp, susp_tokens, config.language.resolve(susp_tokens), &mut ka);
+    keyer.keys(src, src_tokens, config.language.resolve(src_tokens), &mut kb);
+    let (a, b) = (Keyed::new(susp, susp_tokens, &ka), Keyed::new(src, src_tokens, &kb));
+    for d in found.iter_mut() {
+        *d = if summary(d) { draw_on(&a, &b, *d) } else { extend(&a, &b, *d) };
+    }
+    *found = join_neighbours(std::mem::take(found), NEIGHBOUR_GAP);
+}
+
+/// `d` grown by whole sentences, one pair at a time, while the sentence
+/// before it (or after it) in the suspicious document and the one before
+/// (or after) it in the source share [`EXTEND_WORDS`] distinct content
+/// words and a Dice coefficient of [`EXTEND_DICE`] on them: a rewrite's
+/// first or last sentence that word alignment could not anchor, but that
+/// still says what its source's says.
+fn extend(a: &Keyed, b: &Keyed, d: Detection) -> Detection {
+    let similar = |i: usize, j: usize| {
+        let (x, y) = (&a.keys[i], &b.keys[j]);
+        let shared = x.iter().filter(|k| y.binary_search(k).is_ok()).count();
+        shared >= EXTEND_WORDS && 2.0 * shared as f64 >= EXTEND_DICE * (x.len() + y.len()) as f64
+    };
+    let (sa, sb) = (a.within(d.this()), b.within(d.source()));
+    if sa.is_empty() || sb.is_empty() {
+        return d;
+    }
+    let (mut a0, mut b0, mut a1, mut b1) = (sa.start, sb.start, sa.end - 1, sb.end - 1);
+    while a0 > 0 && b0 > 0 && similar(a0 - 1, b0 - 1) {
+        a0 -= 1;
+        b0 -= 1;
+    }
+    while a1 + 1 < a.bounds.len() && b1 + 1 < b.bounds.len() && similar(a1 + 1, b1 + 1) {
+        a1 += 1;
+        b1 += 1;
+    }
+    let (mut this, mut source) = (d.this_offset..d.this().1, d.source_offset..d.source().1);
+    if a0 < sa.start {
+        (this.start, source.start) = (a.bounds[a0].0, b.bounds[b0].0);
+    }
+    if a1 >= sa.end {
+        (this.end, source.end) = (a.bounds[a1].1, b.bounds[b1].1);
+    }
+    Detection::new(this, source)
+}
+
+/// Least distinct content words that two neighbouring sentences share for
+/// [`extend`] to take them.
+pub const EXTEND_WORDS: usize = 2;
+/// Least Dice coefficient of their distinct content words (the seed
+/// threshold of Sanchez-Perez et al.).
+pub const EXTEND_DICE: f64 = 0.33;
+
+/// A detection whose source side is this many times longer than its
+/// suspicious side condenses its source: a summary.
+pub const SUMMARY_RATIO: usize = 3;
+/// A source sentence that shares this many distinct content words (stems,
+/// stop words aside) with a summary is one the summary draws on.
+pub const DRAWN_WORDS: usize = 2;
+/// Most source sentences in a row that a summary does not draw on inside
+/// the source span of its detection.
+pub const DRAWN_GAP: usize = 6;
+
+/// One document's sentences, with their content keys and character bounds.
+struct Keyed {
+    /// Character range of each sentence, first word to last.
+    bounds: Vec<(usize, usize)>,
+    /// Distinct content keys of each sentence, sorted.
+    keys: Vec<Vec<u64>>,
+}
+
+impl Keyed {
+    fn new(text: &str, tokens: &[crate::text::Token], keys: &[crate::lang::Key]) -> Keyed {
+        let mut sentences = Vec::new();
+        crate::align::split_sentences(text, tokens, keys, &mut sentences);
+        let bytes: Vec<usize> =
+            sentences.iter().flat_map(|r| [tokens[r.start].span.start, tokens[r.end - 1].span.end]).collect();
+        let chars = char_offsets(text, &bytes);
+        let bounds = chars.chunks(2).map(|c| (c[0], c[1])).collect();
+        let keys = sentences
+            .iter()
+            .map(|r| {
+                let mut k: Vec<u64> = keys[r.clone()].iter().filter(|k| k.content).map(|k| k.key).collect();
+                k.sort_unstable();
+                k.dedup();
+                k
+            })
+            .collect();
+        Keyed { bounds, keys }
+    }
+
+    /// The sentences that overlap the characters `range`.
+    fn within(&self, (start, end): (usize, usize)) -> std::ops::Range<usize> {
+        let first = self.bounds.partition_point(|b| b.1 <= start);
+        let last = self.bounds.partition_point(|b| b.0 < end);
+        first..last.max(first)
+    }
+}
+
+/// `d` with its source side widened to the source sentences its suspicious
+/// side draws on: outwards from its source span, as far as the last
+/// sentence sharing [`DRAWN_WORDS`] distinct content words with the
+/// suspicious side, across at most [`DRAWN_GAP`] sentences in a row that
+/// share fewer. A summary condenses a whole stretch of its source, most of
+/// which no sentence of it matches closely.
+fn draw_on(a: &Keyed, b: &Keyed, d: Detection) -> Detection {
+    let mut summary: Vec<u64> = a.within(d.this()).flat_map(|s| a.keys[s].iter().copied()).collect();
+    summary.sort_unstable();
+    summary.dedup();
+    let drawn =
+        |s: usize| b.keys[s].iter().filter(|k| summary.binary_search(k).is_ok()).count() >= DRAWN_WORDS;
+    let span = b.within(d.source());
+    if span.is_empty() {
+        return d;
+    }
+    let (mut first, mut last) = (span.start, span.end - 1);
+    let mut gap = 0;
+    for s in (0..first).rev() {
+        if drawn(s) {
+            first = s;
+            gap = 0;
+        } else {
+            gap += 1;
+            if gap > DRAWN_GAP {
+                break;
+            }
+        }
+    }
+    gap = 0;
+    for s in last + 1..b.bounds.len() {
+        if drawn(s) {
+            last = s;
+            gap = 0;
+        } else {
+            gap += 1;
+            if gap > DRAWN_GAP {
+                break;
+            }
+        }
+    }
+    let start = d.source_offset.min(b.bounds[first].0);
+    let end = d.source().1.max(b.bounds[last].1);
+    Detection::new(d.this_offset..d.this().1, start..end)
+}
+
+/// Fewest characters of a detection on either side, once neighbours are
+/// joined (about 15 words, one short sentence): a lone shared phrase or
+/// address line is common text, not a reused passage, and a piece of a
+/// larger case lies near the rest of it and has been joined to it.
+pub const MIN_DETECTION: usize = 100;
 
 /// How far, in characters, [`detect`] moves a detection's ends out to its
 /// sentences' bounds (about 20 words): reuse takes whole sentences, and a
@@ -1028,6 +1205,94 @@ mod tests {
         assert_eq!(chars(&susp, det.this_offset, det.this_length), format!("Hier soir {passage}"));
         assert_eq!(chars(&src, det.source_offset, det.source_length), format!("Ce matin {passage}"));
         assert!(detect("nothing in common here at all", &src, &AlignConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn a_summary_draws_on_the_source_sentences_around_its_match() {
+        let susp = "Marigolds grow a foot tall in most gardens. Oil killed birds and otters on beaches, \
+                    and cleanup crews recovered little of it. Disco is one of the best marigolds.";
+        let far = [
+            "The weather stayed cold and grey through that winter.",
+            "Schools opened late in January because of snow.",
+            "A new mayor was elected by a narrow margin.",
+            "The town library bought three hundred new books.",
+            "Football practice moved indoors until the spring.",
+            "Prices at the market rose a little every month.",
+            "The ferry timetable changed at the end of March.",
+        ];
+        let src = [
+            "Fishing boats left the harbour at dawn as they do every single morning.",
+            "Oil washed onto the beaches within days of the grounding of the tanker.",
+            "The tanker had struck a reef in calm weather just after midnight.",
+            "Birds and otters died by the thousand in the weeks that followed.",
+            "Cleanup crews worked for months yet recovered little of the oil spilled.",
+            "The company paid for the work and promised to pay much more later.",
+            "Lawyers for the fishermen filed suits in state and federal courts.",
+        ]
+        .join(" ")
+            + " "
+            + &far.join(" ")
+            + " Oil, birds and beaches come back here.";
+        let at = |text: &str, part: &str| text.find(part).expect("part of the text");
+        let this = at(susp, "cleanup crews")..at(susp, " Disco");
+        let from = at(&src, "Cleanup crews");
+        let to = at(&src, " The weather");
+        let (ta, tb) = (crate::text::tokenize(susp), crate::text::tokenize(&src));
+        let widened = |d: Detection| {
+            let mut found = vec![d];
+            widen(susp, &ta, &src, &tb, &AlignConfig::default(), &mut found);
+            found
+        };
+        // Its source side is over three times its own: a summary. It widens
+        // back to the first sentence sharing two content words with it,
+        // across one that shares none ("tanker", "reef"), and on past the
+        // two after it that share none, but not across seven. Its words are
+        // those of the sentences it overlaps.
+        let summary = Detection::new(this.clone(), from..to);
+        assert!(summary.source_length >= SUMMARY_RATIO * summary.this_length);
+        assert_eq!(widened(summary), [Detection::new(this.clone(), at(&src, "Oil washed")..to)]);
+        // A detection of about its own length on both sides is no summary.
+        let copy = Detection::new(this.clone(), from..at(&src, " The company"));
+        assert_eq!(widened(copy), [copy]);
+    }
+
+    #[test]
+    fn a_detection_takes_the_similar_sentence_pairs_around_it() {
+        let susp = "An opening about football clubs and their loyal fans. The council voted to close the \
+                    old library next spring. Residents protested outside the town hall for hours. \
+                    Volunteers offered to run the building themselves without pay. A closing about \
+                    sailing boats on mountain lakes.";
+        let src = "Weather notes on the coming frost tonight. Councillors decided the old library will \
+                   close in the spring. Hundreds of residents protested for hours at the town hall. The \
+                   volunteers said they would run the building for no pay. Prices of bread went up \
+                   again this week.";
+        let at = |text: &str, part: &str| text.find(part).expect("part of the text");
+        let span = |text: &str, from: &str, to: &str| at(text, from)..at(text, to) + to.len();
+        let (ta, tb) = (crate::text::tokenize(susp), crate::text::tokenize(src));
+        let d = Detection::new(span(susp, "Residents", "for hours"), span(src, "Hundreds", "the town hall"));
+        let mut found = vec![d];
+        widen(susp, &ta, src, &tb, &AlignConfig::default(), &mut found);
+        // The sentence before and the one after say the same on both sides;
+        // the first and last do not.
+        let want =
+            Detection::new(span(susp, "The council", "without pay"), span(src, "Councillors", "no pay"));
+        assert_eq!(found, [want]);
+    }
+
+    #[test]
+    fn a_lone_short_match_is_no_detection() {
+        let line = "Suite 114, 10110 Battleview Parkway, Manassas, Virginia 20109";
+        let susp = format!("Write to the office of the dean. {line}. Nothing else here.");
+        let src = format!("Our campus lies far away from it all. {line}. Visit us soon.");
+        // The aligner finds it (and detect snaps it to its sentence), but it
+        // is shorter than MIN_DETECTION.
+        assert_eq!(align_texts(&susp, &src, &AlignConfig::default()).alignment.passages.len(), 1);
+        assert!(line.len() + 1 < MIN_DETECTION);
+        assert!(detect(&susp, &src, &AlignConfig::default()).is_empty());
+        // Twice as long, it is one.
+        let long = format!("{line}, and again {line}");
+        let (susp, src) = (susp.replace(line, &long), src.replace(line, &long));
+        assert_eq!(detect(&susp, &src, &AlignConfig::default()).len(), 1);
     }
 
     #[test]

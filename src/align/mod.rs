@@ -88,6 +88,7 @@ use gotoh::Gotoh;
 use passage::Candidate;
 pub use seeds::seed_hash;
 use seeds::SeedIndex;
+pub(crate) use sentences::split as split_sentences;
 
 /// Settings of [`align`].
 #[derive(Clone, Debug, PartialEq)]
