@@ -1201,7 +1201,7 @@ pub const TEXT_BATCH_BYTES: usize = 16 << 20;
 pub fn peak_memory(docs: &[Document], params: &Params, config: &Config) -> usize {
     /// Code, thread stacks, allocator arenas, reading and writing buffers:
     /// measured on the 10k corpus, less what the terms below count; and
-    /// the chunks a JSONL file is read ahead in.
+    /// the chunks a gzipped JSONL file is decompressed ahead in.
     const FIXED: usize = (8 << 20) + crate::source::READ_AHEAD_BYTES;
     let n = docs.len();
     // A string's heap block (glibc: 8 bytes of header, 16-byte steps, 32 at least).

@@ -1,8 +1,9 @@
-//! Reading ahead: a JSONL file (or its gzip stream) is read and decoded on
-//! a thread of its own, a few chunks ahead of the parsing and sketching of
-//! the lines before them. Sketching waits on no disk read and reading on
-//! no sketching, so a cold file costs about the longer of the two rather
-//! than their sum, and a gzip stream decompresses beside the sketching.
+//! Reading ahead: a gzipped JSONL file is decompressed on a thread of its
+//! own, a few chunks ahead of the parsing and sketching of the lines
+//! before them, so decompression runs beside the sketching (measured on
+//! 20 Newsgroups, `--mode near`: 0.58-0.62 s -> 0.53-0.56 s). A plain file
+//! is read directly: the kernel reads it ahead already, and a thread
+//! copying it only added CPU time.
 //!
 //! The bytes are exactly those of the stream, in order; a read error comes
 //! after every byte read before it, as from the stream itself.

@@ -48,8 +48,8 @@ mod ahead;
 mod decode;
 mod record;
 
-/// Bytes of a JSONL file read ahead of the sketching, at most
-/// ([`ahead`]).
+/// Bytes of a gzipped JSONL file decompressed ahead of the sketching, at
+/// most ([`ahead`]).
 pub const READ_AHEAD_BYTES: usize = (ahead::DEPTH + 2) * ahead::CHUNK;
 
 use decode::*;
@@ -762,23 +762,23 @@ impl<'a, V: Visit> Reader<'a, V> {
             Ok(file) => file,
             Err(err) => return self.diagnose(name, cannot_read(&err), true),
         };
-        // Read (and decompressed) ahead on a thread of its own, beside the
-        // sketching; directly if no thread can be started.
-        fn ahead<R: Read + Send + 'static>(input: R) -> Box<dyn Read> {
-            match ahead::ReadAhead::new(input, ahead::CHUNK, ahead::DEPTH) {
-                Ok(ahead) => Box::new(ahead),
-                Err(input) => Box::new(io::BufReader::new(input)),
-            }
-        }
         if gzipped {
+            // Decompressed ahead on a thread of its own, beside the
+            // sketching (directly if no thread can be started).
             let decoder = flate2::bufread::MultiGzDecoder::new(io::BufReader::new(file));
-            self.read_jsonl_stream(&name, &mut ahead(decoder), true, None);
+            let mut input: Box<dyn Read> = match ahead::ReadAhead::new(decoder, ahead::CHUNK, ahead::DEPTH) {
+                Ok(ahead) => Box::new(ahead),
+                Err(decoder) => Box::new(decoder),
+            };
+            self.read_jsonl_stream(&name, &mut input, true, None);
         } else {
             // An uncompressed file's lines can be read again by offset, as
-            // long as the file stays as it is now.
+            // long as the file stays as it is now. Read directly: the
+            // kernel reads a sequential file ahead already, and a thread
+            // copying it cost 5% more CPU time on the 100k corpus.
             let source =
                 Stamp::of(&file).map(|stamp| Arc::new(SourceFile { path: path.to_path_buf(), stamp }));
-            self.read_jsonl_stream(&name, &mut ahead(file), false, source.as_ref());
+            self.read_jsonl_stream(&name, &mut io::BufReader::new(file), false, source.as_ref());
         }
     }
 
