@@ -48,10 +48,6 @@ mod ahead;
 mod decode;
 mod record;
 
-/// Bytes of a gzipped JSONL file decompressed ahead of the sketching, at
-/// most ([`ahead`]).
-pub const READ_AHEAD_BYTES: usize = (ahead::DEPTH + 2) * ahead::CHUNK;
-
 use decode::*;
 use record::*;
 
