@@ -127,7 +127,7 @@ impl Detection {
 /// shorter than [`MIN_DETECTION`] characters on either side dropped, and
 /// the source side of a summary widened to the sentences it draws on,
 /// any other detection extended by the similar sentence pairs around it
-/// ([`widen`]).
+/// (`widen`).
 pub fn detect(susp: &str, src: &str, config: &AlignConfig) -> Vec<Detection> {
     let compared = align_texts(susp, src, config);
     let passages = &compared.alignment.passages;
@@ -215,7 +215,7 @@ fn extend(a: &Keyed, b: &Keyed, d: Detection) -> Detection {
 }
 
 /// Least distinct content words that two neighbouring sentences share for
-/// [`extend`] to take them.
+/// `extend` to take them.
 pub const EXTEND_WORDS: usize = 2;
 /// Least Dice coefficient of their distinct content words (the seed
 /// threshold of Sanchez-Perez et al.).
