@@ -62,9 +62,9 @@ impl Mode {
 
 /// Settings of the rewrite-tolerant candidate path
 /// ([`crate::reuse::content_ngrams`]): fingerprints over n-grams of
-/// content words (stop words left out), so a paraphrase, a translation or a summary that keeps a
-/// few content words in order becomes a candidate without sharing ten
-/// identical words. Off by default ([`Config::rewrites`] is `None`); see
+/// content words (stop words left out), so a paraphrase, a translation or
+/// a summary that keeps a few content words in order becomes a candidate
+/// without sharing ten identical words. Off by default ([`Config::rewrites`] is `None`); see
 /// `docs/reuse-path-measurements.md` for the measurements behind the values.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Rewrites {
@@ -147,8 +147,8 @@ pub struct Config {
     /// of incidental overlap is not aligned pair by pair.
     pub min_containment: f64,
     /// The rewrite-tolerant candidate path, beside the winnowed exact
-    /// shingles (default off). Its words are keyed in
-    /// `align.language`.
+    /// shingles (default off). Its stop words are those of
+    /// `align.language`; its other words match exactly.
     pub rewrites: Option<Rewrites>,
     /// Align every reported pair to find its reused passages (default
     /// true; `dedup` turns it off).
