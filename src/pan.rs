@@ -283,34 +283,33 @@ fn draw_on(a: &Keyed, b: &Keyed, d: Detection) -> Detection {
     if span.is_empty() {
         return d;
     }
-    let (mut first, mut last) = (span.start, span.end - 1);
-    let mut gap = 0;
-    for s in (0..first).rev() {
-        if drawn(s) {
-            first = s;
-            gap = 0;
-        } else {
-            gap += 1;
-            if gap > DRAWN_GAP {
-                break;
-            }
-        }
-    }
-    gap = 0;
-    for s in last + 1..b.bounds.len() {
-        if drawn(s) {
-            last = s;
-            gap = 0;
-        } else {
-            gap += 1;
-            if gap > DRAWN_GAP {
-                break;
-            }
-        }
-    }
+    let first = farthest_drawn((0..span.start).rev(), span.start, &drawn);
+    let last = farthest_drawn(span.end..b.bounds.len(), span.end - 1, &drawn);
     let start = d.source_offset.min(b.bounds[first].0);
     let end = d.source().1.max(b.bounds[last].1);
     Detection::new(d.this_offset..d.this().1, start..end)
+}
+
+/// The last of `sentences` (walked outwards) that is `drawn`, crossing at
+/// most [`DRAWN_GAP`] in a row that are not; `from` if none is.
+fn farthest_drawn(
+    sentences: impl Iterator<Item = usize>,
+    from: usize,
+    drawn: impl Fn(usize) -> bool,
+) -> usize {
+    let (mut farthest, mut gap) = (from, 0);
+    for s in sentences {
+        if drawn(s) {
+            farthest = s;
+            gap = 0;
+        } else {
+            gap += 1;
+            if gap > DRAWN_GAP {
+                break;
+            }
+        }
+    }
+    farthest
 }
 
 /// Fewest characters of a detection on either side, once neighbours are
