@@ -283,8 +283,8 @@ fn draw_on(a: &Keyed, b: &Keyed, d: Detection) -> Detection {
     if span.is_empty() {
         return d;
     }
-    let first = farthest_drawn((0..span.start).rev(), span.start, &drawn);
-    let last = farthest_drawn(span.end..b.bounds.len(), span.end - 1, &drawn);
+    let first = farthest_drawn((0..span.start).rev(), span.start, drawn);
+    let last = farthest_drawn(span.end..b.bounds.len(), span.end - 1, drawn);
     let start = d.source_offset.min(b.bounds[first].0);
     let end = d.source().1.max(b.bounds[last].1);
     Detection::new(d.this_offset..d.this().1, start..end)
