@@ -1368,6 +1368,7 @@ fn sketch_one(
         );
         reuse::content_ngrams(&s.keys, rewrites.ngram, &mut s.grams);
         reuse::winnow(&s.grams, rewrites.window, &mut rewrite);
+        rewrite.shrink_to_fit();
     }
     shingle::shingles_of(&s.hashes, config.shingle_size, &mut s.shingles);
     if !band_keys.is_empty() {
@@ -1378,6 +1379,7 @@ fn sketch_one(
     let mut fingerprints = Vec::new();
     if config.mode.reuse() {
         reuse::winnow(&s.shingles, config.winnow_window, &mut fingerprints);
+        fingerprints.shrink_to_fit();
     }
     (DocSketch { words: s.hashes.len(), content: shingle::content_hash(&s.hashes) }, fingerprints, rewrite)
 }
