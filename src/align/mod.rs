@@ -546,8 +546,11 @@ impl Job<'_, '_, '_> {
         }
         let kept = self.resolve(candidates);
         let merged = self.merge(kept);
-        let mut passages: Vec<Passage> =
-            merged.iter().filter(|c| self.keep(c)).map(|c| self.passage(c)).collect();
+        let mut passages: Vec<Passage> = merged
+            .iter()
+            .filter(|c| self.keep(c) && !self.is_shared_name(c))
+            .map(|c| self.passage(c))
+            .collect();
         passages.sort_by_key(|p| (p.a.start, p.b.start));
         Alignment { passages, budget_exhausted: self.work.exhausted }
     }
@@ -882,6 +885,27 @@ mod tests {
             filler(&mut w)
         );
         assert_eq!(run(&a, &b, &AlignConfig::default()).passages.len(), 1);
+    }
+
+    /// Two texts that only name the same institution share no text; the
+    /// same number of shared words in a clause of their own are reused
+    /// text, and so are a copied list of names and a clause in a script
+    /// without case.
+    #[test]
+    fn a_shared_name_is_no_passage() {
+        let mut w = Words(21);
+        let (h1, h2, t1, t2) = (w.text(60), w.text(60), w.text(60), w.text(60));
+        let pair = |shared: &str| {
+            let a = format!("{} {shared} {}", h1.join(" "), t1.join(" "));
+            let b = format!("{} {shared} {}", h2.join(" "), t2.join(" "));
+            run(&a, &b, &AlignConfig::default()).passages.len()
+        };
+        assert_eq!(pair("the American Civil Liberties Union of Southern California"), 0);
+        assert_eq!(pair("In 1772 Ahmad Shah of Kandahar went to Kabul and Herat"), 0);
+        assert_eq!(pair("the union would meet by the old station before dawn"), 1);
+        let names: Vec<String> = w.text(30).iter().map(|n| n[..1].to_uppercase() + &n[1..]).collect();
+        assert_eq!(pair(&names.join(" ")), 1);
+        assert_eq!(pair("في المدينة القديمة اجتمع الناس قرب المحطة قبل القطار"), 1);
     }
 
     #[test]

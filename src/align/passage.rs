@@ -68,7 +68,64 @@ impl Candidate {
     }
 }
 
+/// A passage of fewer matched words than this many times `min_words` ...
+const NAME_SPAN: usize = 3;
+/// ... with a capitalised matched word and fewer than this many distinct
+/// matched words that start lower-case ...
+const NAME_LOWER_WORDS: usize = 2;
+/// ... of at least this many characters, is a shared name (see
+/// `Job::is_shared_name`).
+const NAME_LOWER_CHARS: usize = 4;
+
 impl Job<'_, '_, '_> {
+    /// Whether a candidate's matched words are a name the two texts both
+    /// use, not text one took from the other: "the American Civil
+    /// Liberties Union of Southern California", "Georgetown University's
+    /// Center for Strategic and International Studies", or such a name and
+    /// a few function words around it ("Ahmad Shah retired to his home
+    /// in"). Reused text of that length carries its own words: at least
+    /// [`NAME_LOWER_WORDS`] distinct matched words of
+    /// [`NAME_LOWER_CHARS`] characters or more that start lower-case, on
+    /// either side.
+    ///
+    /// Only short passages (under [`NAME_SPAN`] x `min_words` matched
+    /// words) are judged: a copied list of names is reuse. Neither is a
+    /// passage without a capitalised word, so scripts without case are
+    /// never judged.
+    ///
+    /// Measured on the PAN 2013 training corpus: with `scan --rewrites`
+    /// the case-free pairs reported fell from 43 to 4 of 1,947, and the
+    /// listed pairs reported from 947 to 937 (random obfuscation), 837 to
+    /// 832 (translation) and 214 to 211 (summary); `eval --pan` rose from
+    /// 0.914 to 0.917 plagdet, with 4 of the 1,000 no-plagiarism pairs
+    /// flagged instead of 7. Nearby settings (2 or 3 lower-case words,
+    /// passages under 16 or 24 words) give the same picture. What it
+    /// drops on 20 Newsgroups is mostly signatures, quoted titles and
+    /// uuencoded lines.
+    pub(super) fn is_shared_name(&self, c: &Candidate) -> bool {
+        if c.matched >= NAME_SPAN * self.config.min_words {
+            return false;
+        }
+        let mut capitalised = false;
+        let mut lower: Vec<u64> = Vec::new();
+        for col in &c.cols {
+            let Col::Eq(i, j) = *col else { continue };
+            for (text, token) in [(self.a_text, &self.a[i]), (self.b_text, &self.b[j])] {
+                let word = &text[token.span.range()];
+                match word.chars().next() {
+                    Some(first) if first.is_uppercase() => capitalised = true,
+                    Some(first) if first.is_lowercase() && word.chars().count() >= NAME_LOWER_CHARS => {
+                        lower.push(token.hash)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        lower.sort_unstable();
+        lower.dedup();
+        capitalised && lower.len() < NAME_LOWER_WORDS
+    }
+
     /// Turns a token-level candidate into a byte-level passage.
     pub(super) fn passage(&self, c: &Candidate) -> Passage {
         let ((i0, j0), (i1, j1)) = (c.first(), c.last());

@@ -261,7 +261,8 @@ mod tests {
 
     #[test]
     fn a_lone_short_match_is_no_detection() {
-        let line = "Suite 114, 10110 Battleview Parkway, Manassas, Virginia 20109";
+        // (Not a name or an address: the aligner drops shared names.)
+        let line = "we would meet by the old station before the morning train left";
         let susp = format!("Write to the office of the dean. {line}. Nothing else here.");
         let src = format!("Our campus lies far away from it all. {line}. Visit us soon.");
         // The aligner finds it (and detect snaps it to its sentence), but it
