@@ -112,6 +112,13 @@ pub fn winnow(shingles: &[u64], w: usize, out: &mut Vec<u32>) {
         out.push(fold(shingles.iter().copied().min().unwrap_or(0)));
         return;
     }
+    if w == 1 {
+        // Every window is one shingle: all are kept (the rewrite path's
+        // default), with no deque to keep.
+        out.extend(shingles.iter().map(|&h| fold(h)));
+        finish(out, start);
+        return;
+    }
     // Monotone deque of indices whose values increase from front to back.
     let mut deque: std::collections::VecDeque<usize> = std::collections::VecDeque::with_capacity(w);
     let mut last_kept = usize::MAX;
@@ -131,6 +138,12 @@ pub fn winnow(shingles: &[u64], w: usize, out: &mut Vec<u32>) {
             }
         }
     }
+    finish(out, start);
+}
+
+/// Sorts the fingerprints `winnow` added to `out` from `start` and drops
+/// their repeats.
+fn finish(out: &mut Vec<u32>, start: usize) {
     let kept = &mut out[start..];
     kept.sort_unstable();
     let n = dedup_len(kept);
