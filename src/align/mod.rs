@@ -889,7 +889,7 @@ mod tests {
 
     /// Two texts that only name the same institution share no text; the
     /// same number of shared words in a clause of their own are reused
-    /// text, and so are a copied list of names and a clause in a script
+    /// text, and so are a copied list of names and clauses in scripts
     /// without case.
     #[test]
     fn a_shared_name_is_no_passage() {
@@ -906,6 +906,8 @@ mod tests {
         let names: Vec<String> = w.text(30).iter().map(|n| n[..1].to_uppercase() + &n[1..]).collect();
         assert_eq!(pair(&names.join(" ")), 1);
         assert_eq!(pair("في المدينة القديمة اجتمع الناس قرب المحطة قبل القطار"), 1);
+        // A name in Latin letters inside text in a script without case.
+        assert_eq!(pair("苹果公司 Apple 今天在加州发布了新的手机和电脑产品"), 1);
     }
 
     #[test]
