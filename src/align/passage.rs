@@ -84,9 +84,9 @@ impl Job<'_, '_, '_> {
     /// Center for Strategic and International Studies", or such a name
     /// with a few short words around it. Reused text of that length
     /// carries its own words: at least [`NAME_LOWER_WORDS`] distinct
-    /// matched words, on either side, that start lower-case and have
-    /// [`NAME_LOWER_CHARS`] characters or more, or that are written in a
-    /// script without case (a Han character is a word of its own).
+    /// matched words that, on either side, start lower-case and have
+    /// [`NAME_LOWER_CHARS`] characters or more, or are written in a script
+    /// without case (a Han character is a word of its own).
     ///
     /// Only short passages (under [`NAME_SPAN`] x `min_words` matched
     /// words) are judged: a copied list of names is reuse. Neither is a
@@ -106,24 +106,29 @@ impl Job<'_, '_, '_> {
             return false;
         }
         let mut capitalised = false;
-        let mut lower: Vec<u64> = Vec::new();
+        // The passage's own words, by their hash in `a` (a pair matched by
+        // stem is one word).
+        let mut own: Vec<u64> = Vec::new();
         for col in &c.cols {
             let Col::Eq(i, j) = *col else { continue };
+            let mut is_own = false;
             for (text, token) in [(self.a_text, &self.a[i]), (self.b_text, &self.b[j])] {
                 let word = &text[token.span.range()];
                 match word.chars().next() {
                     Some(first) if first.is_uppercase() => capitalised = true,
-                    Some(first) if first.is_lowercase() && word.chars().count() >= NAME_LOWER_CHARS => {
-                        lower.push(token.hash)
-                    }
-                    Some(first) if first.is_alphabetic() && !first.is_lowercase() => lower.push(token.hash),
+                    Some(first) if first.is_lowercase() => is_own |= word.chars().count() >= NAME_LOWER_CHARS,
+                    // A letter without case.
+                    Some(first) if first.is_alphabetic() => is_own = true,
                     _ => {}
                 }
             }
+            if is_own {
+                own.push(self.a[i].hash);
+            }
         }
-        lower.sort_unstable();
-        lower.dedup();
-        capitalised && lower.len() < NAME_LOWER_WORDS
+        own.sort_unstable();
+        own.dedup();
+        capitalised && own.len() < NAME_LOWER_WORDS
     }
 
     /// Turns a token-level candidate into a byte-level passage.
