@@ -10,8 +10,9 @@
 //! 1. **sketch** ([`Sketches`], parallel over documents; in the binary,
 //!    each document on the worker that read it): tokenise, shingle, and
 //!    keep per document its word count, a hash of its normalised token
-//!    sequence, the LSH band keys of its MinHash signature (near path) and
-//!    its winnowed fingerprints (reuse path). Not its text: the binary holds
+//!    sequence, the LSH band keys of its MinHash signature (near path), its
+//!    winnowed fingerprints (reuse path) and, with `--rewrites`, its
+//!    content-word n-grams (rewrite path). Not its text: the binary holds
 //!    no text it can read again, and reads back only those the pairs need,
 //!    once the candidates are known ([`Candidates::needs_text`]).
 //! 2. **exact**: documents whose normalised token sequences are identical
@@ -22,7 +23,8 @@
 //!    thousand copies cost linear time.
 //! 3. **candidates**: LSH banding of the signatures (parallel over bands),
 //!    and the partial-reuse index of the fingerprints (parallel over
-//!    documents), as `--mode` asks; their pairs are merged.
+//!    documents), as `--mode` asks, and the rewrite path's index of the
+//!    n-grams when asked; their pairs are merged.
 //! 4. **verify** and 5. **align**, one pass over the candidates in `(a, b)`
 //!    order, a batch of 16,384 at a time (parallel over the pairs of
 //!    a batch): every candidate gets exact Jaccard and containments from the
