@@ -212,20 +212,23 @@ impl Candidates<'_> {
 
     /// [`Candidates::run`], collecting the pairs into a [`Scan`].
     pub fn collect(self, docs: &[Document], progress: &dyn Progress) -> Result<Scan, Error> {
-        struct Collect(Vec<Pair>);
-        impl PairSink for Collect {
-            fn begin(&mut self, _: &Params, _: &[DocSketch]) -> Result<(), Error> {
-                Ok(())
-            }
-            fn pairs(&mut self, batch: Vec<Pair>) -> Result<(), Error> {
-                self.0.extend(batch);
-                Ok(())
-            }
-        }
         let mut pairs = Collect(Vec::new());
         let ScanSummary { params, sketches, clusters, links, stories, stats } =
             self.run(docs, progress, &mut pairs)?;
         Ok(Scan { params, sketches, pairs: pairs.0, clusters, links, stories, stats })
+    }
+}
+
+/// A sink that keeps every pair, in order.
+pub(super) struct Collect(pub(super) Vec<Pair>);
+
+impl PairSink for Collect {
+    fn begin(&mut self, _: &Params, _: &[DocSketch]) -> Result<(), Error> {
+        Ok(())
+    }
+    fn pairs(&mut self, batch: Vec<Pair>) -> Result<(), Error> {
+        self.0.extend(batch);
+        Ok(())
     }
 }
 

@@ -275,7 +275,8 @@ fn sketch_one(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{scan, NoProgress, Pair, PairSink};
+    use crate::pipeline::pairs::Collect;
+    use crate::pipeline::{scan, NoProgress};
 
     /// Sketching while reading, then reading back the texts the pairs
     /// need, gives the scan of the documents held in memory; forgetting to
@@ -315,16 +316,6 @@ mod tests {
         assert_eq!(streamed.stats.bytes, in_memory.stats.bytes);
 
         // Or read back a batch at a time, the documents left released.
-        struct Collect(Vec<Pair>);
-        impl PairSink for Collect {
-            fn begin(&mut self, _: &Params, _: &[DocSketch]) -> Result<(), Error> {
-                Ok(())
-            }
-            fn pairs(&mut self, batch: Vec<Pair>) -> Result<(), Error> {
-                self.0.extend(batch);
-                Ok(())
-            }
-        }
         let (candidates, docs) = read();
         let mut sink = Collect(Vec::new());
         candidates.run_reading_back(&docs, &options, &NoProgress, &mut sink).unwrap();
