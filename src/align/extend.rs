@@ -12,9 +12,135 @@
 //! where it does, for [`Explain`](super::Explain).
 
 use super::gotoh::S_M;
+use super::resolve::{rank, Rank};
 use super::{Candidate, Col, Job, Run, Stop};
 
+/// What the candidate of a chain can be at most, known before it is filled
+/// and extended: its matched words, and the tokens it can cover on each
+/// side (inclusive ranges).
+struct Reach {
+    matched: usize,
+    a: (usize, usize),
+    b: (usize, usize),
+}
+
+/// The candidates of a pair's chains ([`Job::candidates`]).
+pub(super) struct Made {
+    /// One slot per chain, in the order of the chains: its candidate, or
+    /// `None` where it has none that passes [`Candidate::keep`] or it was
+    /// skipped.
+    pub(super) slots: Vec<Option<Candidate>>,
+    /// The chains skipped, and the rank of the candidate whose text covers
+    /// theirs ([`rank`]): step 4 takes it first unless a candidate made
+    /// later (from sentences) ranks as high.
+    skipped: Vec<usize>,
+    first: Option<Rank>,
+}
+
 impl Job<'_, '_, '_> {
+    /// The candidate of each chain of `chains`.
+    ///
+    /// Most chains of a pair of near-duplicates are a phrase repeated
+    /// inside the one passage that covers both texts, and step 4 would cut
+    /// their candidates down to nothing. So chains are taken by the most
+    /// words their candidate could match ([`Reach`]); once one candidate
+    /// matches more words than any chain left could, step 4 takes it
+    /// first and whole, and a chain left whose every possible column lies
+    /// inside its text on both sides is not filled or extended at all.
+    /// The passages are those of making every candidate (a test holds it
+    /// to that; step 4 breaks ties by the slot, so a skipped one changes
+    /// no other's turn); only the work differs.
+    pub(super) fn candidates(&mut self, chains: &[Vec<usize>], runs: &[Run]) -> Made {
+        let mut made = Made { slots: Vec::with_capacity(chains.len()), skipped: Vec::new(), first: None };
+        if self.s.extend_every_chain {
+            for chain in chains {
+                made.slots.push(self.candidate(chain, runs).filter(|c| c.keep(self.config)));
+            }
+            return made;
+        }
+        made.slots.resize_with(chains.len(), || None);
+        let reach: Vec<Reach> = chains.iter().map(|chain| self.reach(chain, runs)).collect();
+        let mut order: Vec<usize> = (0..chains.len()).collect();
+        order.sort_by_key(|&k| std::cmp::Reverse(reach[k].matched));
+        // The best candidate so far, and whether another ranks as high.
+        let mut best: Option<(usize, bool)> = None;
+        for &k in &order {
+            let first = best.and_then(|(b, tied)| (!tied).then(|| made.slots[b].as_ref()).flatten());
+            if let Some(m) = first.filter(|m| m.matched > reach[k].matched) {
+                let ((i0, j0), (i1, j1)) = (m.first(), m.last());
+                let r = &reach[k];
+                if r.a.0 >= i0 && r.a.1 <= i1 && r.b.0 >= j0 && r.b.1 <= j1 {
+                    made.skipped.push(k);
+                    made.first = Some(rank(m));
+                    continue;
+                }
+            }
+            let c = self.candidate(&chains[k], runs).filter(|c| c.keep(self.config));
+            if let Some(c) = &c {
+                best = match best {
+                    Some((b, tied)) => match Some(rank(c)).cmp(&made.slots[b].as_ref().map(rank)) {
+                        std::cmp::Ordering::Greater => Some((k, false)),
+                        std::cmp::Ordering::Equal => Some((b, true)),
+                        std::cmp::Ordering::Less => Some((b, tied)),
+                    },
+                    None => Some((k, false)),
+                };
+            }
+            made.slots[k] = c;
+        }
+        made
+    }
+
+    /// Makes the candidates [`Job::candidates`] skipped, if one of `later`
+    /// (candidates from sentences) ranks as high as the candidate that
+    /// covers them: step 4 may then not take that one first.
+    pub(super) fn unskip(
+        &mut self,
+        made: &mut Made,
+        later: &[Candidate],
+        chains: &[Vec<usize>],
+        runs: &[Run],
+    ) {
+        let Some(first) = made.first else { return };
+        if later.iter().all(|c| rank(c) < first) {
+            return;
+        }
+        for k in std::mem::take(&mut made.skipped) {
+            made.slots[k] = self.candidate(&chains[k], runs).filter(|c| c.keep(self.config));
+        }
+        made.first = None;
+    }
+
+    /// The most a chain's candidate can be: its anchors' words, the
+    /// shorter side of each gap between them, and as far as an extension
+    /// reaches at each end.
+    fn reach(&self, chain: &[usize], runs: &[Run]) -> Reach {
+        let w = self.extension_width();
+        let (first, last) = (runs[chain[0]], runs[chain[chain.len() - 1]]);
+        let mut matched = 0;
+        for (n, &r) in chain.iter().enumerate() {
+            let run = runs[r];
+            matched += run.len;
+            if n > 0 {
+                let prev = runs[chain[n - 1]];
+                matched += (run.i - (prev.i + prev.len)).min(run.j - (prev.j + prev.len));
+            }
+        }
+        let (a_end, b_end) = (last.i + last.len, last.j + last.len);
+        matched += w.min(first.i).min(first.j);
+        matched += w.min(self.a.len() - a_end).min(self.b.len() - b_end);
+        Reach {
+            matched,
+            a: (first.i.saturating_sub(w), (a_end + w).min(self.a.len()) - 1),
+            b: (first.j.saturating_sub(w), (b_end + w).min(self.b.len()) - 1),
+        }
+    }
+
+    /// Words an extension looks at beyond a chain's end, on each side.
+    fn extension_width(&self) -> usize {
+        2 * self.config.max_gap.max(1)
+    }
+
     /// Fills and extends one chain into a candidate passage.
     pub(super) fn candidate(&mut self, chain: &[usize], runs: &[Run]) -> Option<Candidate> {
         let mut cols = Vec::new();
@@ -96,7 +222,7 @@ impl Job<'_, '_, '_> {
     /// backwards (into `a[..i]`, `b[..j]`), appending the columns to `out`
     /// in document order.
     fn extend(&mut self, i: usize, j: usize, forward: bool, out: &mut Vec<Col>) {
-        let w = 2 * self.config.max_gap.max(1);
+        let w = self.extension_width();
         let (ia, ib) = if forward {
             (i..(i + w).min(self.a.len()), j..(j + w).min(self.b.len()))
         } else {

@@ -27,9 +27,11 @@
 //!    tokens (match +2, mismatch -1, gap open -3, gap extend -0.5) fills in
 //!    the substituted, inserted and deleted words; beyond the first and last
 //!    anchor an anchored alignment with X-drop 10 extends the passage while
-//!    that pays.
+//!    that pays. A chain that could only make a candidate inside the text
+//!    of a better one (a phrase repeated within a near-duplicate), which
+//!    step 4 would cut to nothing, is not filled or extended at all.
 //! 4. **Resolve and merge.** Candidates are taken best first (most matched
-//!    words); one that claims text already claimed on either side is cut
+//!    words, ties to the better chain); one that claims text already claimed on either side is cut
 //!    around it and the pieces go back in the queue, so no text is claimed
 //!    twice. Neighbours whose gap is at most half the shorter of the two
 //!    are then merged.
@@ -386,6 +388,10 @@ struct Scratch {
     a_keys_of: Vec<u64>,
     /// The match keys of `b`.
     b_keys: Vec<Key>,
+    /// Make the candidate of every chain, even those step 4 would cut to
+    /// nothing (see `Job::candidates`): the reference the tests hold the
+    /// skipping to.
+    extend_every_chain: bool,
 }
 
 /// Bytes of one buffer that a [`Scratch`] keeps from one pair to the next.
@@ -519,32 +525,29 @@ impl Job<'_, '_, '_> {
     fn run(&mut self, is_common: &dyn Fn(u64) -> bool) -> Alignment {
         let runs = self.anchors(is_common);
         let chains = self.chains(&runs);
-        let mut candidates = Vec::new();
-        for chain in chains {
-            if let Some(c) = self.candidate(&chain, &runs) {
-                if c.keep(self.config) {
-                    candidates.push(c);
-                }
-            }
-        }
+        let mut made = self.candidates(&chains, &runs);
         if self.config.sentences {
             let mut pieces = Vec::new();
             let a = sentences::Side { text: self.a_text, tokens: self.a, keys: self.ka };
             let b = sentences::Side { text: self.b_text, tokens: self.b, keys: self.kb };
             let max = self.config.max_seed_repeats.max(1);
             // The word-level candidates' extent on each side: a fragment
-            // they already cover is not aligned again.
-            let ca: Vec<(usize, usize)> = candidates.iter().map(|c| (c.first().0, c.last().0 + 1)).collect();
-            let cb: Vec<(usize, usize)> = candidates.iter().map(|c| (c.first().1, c.last().1 + 1)).collect();
+            // they already cover is not aligned again. (A skipped one lies
+            // inside another: the union is the same.)
+            let made_ = made.slots.iter().flatten();
+            let ca: Vec<(usize, usize)> = made_.clone().map(|c| (c.first().0, c.last().0 + 1)).collect();
+            let cb: Vec<(usize, usize)> = made_.map(|c| (c.first().1, c.last().1 + 1)).collect();
             for f in sentences::fragments(a, b, max, &mut self.work) {
                 if covered(&ca, &f.a) && covered(&cb, &f.b) {
                     continue;
                 }
                 self.fragment(&f, &runs, &mut pieces);
             }
-            candidates.extend(pieces.into_iter().filter(|c| self.keep(c)));
+            pieces.retain(|c| self.keep(c));
+            self.unskip(&mut made, &pieces, &chains, &runs);
+            made.slots.extend(pieces.into_iter().map(Some));
         }
-        let kept = self.resolve(candidates);
+        let kept = self.resolve(made.slots);
         let merged = self.merge(kept);
         let mut passages: Vec<Passage> = merged
             .iter()
@@ -1013,6 +1016,63 @@ mod tests {
         assert!(found >= 20, "{found} passages");
     }
 
+    /// [`align`] making the candidate of every chain: the reference for
+    /// `Job::candidates`' skipping.
+    fn align_every_chain(a: &str, b: &str, config: &AlignConfig) -> Alignment {
+        let mut aligner = Aligner::new(config.clone());
+        aligner.scratch.extend_every_chain = true;
+        aligner.align(a, &tokenize(a), b, &tokenize(b))
+    }
+
+    /// `b`: `a` (words from a small vocabulary, so phrases repeat) with a
+    /// word substituted, dropped or inserted at each of `edits` (position,
+    /// kind, word).
+    fn edited(a: &[usize], edits: &[(usize, u8, usize)]) -> Vec<usize> {
+        let mut b = a.to_vec();
+        for &(at, kind, word) in edits {
+            let at = at % (b.len() + 1);
+            match kind % 3 {
+                0 if at < b.len() => b[at] = word,
+                1 if at < b.len() => {
+                    b.remove(at);
+                }
+                _ => b.insert(at, word),
+            }
+        }
+        b
+    }
+
+    /// A near-duplicate whose phrases repeat makes many chains inside its
+    /// one passage; none of them is extended, so the pair aligns within a
+    /// budget that extending every chain runs out of.
+    #[test]
+    fn chains_inside_the_best_candidate_are_not_extended() {
+        let phrase = |k: usize| format!("alpha{k} beta{k} gamma{k} delta{k} epsilon{k}");
+        // Twenty phrases, each three times (a seed in more than four places
+        // would be ignored), shuffled, between fresh words: every repeat
+        // elsewhere is a chain of its own.
+        let mut order: Vec<usize> = (0..60).map(|n| n % 20).collect();
+        let mut state = 7u64;
+        for n in (1..order.len()).rev() {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            order.swap(n, (state >> 33) as usize % (n + 1));
+        }
+        let a: Vec<String> =
+            order.iter().enumerate().map(|(n, &k)| format!("{} fresh{n} word{n}", phrase(k))).collect();
+        let a = a.join(" ");
+        let b = a.replacen("fresh7", "changed", 1).replacen("word30", "edited", 1);
+        let config = AlignConfig { budget: 50_000, ..AlignConfig::default() };
+        let every = align_every_chain(&a, &b, &config);
+        assert!(every.budget_exhausted, "the budget must bind for the reference");
+        let (ta, tb) = (tokenize(&a), tokenize(&b));
+        let skipping = align(&a, &ta, &b, &tb, &config);
+        assert!(!skipping.budget_exhausted);
+        assert_eq!(skipping.passages.len(), 1);
+        assert_eq!(skipping.passages[0].words, ta.len() - 2);
+        let unlimited = AlignConfig { budget: usize::MAX, ..config };
+        assert_eq!(skipping, align_every_chain(&a, &b, &unlimited));
+    }
+
     fn vocab_text() -> impl Strategy<Value = Vec<usize>> {
         prop::collection::vec(0usize..40, 0..120)
     }
@@ -1080,6 +1140,25 @@ mod tests {
             let (ta, tb) = (render(&a), render(&b2));
             let al = align(&ta, &tokenize(&ta), &tb, &tokenize(&tb), &AlignConfig::default());
             prop_assert!(check_invariants(&ta, &tb, &al).is_ok(), "{:?}", check_invariants(&ta, &tb, &al));
+        }
+
+        /// Skipping the chains that step 4 would cut to nothing changes no
+        /// passage and no edit: near-duplicates of texts whose phrases
+        /// repeat (many chains inside one passage), and unrelated texts.
+        #[test]
+        fn skipping_covered_chains_changes_nothing(
+            a in prop::collection::vec(0usize..12, 0..250),
+            edits in prop::collection::vec((0usize..300, 0u8..3, 0usize..40), 0..25),
+            other in vocab_text(),
+            explain in any::<bool>(),
+        ) {
+            let config = AlignConfig { explain, ..AlignConfig::default() };
+            let b = edited(&a, &edits);
+            for (x, y) in [(&a, &b), (&b, &a), (&a, &other)] {
+                let (tx, ty) = (render(x), render(y));
+                let skipping = align(&tx, &tokenize(&tx), &ty, &tokenize(&ty), &config);
+                prop_assert_eq!(skipping, align_every_chain(&tx, &ty, &config));
+            }
         }
 
         /// A document aligned with itself is covered, word for word.

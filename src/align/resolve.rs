@@ -12,15 +12,30 @@ use std::collections::{BTreeMap, BinaryHeap};
 use super::{Candidate, Col, Job, Stop};
 
 /// Orders candidates for the best-first queue: most matched words, then
-/// fewest columns, then position (for determinism).
-struct Queued(Candidate);
+/// fewest columns, then position, then the first made (for determinism:
+/// the turn of each never depends on which others are queued).
+struct Queued {
+    c: Candidate,
+    /// Its slot among the candidates given, or after them for a piece,
+    /// in the order pieces are made.
+    seq: usize,
+}
+
+/// Where a candidate comes in the queue: [`rank`].
+pub(super) type Rank = (usize, std::cmp::Reverse<usize>, std::cmp::Reverse<(usize, usize)>);
+
+/// The order in which the queue takes candidates: most matched words,
+/// then fewest columns, then position.
+pub(super) fn rank(c: &Candidate) -> Rank {
+    // Exact evidence first: a candidate from sentences must match a
+    // third more words than a word-level one to take its text.
+    let weight = if c.sentences { 3 * c.matched } else { 4 * c.matched };
+    (weight, std::cmp::Reverse(c.cols.len()), std::cmp::Reverse(c.first()))
+}
 
 impl Queued {
-    fn key(&self) -> (usize, std::cmp::Reverse<usize>, std::cmp::Reverse<(usize, usize)>) {
-        // Exact evidence first: a candidate from sentences must match a
-        // third more words than a word-level one to take its text.
-        let weight = if self.0.sentences { 3 * self.0.matched } else { 4 * self.0.matched };
-        (weight, std::cmp::Reverse(self.0.cols.len()), std::cmp::Reverse(self.0.first()))
+    fn key(&self) -> (Rank, std::cmp::Reverse<usize>) {
+        (rank(&self.c), std::cmp::Reverse(self.seq))
     }
 }
 
@@ -57,11 +72,13 @@ impl Claimed {
 
 impl Job<'_, '_, '_> {
     /// Best first, cutting each candidate around text already claimed.
-    pub(super) fn resolve(&mut self, candidates: Vec<Candidate>) -> Vec<Candidate> {
-        let mut heap: BinaryHeap<Queued> = candidates.into_iter().map(Queued).collect();
+    pub(super) fn resolve(&mut self, candidates: Vec<Option<Candidate>>) -> Vec<Candidate> {
+        let mut next = candidates.len();
+        let mut heap: BinaryHeap<Queued> =
+            candidates.into_iter().enumerate().filter_map(|(seq, c)| Some(Queued { c: c?, seq })).collect();
         let (mut ca, mut cb) = (Claimed::default(), Claimed::default());
         let mut kept = Vec::new();
-        while let Some(Queued(c)) = heap.pop() {
+        while let Some(Queued { c, .. }) = heap.pop() {
             let blocked = |col: &Col| {
                 col.a().is_some_and(|i| ca.contains(i)) || col.b().is_some_and(|j| cb.contains(j))
             };
@@ -95,7 +112,8 @@ impl Job<'_, '_, '_> {
                     if let Some(mut p) = Candidate::new(cols, anchors, start, end) {
                         p.sentences = c.sentences;
                         if self.keep(&p) {
-                            heap.push(Queued(p));
+                            heap.push(Queued { c: p, seq: next });
+                            next += 1;
                         }
                     }
                 }
