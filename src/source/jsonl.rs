@@ -30,10 +30,11 @@ impl<'a, V: Visit> Reader<'a, V> {
             // Decompressed ahead on a thread of its own, beside the
             // sketching (directly if no thread can be started).
             let decoder = flate2::bufread::MultiGzDecoder::new(io::BufReader::new(file));
-            let mut input: Box<dyn Read> = match ahead::ReadAhead::new(decoder, ahead::CHUNK, ahead::DEPTH) {
-                Ok(ahead) => Box::new(ahead),
-                Err(decoder) => Box::new(decoder),
-            };
+            let mut input: Box<dyn Read + Send> =
+                match ahead::ReadAhead::new(decoder, ahead::CHUNK, ahead::DEPTH) {
+                    Ok(ahead) => Box::new(ahead),
+                    Err(decoder) => Box::new(decoder),
+                };
             self.read_jsonl_stream(&name, &mut input, true, None);
         } else {
             // An uncompressed file's lines can be read again by offset, as
@@ -47,47 +48,51 @@ impl<'a, V: Visit> Reader<'a, V> {
     }
 
     /// Reads JSONL from a stream, about `self.batch` bytes at a time, so memory
-    /// holds one batch of raw lines besides the documents. A read error
-    /// (a truncated or corrupt gzip stream) keeps the whole lines before it.
+    /// holds two batches of raw lines besides the documents: while the
+    /// workers parse the complete lines of one, the next is read (a task
+    /// on the pool, so the read overlaps the parsing). A read error (a
+    /// truncated or corrupt gzip stream) keeps the whole lines before it.
     /// `file` is the uncompressed file it reads (its lines' texts can be
     /// read again by offset).
     pub(super) fn read_jsonl_stream(
         &mut self,
         name: &str,
-        input: &mut dyn Read,
+        input: &mut (dyn Read + Send),
         gzipped: bool,
         file: Option<&Arc<SourceFile>>,
     ) {
         let mut buf: Vec<u8> = Vec::new();
         let mut line_no = 0;
-        let mut first = true;
         // The offset in the input of `buf[0]`.
         let mut base = 0u64;
-        loop {
-            let searched = buf.len();
+        // The first read: enough to tell a byte-order mark.
+        let mut got = loop {
             let got = read_up_to(input, &mut buf, self.batch);
-            if first {
-                if matches!(got, Ok(n) if n > 0) && buf.len() < UTF8_BOM.len() {
-                    continue; // too little to tell a byte-order mark yet
-                }
-                first = false;
-                if utf16_bom(&buf).is_some() {
-                    // Rare: decode the whole stream as UTF-16, then split.
-                    if let Err(err) = got.and_then(|_| input.read_to_end(&mut buf)) {
-                        self.diagnose(name, cannot_read(&err), true);
-                        return;
-                    }
-                    let big_endian = utf16_bom(&buf) == Some(true);
-                    let (text, lossy) = decode_utf16(buf.get(2..).unwrap_or_default(), big_endian);
-                    self.diagnose(name, utf16_warning(big_endian, lossy), false);
-                    self.read_jsonl_lines(name, text.as_bytes(), &mut line_no, None);
-                    return;
-                }
-                if buf.starts_with(UTF8_BOM) {
-                    buf.drain(..UTF8_BOM.len());
-                    base += UTF8_BOM.len() as u64;
-                }
+            if matches!(got, Ok(n) if n > 0) && buf.len() < UTF8_BOM.len() {
+                continue; // too little to tell a byte-order mark yet
             }
+            break got;
+        };
+        if utf16_bom(&buf).is_some() {
+            // Rare: decode the whole stream as UTF-16, then split.
+            if let Err(err) = got.and_then(|_| input.read_to_end(&mut buf)) {
+                self.diagnose(name, cannot_read(&err), true);
+                return;
+            }
+            let big_endian = utf16_bom(&buf) == Some(true);
+            let (text, lossy) = decode_utf16(buf.get(2..).unwrap_or_default(), big_endian);
+            self.diagnose(name, utf16_warning(big_endian, lossy), false);
+            self.read_jsonl_lines(name, text.as_bytes(), &mut line_no, None);
+            return;
+        }
+        if buf.starts_with(UTF8_BOM) {
+            buf.drain(..UTF8_BOM.len());
+            base += UTF8_BOM.len() as u64;
+        }
+        // `buf[..searched]` holds no line end.
+        let mut searched = 0;
+        let mut next: Vec<u8> = Vec::new();
+        loop {
             match got {
                 Ok(0) => {
                     // End of input: what is left is the last line.
@@ -95,15 +100,27 @@ impl<'a, V: Visit> Reader<'a, V> {
                     return;
                 }
                 Ok(_) => {
-                    // Parse the complete lines; keep a partial last one.
-                    let from = searched.saturating_sub(UTF8_BOM.len());
-                    if let Some(end) = memchr::memrchr(b'\n', buf.get(from..).unwrap_or_default()) {
-                        let end = from + end + 1;
-                        let lines = buf.get(..end).unwrap_or_default();
-                        self.read_jsonl_lines(name, lines, &mut line_no, file.map(|f| (f, base)));
-                        buf.drain(..end);
-                        base += end as u64;
-                    }
+                    let Some(end) = memchr::memrchr(b'\n', buf.get(searched..).unwrap_or_default()) else {
+                        // No complete line yet: read on.
+                        searched = buf.len();
+                        got = read_up_to(input, &mut buf, self.batch);
+                        continue;
+                    };
+                    // Parse the complete lines while the next batch is read
+                    // after the partial last one.
+                    let end = searched + end + 1;
+                    next.clear();
+                    next.extend_from_slice(&buf[end..]);
+                    searched = next.len();
+                    let limit = self.batch;
+                    let mut read = None;
+                    rayon::in_place_scope(|scope| {
+                        scope.spawn(|_| read = Some(read_up_to(input, &mut next, limit)));
+                        self.read_jsonl_lines(name, &buf[..end], &mut line_no, file.map(|f| (f, base)));
+                    });
+                    got = read.expect("the scope ran the read");
+                    base += end as u64;
+                    std::mem::swap(&mut buf, &mut next);
                 }
                 Err(err) => {
                     // A partly decoded last line is not a record: drop it.
@@ -219,7 +236,7 @@ impl<'a, V: Visit> Reader<'a, V> {
 
 /// Appends up to `limit` bytes from `input` to `buf` (fewer only at the
 /// end of input); returns how many were read.
-fn read_up_to(input: &mut dyn Read, buf: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
+fn read_up_to(input: &mut (dyn Read + Send), buf: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
     let start = buf.len();
     let result = input.take(limit as u64).read_to_end(buf);
     match result {

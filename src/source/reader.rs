@@ -180,8 +180,8 @@ impl<'a, V: Visit> Reader<'a, V> {
     }
 
     fn read_stdin(&mut self) {
-        let stdin = io::stdin();
-        let mut input = io::BufReader::with_capacity(1 << 16, stdin.lock());
+        // Unlocked (each read locks it): JSONL is read on the pool's threads.
+        let mut input = io::BufReader::with_capacity(1 << 16, io::stdin());
         // Standard input has no name to tell a gzip stream by: sniff it.
         let gzipped = match input.fill_buf() {
             Ok(head) => head.starts_with(&[0x1f, 0x8b]),
