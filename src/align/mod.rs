@@ -31,10 +31,10 @@
 //!    of a better one (a phrase repeated within a near-duplicate), which
 //!    step 4 would cut to nothing, is not filled or extended at all.
 //! 4. **Resolve and merge.** Candidates are taken best first (most matched
-//!    words, ties to the better chain); one that claims text already claimed on either side is cut
-//!    around it and the pieces go back in the queue, so no text is claimed
-//!    twice. Neighbours whose gap is at most half the shorter of the two
-//!    are then merged.
+//!    words, ties to the better chain); one that claims text already
+//!    claimed on either side is cut around it and the pieces go back in the
+//!    queue, so no text is claimed twice. Neighbours whose gap is at most
+//!    half the shorter of the two are then merged.
 //! 5. **Filter.** A passage is kept if it has at least
 //!    [`AlignConfig::min_words`] matched words and a similarity (matched
 //!    words over the shorter side's words) of at least
