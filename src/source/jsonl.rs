@@ -194,25 +194,23 @@ impl<'a, V: Visit> Reader<'a, V> {
                         Err(message) => return (lossy, Err((origin, message))),
                     };
                     let out = visit.each(scratch, text);
-                    let locator = at.map(|(file, base)| Locator::Line {
-                        file: Arc::clone(file),
-                        offset: base + (line.as_ptr() as usize - data.as_ptr() as usize) as u64,
-                        len: line.len(),
-                    });
+                    // The locator is made in the loop below: every line's
+                    // `Arc::clone` of the file, made here, had both
+                    // workers write the one reference count.
                     let doc = Document {
                         id: record.id.unwrap_or_else(|| origin.clone()),
                         origin,
                         text: if release { String::new() } else { text.clone() },
                         record: record.raw,
                         meta: record.meta,
-                        locator,
+                        locator: None,
                         released: release.then_some(text.len()),
                     };
                     (lossy, Ok((Ids::hash(seed, &doc.id), doc, out, record.meta_warnings)))
                 },
             )
             .collect();
-        for (lossy, result) in parsed {
+        for ((lossy, result), &(_, line)) in parsed.into_iter().zip(batch) {
             if lossy {
                 let origin = match &result {
                     Ok((_, doc, _, _)) => &doc.origin,
@@ -221,7 +219,12 @@ impl<'a, V: Visit> Reader<'a, V> {
                 self.diagnose(origin.clone(), "invalid UTF-8, decoded with replacement characters", false);
             }
             match result {
-                Ok((id_hash, doc, out, warnings)) => {
+                Ok((id_hash, mut doc, out, warnings)) => {
+                    doc.locator = at.map(|(file, base)| Locator::Line {
+                        file: Arc::clone(file),
+                        offset: base + (line.as_ptr() as usize - data.as_ptr() as usize) as u64,
+                        len: line.len(),
+                    });
                     for message in warnings {
                         self.diagnose(doc.origin.clone(), message, false);
                     }
