@@ -68,6 +68,19 @@ fn ends_sentence(c: char) -> bool {
     matches!(c, '.' | '!' | '?' | '。' | '！' | '？' | '؟' | '।')
 }
 
+/// Whether the text between two words ends a sentence: a stop, or a blank
+/// line.
+fn ends_between(gap: &str) -> bool {
+    let bytes = gap.as_bytes();
+    if bytes.is_ascii() {
+        // Most gaps: a space, or a few ASCII bytes.
+        bytes.iter().any(|&b| matches!(b, b'.' | b'!' | b'?'))
+            || bytes.iter().filter(|&&b| b == b'\n').count() >= 2
+    } else {
+        gap.chars().any(ends_sentence) || gap.matches('\n').count() >= 2
+    }
+}
+
 /// The sentences of a document as token ranges: consecutive, covering all
 /// its tokens.
 pub(crate) fn split(text: &str, tokens: &[Token], keys: &[Key], out: &mut Vec<Range<usize>>) {
@@ -76,10 +89,7 @@ pub(crate) fn split(text: &str, tokens: &[Token], keys: &[Key], out: &mut Vec<Ra
     let mut content = 0;
     for k in 0..tokens.len() {
         content += keys[k].content as usize;
-        let end = k + 1 == tokens.len() || {
-            let gap = &text[tokens[k].span.end..tokens[k + 1].span.start];
-            gap.chars().any(ends_sentence) || gap.matches('\n').count() >= 2
-        };
+        let end = k + 1 == tokens.len() || ends_between(&text[tokens[k].span.end..tokens[k + 1].span.start]);
         if (end && content >= MIN_CONTENT) || k + 1 - start >= MAX_SENTENCE || k + 1 == tokens.len() {
             out.push(start..k + 1);
             start = k + 1;
@@ -553,6 +563,18 @@ mod tests {
         ba.sum(0..4, &mut va);
         bb.sum(1..21, &mut vb);
         assert!(cosine(&va, &vb) < FRAGMENT_SIMILARITY, "{}", cosine(&va, &vb));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::testing::proptest_config(500))]
+
+        /// The gap test against its definition, on gaps of stops, line
+        /// breaks, spaces and other characters of every width.
+        #[test]
+        fn ends_between_is_a_stop_or_a_blank_line(gap in "[ .!?\n\t,;a。！？؟।é\u{2028}]{0,6}") {
+            let naive = gap.chars().any(ends_sentence) || gap.matches('\n').count() >= 2;
+            proptest::prop_assert_eq!(ends_between(&gap), naive);
+        }
     }
 
     /// Seeds against a naive all-pairs computation of cosine and Dice.
