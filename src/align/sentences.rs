@@ -361,10 +361,11 @@ pub(super) fn fragments(a: Side, b: Side, max_repeats: usize, work: &mut Work) -
     // which dilutes its validation: when it fails, the groups its seeds
     // make by the strict rule alone are validated instead.
     let mut out = Vec::new();
-    let mut validate = |group: &[Seed]| -> Result<(), ()> {
+    // Whether `group` makes a fragment (then added to `out`).
+    let mut validate = |group: &[Seed]| -> bool {
         let strong = group.iter().any(|s| s.cosine >= STRONG_SEED);
         if group.len() < MIN_SEEDS && !strong {
-            return Err(());
+            return false;
         }
         let i0 = group.iter().map(|s| s.i).min().expect("a group has seeds");
         let i1 = group.iter().map(|s| s.i).max().expect("a group has seeds");
@@ -375,7 +376,7 @@ pub(super) fn fragments(a: Side, b: Side, max_repeats: usize, work: &mut Work) -
         bags_b.sum(j0..j1 + 1, &mut vb);
         let cos = cosine(&va, &vb);
         if cos < FRAGMENT_SIMILARITY {
-            return Err(());
+            return false;
         }
         out.push(Fragment {
             a: sa[i0].start..sa[i1].end,
@@ -383,14 +384,14 @@ pub(super) fn fragments(a: Side, b: Side, max_repeats: usize, work: &mut Work) -
             seeds: group.to_vec(),
             cosine: cos,
         });
-        Ok(())
+        true
     };
     for group in groups_of(&seeds, near) {
-        if validate(&group).is_err() {
+        if !validate(&group) {
             let strict = groups_of(&group, near_both);
             if strict.len() > 1 {
                 for part in strict {
-                    let _ = validate(&part);
+                    validate(&part);
                 }
             }
         }
