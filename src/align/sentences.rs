@@ -281,8 +281,7 @@ fn seeds(a: &Bags, b: &Bags, max: usize, work: &mut Work) -> Option<Vec<Seed>> {
 /// Whether two seeds, `di` sentences apart in `a` and `dj` in `b`, belong
 /// to one fragment.
 fn near(di: usize, dj: usize) -> bool {
-    (di <= MAX_GAP + 1 && dj <= MAX_GAP + 1)
-        || (di.min(dj) <= SUMMARY_SHORT_GAP + 1 && di.max(dj) <= SUMMARY_LONG_GAP + 1)
+    near_both(di, dj) || (di.min(dj) <= SUMMARY_SHORT_GAP + 1 && di.max(dj) <= SUMMARY_LONG_GAP + 1)
 }
 
 /// Whether two seeds, `di` sentences apart in `a` and `dj` in `b`, are
@@ -361,6 +360,7 @@ pub(super) fn fragments(a: Side, b: Side, max_repeats: usize, work: &mut Work) -
     // which dilutes its validation: when it fails, the groups its seeds
     // make by the strict rule alone are validated instead.
     let mut out = Vec::new();
+    let (mut va, mut vb) = (HashMap::default(), HashMap::default());
     // Whether `group` makes a fragment (then added to `out`).
     let mut validate = |group: &[Seed]| -> bool {
         let strong = group.iter().any(|s| s.cosine >= STRONG_SEED);
@@ -371,7 +371,6 @@ pub(super) fn fragments(a: Side, b: Side, max_repeats: usize, work: &mut Work) -
         let i1 = group.iter().map(|s| s.i).max().expect("a group has seeds");
         let j0 = group.iter().map(|s| s.j).min().expect("a group has seeds");
         let j1 = group.iter().map(|s| s.j).max().expect("a group has seeds");
-        let (mut va, mut vb) = (HashMap::default(), HashMap::default());
         bags_a.sum(i0..i1 + 1, &mut va);
         bags_b.sum(j0..j1 + 1, &mut vb);
         let cos = cosine(&va, &vb);
