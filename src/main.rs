@@ -130,6 +130,15 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
         bar.suspend(|| eprintln!("reprint: {}", plan(&docs, sketches.params(), &config)));
     }
     let candidates = with_pool(threads, || sketches.candidates())??;
+    let found = candidates.stats();
+    if !args.params.quiet && found.screened_out > 0 {
+        bar.suspend(|| {
+            eprintln!(
+                "reprint: {} of {} LSH candidates ruled out before verification by their MinHash screen",
+                found.screened_out, found.near_candidates
+            )
+        });
+    }
     let format = format_arg.format();
     let name = output.name();
     // JSON, JSONL and CSV are written as the pairs come, so memory holds two

@@ -98,30 +98,62 @@ impl MinHasher {
     /// compared).
     pub fn sign(&self, shingles: &[u64], out: &mut [u32]) {
         assert_eq!(out.len(), self.k, "signature buffer has the wrong length");
-        out.fill(u32::MAX);
-        if shingles.is_empty() {
-            return;
-        }
-        match self.algorithm {
-            MinHashAlgorithm::OnePermutation => self.sign_oph(shingles, out),
-            MinHashAlgorithm::KPermutation => self.sign_kperm(shingles, out),
-        }
+        let filled = self.fill(shingles, out);
+        self.densify(&filled, out);
     }
 
-    fn sign_oph(&self, shingles: &[u64], out: &mut [u32]) {
+    /// [`MinHasher::sign`], and into `screen` (length `k`) the
+    /// [`screen_byte`] of each value a shingle set, 0 where the value was
+    /// borrowed by densification. Two documents' screen bytes tell whether
+    /// their pair can reach a Jaccard threshold ([`may_reach`]) at an
+    /// eighth of the signature's size.
+    pub fn sign_screened(&self, shingles: &[u64], out: &mut [u32], screen: &mut [u8]) {
+        assert_eq!(out.len(), self.k, "signature buffer has the wrong length");
+        assert_eq!(screen.len(), self.k, "screen buffer has the wrong length");
+        let filled = self.fill(shingles, out);
+        for (j, (byte, &value)) in screen.iter_mut().zip(out.iter()).enumerate() {
+            *byte = if is_set(&filled, j) { screen_byte(value) } else { 0 };
+        }
+        self.densify(&filled, out);
+    }
+
+    /// Every value of a one-permutation signature, or of a k-permutation one
+    /// (whose values are all set by any shingle), and which were set.
+    fn fill(&self, shingles: &[u64], out: &mut [u32]) -> Vec<u64> {
+        out.fill(u32::MAX);
         let k = self.k;
         let mut filled = vec![0u64; k.div_ceil(64)];
-        for &s in shingles {
-            let x = mix64(s ^ self.seed);
-            let bin = reduce((x >> 32) as u32, k);
-            let slot = &mut out[bin];
-            *slot = (*slot).min(x as u32);
-            filled[bin / 64] |= 1 << (bin % 64);
+        if shingles.is_empty() {
+            return filled;
         }
-        let is_filled = |j: usize| filled[j / 64] & (1 << (j % 64)) != 0;
-        if filled.iter().map(|w| w.count_ones() as usize).sum::<usize>() == k {
+        match self.algorithm {
+            MinHashAlgorithm::OnePermutation => {
+                for &s in shingles {
+                    let x = mix64(s ^ self.seed);
+                    let bin = reduce((x >> 32) as u32, k);
+                    let slot = &mut out[bin];
+                    *slot = (*slot).min(x as u32);
+                    filled[bin / 64] |= 1 << (bin % 64);
+                }
+            }
+            MinHashAlgorithm::KPermutation => {
+                self.sign_kperm(shingles, out);
+                (0..k).for_each(|j| filled[j / 64] |= 1 << (j % 64));
+            }
+        }
+        filled
+    }
+
+    /// Optimal densification of the bins of `out` not in `filled` (none
+    /// when every bin is filled, as k-permutation fills them, or none is:
+    /// an empty document keeps all `u32::MAX`).
+    fn densify(&self, filled: &[u64], out: &mut [u32]) {
+        let k = self.k;
+        let set: usize = filled.iter().map(|w| w.count_ones() as usize).sum();
+        if set == k || set == 0 {
             return;
         }
+        let is_filled = |j: usize| is_set(filled, j);
         // Optimal densification: every empty bin probes bins with its own
         // seeded sequence until it meets one that was filled by a shingle.
         for bin in 0..k {
@@ -151,6 +183,58 @@ impl MinHasher {
             }
         }
     }
+}
+
+fn is_set(bits: &[u64], j: usize) -> bool {
+    bits[j / 64] & (1 << (j % 64)) != 0
+}
+
+/// The screen byte of a signature value: `1 + value mod 255`, never 0
+/// (which marks a bin no shingle set). Two different values share a byte
+/// with probability 1/255, which only ever makes [`may_reach`] keep a pair.
+#[inline]
+pub fn screen_byte(value: u32) -> u8 {
+    1 + (value % 255) as u8
+}
+
+/// Probability, for a pair whose shingle sets have Jaccard similarity at
+/// or above the threshold, that [`may_reach`] rules it out anyway: an
+/// upper bound, far below LSH's own chance of never making such a pair a
+/// candidate (3% at the threshold with the default 26 bands of 3 rows).
+pub const SCREEN_RISK: f64 = 1e-6;
+
+/// Whether two documents whose [`MinHasher::sign_screened`] screen bytes
+/// are `a` and `b` may have a Jaccard similarity of `threshold` or more:
+/// false only when the bins set by both documents agree so rarely that a
+/// pair at the threshold would do so with probability under
+/// [`SCREEN_RISK`].
+///
+/// Why it holds: a bin set by both documents keeps the same minimum in
+/// both exactly when the smallest hash of their union in that bin is
+/// shared, which has probability J for a bin the union sets (the bin's
+/// smallest hash is equally likely to be any element of the union) and so
+/// at least J for a bin both set (a bin only one document sets never
+/// agrees). The `m` bins both set are a sample without replacement of the
+/// hash space, to which Bernstein's inequality applies: `s` agreements
+/// fall below `m (t - d)` with probability at most `exp(-m d^2 / (2 v + 2
+/// d / 3))`, with `v` the largest variance `J (1 - J)` of a `J >= t`. Bytes
+/// that agree by chance (1 in 255) only add agreements. With few bins set
+/// (short documents) `d` grows past `t` and no pair is ruled out.
+pub fn may_reach(a: &[u8], b: &[u8], threshold: f64) -> bool {
+    assert_eq!(a.len(), b.len(), "screens of different lengths");
+    let (mut both, mut same) = (0usize, 0usize);
+    for (&x, &y) in a.iter().zip(b) {
+        let set = x != 0 && y != 0;
+        both += usize::from(set);
+        same += usize::from(set && x == y);
+    }
+    if both == 0 {
+        return true;
+    }
+    let (m, l) = (both as f64, (1.0 / SCREEN_RISK).ln());
+    let v = if threshold >= 0.5 { threshold * (1.0 - threshold) } else { 0.25 };
+    let d = l / (3.0 * m) + ((l / (3.0 * m)).powi(2) + 2.0 * v * l / m).sqrt();
+    same as f64 >= m * (threshold - d)
 }
 
 /// The share of positions where two signatures agree: an estimate of the
@@ -257,6 +341,60 @@ mod tests {
         }
     }
 
+    /// The screen's signature is `sign`'s, and its zero bytes are exactly
+    /// the bins no shingle set (every bin, for k-permutation).
+    #[test]
+    fn screened_signatures_are_signatures_and_mark_the_bins_set() {
+        for algo in [MinHashAlgorithm::OnePermutation, MinHashAlgorithm::KPermutation] {
+            let h = MinHasher::new(128, 5, algo);
+            for n in [0, 1, 3, 60, 1000] {
+                let (a, _) = sets(n as u64, n, 0, 0);
+                let (mut out, mut screen) = (vec![0; 128], vec![0; 128]);
+                h.sign_screened(&a, &mut out, &mut screen);
+                assert_eq!(out, sig(&h, &a));
+                let set = screen.iter().filter(|&&b| b != 0).count();
+                let bins: std::collections::HashSet<usize> =
+                    a.iter().map(|&s| reduce((mix64(s ^ 5) >> 32) as u32, 128)).collect();
+                match (algo, n) {
+                    (_, 0) => assert_eq!(set, 0),
+                    (MinHashAlgorithm::KPermutation, _) => assert_eq!(set, 128),
+                    _ => assert_eq!(set, bins.len(), "{n} shingles"),
+                }
+            }
+        }
+    }
+
+    /// Long documents far under the threshold are ruled out, whichever
+    /// the algorithm; identical ones never are, and a pair whose bins are
+    /// too few to tell (short documents, one-permutation hashing) is kept.
+    #[test]
+    fn the_screen_rules_out_far_pairs_of_long_documents() {
+        for algo in [MinHashAlgorithm::OnePermutation, MinHashAlgorithm::KPermutation] {
+            let h = MinHasher::new(128, 13, algo);
+            let screen = |s: &[u64]| {
+                let (mut out, mut bytes) = (vec![0; 128], vec![0; 128]);
+                h.sign_screened(s, &mut out, &mut bytes);
+                bytes
+            };
+            for seed in 0..50 {
+                // Jaccard 40 / 840, under 0.05.
+                let (a, b) = sets(seed, 40, 400, 400);
+                assert!(!may_reach(&screen(&a), &screen(&b), 0.5), "{algo:?} seed {seed}");
+                assert!(may_reach(&screen(&a), &screen(&a), 1.0));
+                // k-permutation samples every value afresh, so only
+                // one-permutation hashing has too few bins to tell.
+                let (a, b) = sets(seed, 0, 8, 8);
+                let short = may_reach(&screen(&a), &screen(&b), 0.5);
+                assert_eq!(
+                    short,
+                    algo == MinHashAlgorithm::OnePermutation,
+                    "{algo:?} seed {seed}: 8 shingles"
+                );
+            }
+            assert!(may_reach(&screen(&[]), &screen(&[]), 0.9));
+        }
+    }
+
     /// Cases of `estimate_within_chance_bound`.
     const CASES: u32 = 256;
 
@@ -282,6 +420,23 @@ mod tests {
             let (var, k, l) = (j * (1.0 - j), k as f64, (2.0 * f64::from(CASES) / 1e-9).ln());
             let t = l / (3.0 * k) + ((l / (3.0 * k)).powi(2) + 2.0 * var * l / k).sqrt();
             prop_assert!((e - j).abs() <= t + 1.5 / k, "J={j} est={e} bound {t}");
+        }
+
+        /// The screen keeps every pair at or above the threshold, against
+        /// exact Jaccard: set sizes from a few shingles (most bins empty)
+        /// to many, thresholds from just under the pair's Jaccard to it.
+        #[test]
+        fn the_screen_keeps_every_pair_at_its_threshold(seed in 0u64..1000, shared in 1usize..600, only_a in 0usize..300, only_b in 0usize..300, under in 0.0f64..0.2, kperm in any::<bool>()) {
+            let algo = if kperm { MinHashAlgorithm::KPermutation } else { MinHashAlgorithm::OnePermutation };
+            let h = MinHasher::new(128, seed, algo);
+            let (a, b) = sets(seed, shared, only_a, only_b);
+            let threshold = jaccard(&a, &b) * (1.0 - under);
+            let screen = |s: &[u64]| {
+                let (mut out, mut bytes) = (vec![0; 128], vec![0; 128]);
+                h.sign_screened(s, &mut out, &mut bytes);
+                bytes
+            };
+            prop_assert!(may_reach(&screen(&a), &screen(&b), threshold));
         }
     }
 }

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use super::{cpu_seconds, DocSketch, Params, Progress, Sketches, Stats, Timings};
 use crate::config::Config;
 use crate::lsh;
+use crate::minhash;
 use crate::reuse::{self, SourceBoilerplate};
 use crate::Error;
 
@@ -27,6 +28,7 @@ impl<'c> Sketches<'c> {
             params,
             sketches,
             band_keys,
+            screens,
             fingerprints,
             rewrite_fingerprints,
             mut sources,
@@ -79,8 +81,20 @@ impl<'c> Sketches<'c> {
             candidates.par_sort_unstable();
             candidates.dedup();
             stats.near_candidates = candidates.len();
+            if !screens.is_empty() {
+                // The near path alone: a pair whose screen bytes rule out
+                // the threshold is not worth reading back and verifying.
+                let k = params.num_perm;
+                let screen = |d: u32| &screens[d as usize * k..][..k];
+                candidates = candidates
+                    .into_par_iter()
+                    .filter(|&(a, b)| minhash::may_reach(screen(a), screen(b), params.threshold))
+                    .collect();
+                stats.screened_out = stats.near_candidates - candidates.len();
+            }
         }
         drop(band_keys);
+        drop(screens);
         timings.lsh = clock.elapsed().as_secs_f64();
         lap(&mut cpu.lsh);
         let clock = Instant::now();
@@ -140,7 +154,8 @@ impl<'c> Sketches<'c> {
         }
         drop(fingerprints);
         drop(rewrite_fingerprints);
-        stats.candidates = candidates.len();
+        // Pairs the screen ruled out are counted: they were candidates.
+        stats.candidates = candidates.len() + stats.screened_out;
         timings.reuse = clock.elapsed().as_secs_f64();
         lap(&mut cpu.reuse);
 
@@ -401,6 +416,57 @@ mod tests {
         assert!(pairs(&Config::default()).is_empty());
         let rewrites = Config { rewrites: Some(crate::config::Rewrites::default()), ..Config::default() };
         assert_eq!(pairs(&rewrites), [(0, 2)]);
+    }
+
+    /// The near path alone screens its LSH candidates: pairs far under the
+    /// threshold are ruled out before verification, and the scan still
+    /// reports every pair well above it (against the exact Jaccard
+    /// similarity of every pair) and only pairs at or above it.
+    #[test]
+    fn screening_rules_out_far_candidates_and_keeps_the_near_duplicates() {
+        // Documents of four 150-word segments out of ten: two that share
+        // one or two segments (Jaccard about 0.14 or 0.33) are often LSH
+        // candidates. Every fifth has a copy with one word in fifty replaced.
+        let mut state = 11u64;
+        let mut next = move || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            state >> 33
+        };
+        let pool: Vec<Vec<String>> =
+            (0..10).map(|_| (0..150).map(|_| format!("w{}", next() % 5000)).collect()).collect();
+        let mut docs = Vec::new();
+        for i in 0..40 {
+            let mut segments: Vec<usize> = Vec::new();
+            while segments.len() < 4 {
+                let s = next() as usize % pool.len();
+                if !segments.contains(&s) {
+                    segments.push(s);
+                }
+            }
+            let mut words: Vec<String> = segments.iter().flat_map(|&s| pool[s].clone()).collect();
+            docs.push(Document::new(format!("d{i}"), words.join(" ")));
+            if i % 5 == 0 {
+                words.iter_mut().step_by(50).enumerate().for_each(|(j, w)| *w = format!("edit{j}"));
+                docs.push(Document::new(format!("d{i}-edited"), words.join(" ")));
+            }
+        }
+        let config = Config { mode: crate::config::Mode::Near, ..Config::default() };
+        let scan = scan(&docs, &config).unwrap();
+        let sets: Vec<Vec<u64>> =
+            docs.iter().map(|d| crate::shingle::shingle_set(&crate::text::tokenize(&d.text), 5)).collect();
+        let jaccard = |a: u32, b: u32| crate::verify::jaccard(&sets[a as usize], &sets[b as usize]);
+        let got: Vec<(u32, u32)> = scan.pairs.iter().map(|p| (p.a.0, p.b.0)).collect();
+        assert!(got.iter().all(|&(a, b)| jaccard(a, b) >= config.threshold));
+        let n = docs.len() as u32;
+        let well_above: Vec<(u32, u32)> = (0..n)
+            .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+            .filter(|&(a, b)| jaccard(a, b) >= 0.75)
+            .collect();
+        assert!(well_above.len() >= 8, "the edited copies: {well_above:?}");
+        assert!(well_above.iter().all(|p| got.contains(p)), "{well_above:?} {got:?}");
+        assert!(scan.stats.screened_out > 0, "{:?}", scan.stats);
+        // Screened pairs still count as candidates.
+        assert_eq!(scan.stats.candidates, scan.stats.near_candidates);
     }
 
     #[test]

@@ -245,6 +245,13 @@ pub struct Stats {
     pub exact_duplicates: usize,
     /// Distinct candidate pairs from LSH.
     pub near_candidates: usize,
+    /// LSH candidates ruled out by their documents' screen bytes before
+    /// verification, when the near path runs alone
+    /// ([`minhash::may_reach`](crate::minhash::may_reach)). Not in reports,
+    /// which it would make differ from those of earlier versions without
+    /// changing a pair; the command line's summary gives it.
+    #[serde(skip)]
+    pub screened_out: usize,
     /// Fingerprints in the partial-reuse index.
     pub fingerprints: usize,
     /// Fingerprints dropped for being in more than `max_df` documents.

@@ -30,11 +30,11 @@ pub const TEXT_BATCH_BYTES: usize = 16 << 20;
 /// Memory a streamed scan of `docs` (read with [`Sketches`] as the
 /// [`Visit`], texts read back a batch at a time) holds at its peak, in
 /// bytes, estimated once the documents are read: the documents (their
-/// fields, ids and origins, not their texts), each one's sketch and LSH
-/// band keys, the larger of the hash tables of reading (ids) and of the
-/// exact stage (content hashes) and a batch of texts with the verify
-/// stage's counts, the partial-reuse index, and what the process holds
-/// whatever the input (code, threads, buffers).
+/// fields, ids and origins, not their texts), each one's sketch, LSH band
+/// keys and screen bytes, the larger of the hash tables of reading (ids)
+/// and of the exact stage (content hashes) and a batch of texts with the
+/// verify stage's counts, the partial-reuse index, and what the process
+/// holds whatever the input (code, threads, buffers).
 pub fn peak_memory(docs: &[Document], params: &Params, config: &Config) -> usize {
     /// Code, thread stacks, allocator arenas, reading and writing buffers:
     /// measured on the 10k corpus, less what the terms below count. (A
@@ -49,6 +49,9 @@ pub fn peak_memory(docs: &[Document], params: &Params, config: &Config) -> usize
     per_doc += std::mem::size_of::<Vec<u32>>() * (1 + usize::from(config.rewrites.is_some()));
     if config.mode.near() {
         per_doc += params.bands * std::mem::size_of::<u64>();
+    }
+    if super::sketch::screened(config) {
+        per_doc += params.num_perm;
     }
     // A hash table of n entries: a power of two of buckets at most 7/8 full,
     // each with a control byte.

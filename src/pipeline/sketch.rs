@@ -1,7 +1,7 @@
 //! Stage 1 of the pipeline, sketching: each document is tokenised and
 //! shingled, and [`Sketches`] keeps its word count, content hash, LSH band
-//! keys (near path) and winnowed fingerprints (reuse and rewrite paths),
-//! never its text. It is fed a batch of documents at a time
+//! keys and, when the near path runs alone, screen bytes (near path), and
+//! winnowed fingerprints (reuse and rewrite paths), never its text. It is fed a batch of documents at a time
 //! ([`Sketches::add`]) or each document as it is read (as the [`Visit`] of
 //! reading); [`Sketches::candidates`] (`candidates.rs`) goes on to stages 2
 //! and 3.
@@ -53,6 +53,11 @@ pub struct Sketches<'c> {
     pub(super) sketches: Vec<DocSketch>,
     /// `lsh.bands` keys per document (near path).
     pub(super) band_keys: Vec<u64>,
+    /// `k` screen bytes per document ([`MinHasher::sign_screened`]) when
+    /// the near path runs alone: its candidates are screened with them
+    /// before they are verified. Empty otherwise (with the reuse path on, a
+    /// pair under the threshold is still verified as possible reuse).
+    pub(super) screens: Vec<u8>,
     /// Winnowed fingerprints per document (reuse path).
     pub(super) fingerprints: Vec<Vec<u32>>,
     /// Content-word n-gram fingerprints per document (rewrite path; empty
@@ -92,6 +97,7 @@ impl<'c> Sketches<'c> {
             lsh,
             sketches: Vec::new(),
             band_keys: Vec::new(),
+            screens: Vec::new(),
             fingerprints: Vec::new(),
             rewrite_fingerprints: Vec::new(),
             sources: Vec::new(),
@@ -110,24 +116,33 @@ impl<'c> Sketches<'c> {
         let clock = Instant::now();
         let cpu = cpu_seconds();
         let (config, hasher, lsh, progress) = (self.config, &self.hasher, self.lsh, self.progress);
-        let sketch = |s: &mut Scratch, doc: &Document, keys: &mut [u64]| {
-            let out = sketch_one(s, &doc.text, config, hasher, lsh, keys);
+        let sketch = |s: &mut Scratch, doc: &Document, keys: &mut [u64], screen: &mut [u8]| {
+            let out = sketch_one(s, &doc.text, config, hasher, lsh, keys, screen);
             progress.advance(1);
             out
         };
         let mut sketched: Vec<(DocSketch, Vec<u32>, Vec<u32>)> = Vec::with_capacity(docs.len());
         if config.mode.near() {
-            // Only each document's band keys are kept: b values, not its k.
+            // Only each document's band keys are kept, b values, and its
+            // screen bytes: not its k values.
             let from = self.band_keys.len();
             self.band_keys.resize(from + docs.len() * lsh.bands, 0);
-            self.band_keys[from..]
-                .par_chunks_mut(lsh.bands)
-                .zip(docs.par_iter())
-                .map_init(Scratch::default, |s, (keys, doc)| sketch(s, doc, keys))
-                .collect_into_vec(&mut sketched);
+            let keys = self.band_keys[from..].par_chunks_mut(lsh.bands);
+            if screened(config) {
+                let (k, from) = (hasher.len(), self.screens.len());
+                self.screens.resize(from + docs.len() * k, 0);
+                keys.zip(self.screens[from..].par_chunks_mut(k))
+                    .zip(docs.par_iter())
+                    .map_init(Scratch::default, |s, ((keys, screen), doc)| sketch(s, doc, keys, screen))
+                    .collect_into_vec(&mut sketched);
+            } else {
+                keys.zip(docs.par_iter())
+                    .map_init(Scratch::default, |s, (keys, doc)| sketch(s, doc, keys, &mut []))
+                    .collect_into_vec(&mut sketched);
+            }
         } else {
             docs.par_iter()
-                .map_init(Scratch::default, |s, doc| sketch(s, doc, &mut []))
+                .map_init(Scratch::default, |s, doc| sketch(s, doc, &mut [], &mut []))
                 .collect_into_vec(&mut sketched);
         }
         let first = self.sketches.len();
@@ -190,6 +205,7 @@ pub struct SketchScratch(Scratch);
 pub struct Sketched {
     sketch: DocSketch,
     band_keys: Vec<u64>,
+    screen: Vec<u8>,
     fingerprints: Vec<u32>,
     rewrite_fingerprints: Vec<u32>,
 }
@@ -200,9 +216,17 @@ impl Visit for Sketches<'_> {
 
     fn each(&self, scratch: &mut SketchScratch, text: &str) -> Sketched {
         let mut band_keys = vec![0; if self.config.mode.near() { self.lsh.bands } else { 0 }];
-        let (sketch, fingerprints, rewrite_fingerprints) =
-            sketch_one(&mut scratch.0, text, self.config, &self.hasher, self.lsh, &mut band_keys);
-        Sketched { sketch, band_keys, fingerprints, rewrite_fingerprints }
+        let mut screen = vec![0; if screened(self.config) { self.hasher.len() } else { 0 }];
+        let (sketch, fingerprints, rewrite_fingerprints) = sketch_one(
+            &mut scratch.0,
+            text,
+            self.config,
+            &self.hasher,
+            self.lsh,
+            &mut band_keys,
+            &mut screen,
+        );
+        Sketched { sketch, band_keys, screen, fingerprints, rewrite_fingerprints }
     }
 
     /// Takes the batch's sketches, in order.
@@ -212,6 +236,7 @@ impl Visit for Sketches<'_> {
         for out in outs {
             self.sketches.push(out.sketch);
             self.band_keys.extend(out.band_keys);
+            self.screens.extend(out.screen);
             self.fingerprints.push(out.fingerprints);
             if self.config.rewrites.is_some() {
                 self.rewrite_fingerprints.push(out.rewrite_fingerprints);
@@ -228,6 +253,12 @@ impl Visit for Sketches<'_> {
     }
 }
 
+/// Whether a scan with `config` screens its candidates by their documents'
+/// screen bytes: when the near path runs alone.
+pub(super) fn screened(config: &Config) -> bool {
+    config.mode.near() && !config.mode.reuse()
+}
+
 /// Words of a document the rewrite path detects its language on.
 const DETECT_SAMPLE: usize = 200;
 
@@ -238,6 +269,7 @@ fn sketch_one(
     hasher: &MinHasher,
     lsh_params: LshParams,
     band_keys: &mut [u64],
+    screen: &mut [u8],
 ) -> (DocSketch, Vec<u32>, Vec<u32>) {
     let mut rewrite = Vec::new();
     s.tokenizer.token_hashes(text, &mut s.hashes);
@@ -261,7 +293,11 @@ fn sketch_one(
     shingle::shingles_of(&s.hashes, config.shingle_size, &mut s.shingles);
     if !band_keys.is_empty() {
         s.signature.resize(hasher.len(), 0);
-        hasher.sign(&s.shingles, &mut s.signature);
+        if screen.is_empty() {
+            hasher.sign(&s.shingles, &mut s.signature);
+        } else {
+            hasher.sign_screened(&s.shingles, &mut s.signature, screen);
+        }
         lsh::band_keys(&s.signature, lsh_params, band_keys);
     }
     let mut fingerprints = Vec::new();
