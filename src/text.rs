@@ -414,10 +414,32 @@ impl Masks {
         if lower_buf.len() < 64 * blocks {
             lower_buf.resize(64 * blocks, 0);
         }
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: this CPU has AVX2.
+            unsafe { classify_avx2(self, bytes, &mut lower_buf) };
+        } else {
+            self.classify_blocks(bytes, &mut lower_buf, classify_block);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        self.classify_blocks(bytes, &mut lower_buf, classify_block);
+        self.lower = lower_buf;
+    }
+
+    /// [`Masks::classify`]'s loop, with `classify` for each block: inlined
+    /// into its caller, so that a block classifier compiled for the
+    /// caller's instruction set is inlined in turn.
+    #[inline(always)]
+    fn classify_blocks(
+        &mut self,
+        bytes: &[u8],
+        lower_buf: &mut [u8],
+        classify: impl Fn(&[u8; 64], &mut [u8; 64]) -> Block,
+    ) {
         let mut lower = lower_buf.chunks_exact_mut(64);
         let mut chunks = bytes.chunks_exact(64);
         for (chunk, lower) in (&mut chunks).zip(&mut lower) {
-            let b = classify_block(chunk.try_into().expect("64 bytes"), lower.try_into().expect("64 bytes"));
+            let b = classify(chunk.try_into().expect("64 bytes"), lower.try_into().expect("64 bytes"));
             self.push(b);
         }
         let rest = chunks.remainder();
@@ -425,10 +447,9 @@ impl Masks {
             let mut last = [0u8; 64];
             last[..rest.len()].copy_from_slice(rest);
             let lower = lower.next().expect("a block for the rest").try_into().expect("64 bytes");
-            let b = classify_block(&last, lower);
+            let b = classify(&last, lower);
             self.push(b);
         }
-        self.lower = lower_buf;
     }
 
     fn push(&mut self, b: Block) {
@@ -490,9 +511,82 @@ fn classify_block(block: &[u8; 64], lower: &mut [u8; 64]) -> Block {
     unsafe { classify_block_sse2(block, lower) }
 }
 
+/// [`Masks::classify_blocks`] with [`classify_block_avx2`].
+///
+/// # Safety
+///
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn classify_avx2(masks: &mut Masks, bytes: &[u8], lower_buf: &mut [u8]) {
+    // SAFETY: the caller has checked for AVX2.
+    masks.classify_blocks(bytes, lower_buf, |block, lower| unsafe { classify_block_avx2(block, lower) });
+}
+
+/// [`classify_block_sse2`] 32 bytes at a time.
+///
+/// # Safety
+///
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn classify_block_avx2(block: &[u8; 64], lower_out: &mut [u8; 64]) -> Block {
+    use std::arch::x86_64::*;
+    let mut out = Block::default();
+    for h in 0..2 {
+        // The 32 bytes read and written lie inside `block` and
+        // `lower_out`, and `loadu` and `storeu` take unaligned addresses.
+        let v = _mm256_loadu_si256(block.as_ptr().add(32 * h).cast::<__m256i>());
+        macro_rules! eq {
+            ($b:expr) => {
+                _mm256_cmpeq_epi8(v, _mm256_set1_epi8($b as i8))
+            };
+        }
+        macro_rules! bits {
+            ($m:expr) => {
+                (_mm256_movemask_epi8($m) as u32 as u64) << (32 * h)
+            };
+        }
+        let letter = range_avx2(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), b'a', 26);
+        let digit = range_avx2(v, b'0', 10);
+        let under = eq!(b'_');
+        out.word |= bits!(_mm256_or_si256(_mm256_or_si256(letter, digit), under));
+        out.under |= bits!(under);
+        let upper = range_avx2(v, b'A', 26);
+        let lower = _mm256_or_si256(v, _mm256_and_si256(upper, _mm256_set1_epi8(0x20)));
+        _mm256_storeu_si256(lower_out.as_mut_ptr().add(32 * h).cast::<__m256i>(), lower);
+        out.mid |= bits!(_mm256_or_si256(
+            _mm256_or_si256(_mm256_or_si256(eq!(b':'), eq!(b'.')), _mm256_or_si256(eq!(b'\''), eq!(b','))),
+            eq!(b';'),
+        ));
+        out.space |= bits!(_mm256_or_si256(
+            _mm256_or_si256(_mm256_or_si256(eq!(b' '), eq!(b'\t')), _mm256_or_si256(eq!(b'\n'), eq!(b'\r'))),
+            eq!(0x0c),
+        ));
+        out.high |= bits!(v);
+    }
+    out
+}
+
+/// [`range`] on 32 bytes.
+///
+/// # Safety
+///
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn range_avx2(v: std::arch::x86_64::__m256i, lo: u8, len: u8) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    let moved = _mm256_add_epi8(v, _mm256_set1_epi8(128u8.wrapping_sub(lo) as i8));
+    _mm256_cmpgt_epi8(_mm256_set1_epi8((len as i16 - 128) as i8), moved)
+}
+
+/// # Safety
+///
+/// The CPU must have SSE2, as every x86-64 CPU does.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-fn classify_block_sse2(block: &[u8; 64], lower_out: &mut [u8; 64]) -> Block {
+unsafe fn classify_block_sse2(block: &[u8; 64], lower_out: &mut [u8; 64]) -> Block {
     use std::arch::x86_64::*;
     let mut out = Block::default();
     for q in 0..4 {
@@ -526,9 +620,13 @@ fn classify_block_sse2(block: &[u8; 64], lower_out: &mut [u8; 64]) -> Block {
 
 /// The bytes of `v` in `lo..lo + len` (`lo + len <= 128`), as a byte mask:
 /// adding `128 - lo` moves the range to the bottom of the signed order.
+///
+/// # Safety
+///
+/// The CPU must have SSE2, as every x86-64 CPU does.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-fn range(v: std::arch::x86_64::__m128i, lo: u8, len: u8) -> std::arch::x86_64::__m128i {
+unsafe fn range(v: std::arch::x86_64::__m128i, lo: u8, len: u8) -> std::arch::x86_64::__m128i {
     use std::arch::x86_64::*;
     let moved = _mm_add_epi8(v, _mm_set1_epi8(128u8.wrapping_sub(lo) as i8));
     _mm_cmplt_epi8(moved, _mm_set1_epi8((len as i16 - 128) as i8))
@@ -854,15 +952,23 @@ mod tests {
             }
         }
 
-        /// The SSE2 classifier and the byte-at-a-time one agree.
+        /// The SSE2 and AVX2 classifiers and the byte-at-a-time one agree.
         #[test]
         fn block_classifiers_agree(block in proptest::array::uniform32(any::<u8>()), other in proptest::array::uniform32(any::<u8>())) {
             let mut bytes = [0u8; 64];
             bytes[..32].copy_from_slice(&block);
             bytes[32..].copy_from_slice(&other);
             let (mut lower, mut lower_scalar) = ([0u8; 64], [1u8; 64]);
-            prop_assert_eq!(classify_block(&bytes, &mut lower), classify_block_scalar(&bytes, &mut lower_scalar));
+            let scalar = classify_block_scalar(&bytes, &mut lower_scalar);
+            prop_assert_eq!(classify_block(&bytes, &mut lower), scalar);
             prop_assert_eq!(lower, lower_scalar);
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") {
+                let mut lower = [2u8; 64];
+                // SAFETY: this CPU has AVX2.
+                prop_assert_eq!(unsafe { classify_block_avx2(&bytes, &mut lower) }, scalar);
+                prop_assert_eq!(lower, lower_scalar);
+            }
         }
 
         /// Spans are in bounds, on character boundaries, ordered, and cover
