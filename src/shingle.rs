@@ -54,10 +54,11 @@ pub fn shingles_of(hashes: &[u64], n: usize, out: &mut Vec<u64>) {
     let mut h = hashes[..width].iter().fold(0u64, |acc, &t| acc.wrapping_mul(P).wrapping_add(t));
     out.reserve(tokens - width + 1);
     out.push(mix64(h));
-    for (&leaving, &entering) in hashes.iter().zip(&hashes[width..]) {
+    // `extend` of a zip of slices writes without a capacity check per value.
+    out.extend(hashes.iter().zip(&hashes[width..]).map(|(&leaving, &entering)| {
         h = h.wrapping_sub(leaving.wrapping_mul(top)).wrapping_mul(P).wrapping_add(entering);
-        out.push(mix64(h));
-    }
+        mix64(h)
+    }));
 }
 
 /// The multiplier of the rolling combination (odd).
