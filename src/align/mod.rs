@@ -554,6 +554,8 @@ impl Job<'_, '_, '_> {
             .filter(|c| self.keep(c) && !self.is_shared_name(c))
             .map(|c| self.passage(c))
             .collect();
+        // A filtered collect starts at four passages; most pairs have one.
+        passages.shrink_to_fit();
         passages.sort_by_key(|p| (p.a.start, p.b.start));
         Alignment { passages, budget_exhausted: self.work.exhausted }
     }

@@ -160,6 +160,9 @@ impl Job<'_, '_, '_> {
                 _ => ops.push(op),
             }
         }
+        // Passages are held until their batch is written: not the slack of
+        // the vector's growth (up to half of it).
+        ops.shrink_to_fit();
         let explain = self.config.explain.then(|| Explain {
             anchors: c
                 .anchors
