@@ -26,6 +26,7 @@ const NONE: u8 = 1;
 const ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    release_large_blocks();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
@@ -186,6 +187,23 @@ fn run_scan(args: ScanArgs) -> Result<u8, Error> {
         write_publishers(path, &docs, &scan.links)?;
     }
     Ok(exit_code(skipped, !report.pairs.is_empty()))
+}
+
+/// Has glibc's allocator hand every block of 128 KiB or more back to the
+/// system when it is freed. By default it raises that threshold to the
+/// largest such block freed so far (up to 32 MiB), after which the large
+/// buffers a run makes and drops (index entries, batches of texts read
+/// back) come from the heap, whose freed space the process keeps: 20
+/// Newsgroups' `scan --rewrites` peaked at 99 MB for 71 MB of live heap,
+/// 81 MB with the threshold held, in the same time. Called before any
+/// thread starts.
+fn release_large_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter, and no other
+    // thread is allocating yet.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
+    }
 }
 
 /// Applies the `--metadata` CSV file to `docs`, printing its problems;
