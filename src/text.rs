@@ -104,34 +104,50 @@ impl Tokenizer {
         let mut chunks = self.unicode_chunks.iter().copied();
         let mut next_chunk = chunks.next();
         let blocks = word_mask.len();
-        // The runs of word bytes, block by block: `bits` holds the word bits
-        // of block `k` not yet consumed.
-        let (mut k, mut bits) = (0, word_mask.first().copied().unwrap_or(0));
+        // The first and the last byte of each run of word bytes, block by
+        // block, from the word mask and its neighbours' edge bits.
+        let starts = |k: usize| {
+            let w = word_mask[k];
+            w & !((w << 1) | if k > 0 { word_mask[k - 1] >> 63 } else { 0 })
+        };
+        let lasts = |k: usize| {
+            let w = word_mask[k];
+            w & !((w >> 1) | word_mask.get(k + 1).map_or(0, |&x| x << 63))
+        };
+        let (mut k, mut first_bits) = (0, if blocks > 0 { starts(0) } else { 0 });
+        let (mut last_k, mut last_bits) = (0, if blocks > 0 { lasts(0) } else { 0 });
         'words: loop {
-            while bits == 0 {
+            while first_bits == 0 {
                 k += 1;
                 if k >= blocks {
                     break 'words;
                 }
-                bits = word_mask[k];
+                first_bits = starts(k);
             }
-            let start = k * 64 + bits.trailing_zeros() as usize;
-            let end = next_zero(word_mask, start);
+            let start = k * 64 + first_bits.trailing_zeros() as usize;
+            first_bits &= first_bits - 1;
+            // Every run that starts ends, at or after its start.
+            while last_bits == 0 {
+                last_k += 1;
+                last_bits = lasts(last_k);
+            }
+            let end = last_k * 64 + last_bits.trailing_zeros() as usize + 1;
+            last_bits &= last_bits - 1;
             while let Some((s, e)) = next_chunk.filter(|&(s, _)| s < start) {
                 mixed_chunk(&mut self.chars, &mut self.scratch, text, s, e, &mut emit);
                 next_chunk = chunks.next();
             }
             // A run of `_` alone is not a word (it holds no letter or digit);
             // any other byte of a run is a letter or digit, or punctuation
-            // between two of them.
-            if !any_in_range(under, start, end) || bytes[start..end].iter().any(|&b| b != b'_') {
+            // between two of them. A run of 64 bytes or fewer lies in the
+            // blocks of its first and last bytes.
+            let underscores = under[start / 64] | under[(end - 1) / 64] != 0 || end - start > 64;
+            if !underscores
+                || !any_in_range(under, start, end)
+                || bytes[start..end].iter().any(|&b| b != b'_')
+            {
                 emit(start, end, xxh3_64(&lower[start..end]));
             }
-            k = end / 64;
-            if k >= blocks {
-                break;
-            }
-            bits = word_mask[k] & (!0u64 << (end % 64));
         }
         while let Some((s, e)) = next_chunk {
             mixed_chunk(&mut self.chars, &mut self.scratch, text, s, e, &mut emit);
@@ -665,24 +681,6 @@ fn next_one(mask: &[u64], from: usize) -> Option<usize> {
         }
         k += 1;
         w = *mask.get(k)?;
-    }
-}
-
-/// The first clear bit at or after `from` (bits past the mask are clear).
-#[inline(always)]
-fn next_zero(mask: &[u64], from: usize) -> usize {
-    let mut k = from / 64;
-    let Some(&first) = mask.get(k) else { return from };
-    let mut w = !first & (!0u64 << (from % 64));
-    loop {
-        if w != 0 {
-            return k * 64 + w.trailing_zeros() as usize;
-        }
-        k += 1;
-        match mask.get(k) {
-            Some(&x) => w = !x,
-            None => return k * 64,
-        }
     }
 }
 
