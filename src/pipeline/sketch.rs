@@ -1,7 +1,8 @@
 //! Stage 1 of the pipeline, sketching: each document is tokenised and
 //! shingled, and [`Sketches`] keeps its word count, content hash, LSH band
-//! keys and, when the near path runs alone, screen bytes (near path), and
-//! winnowed fingerprints (reuse and rewrite paths), never its text. It is fed a batch of documents at a time
+//! keys (near path, with a screen byte per MinHash value when that path
+//! runs alone) and winnowed fingerprints (reuse and rewrite paths), never
+//! its text. It is fed a batch of documents at a time
 //! ([`Sketches::add`]) or each document as it is read (as the [`Visit`] of
 //! reading); [`Sketches::candidates`] (`candidates.rs`) goes on to stages 2
 //! and 3.
