@@ -20,7 +20,10 @@
 //! the reference and for users who need the textbook estimator.
 //!
 //! The estimate of Jaccard similarity is the share of positions at which
-//! two signatures agree ([`estimate_jaccard`]).
+//! two signatures agree ([`estimate_jaccard`]). A scan keeps a byte of
+//! each value instead, and of set bins only ([`MinHasher::sign_screened`]):
+//! enough for [`may_reach`] to rule out, before verification, a candidate
+//! pair that cannot reach the threshold but for a one-in-a-million chance.
 
 use crate::config::MinHashAlgorithm;
 
