@@ -247,9 +247,9 @@ pub struct Stats {
     pub near_candidates: usize,
     /// LSH candidates ruled out by their documents' screen bytes before
     /// verification, when the near path runs alone
-    /// ([`minhash::may_reach`]). Not in reports,
-    /// which it would make differ from those of earlier versions without
-    /// changing a pair; the command line's summary gives it.
+    /// ([`minhash::may_reach`]). Not in reports, which it would make
+    /// differ from those of earlier versions without changing a pair; the
+    /// command line prints it.
     #[serde(skip)]
     pub screened_out: usize,
     /// Fingerprints in the partial-reuse index.
