@@ -251,7 +251,7 @@ fn plan(docs: &[reprint::source::Document], params: &pipeline::Params, config: &
     format!(
         "{} documents, {} MB of text; LSH {} bands x {} rows (a pair at Jaccard {} becomes a candidate \
          with probability {:.2}); about {} MB at the peak (sketches, indexes, the documents' ids, and the \
-         texts of a batch of candidate pairs)",
+         texts and tokens of a batch of candidate pairs)",
         docs.len(),
         bytes >> 20,
         params.bands,

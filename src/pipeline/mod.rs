@@ -48,6 +48,7 @@ mod candidates;
 mod pairs;
 mod plan;
 mod sketch;
+mod tokens;
 
 use serde::Serialize;
 

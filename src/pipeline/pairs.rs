@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use super::candidates::ToDo;
 use super::plan::{batches, BatchTexts, Plan, PAIR_BATCH};
+use super::tokens::{BatchTokens, TOKEN_CACHE_BYTES};
 use super::{
     cpu_seconds, Candidates, DocSketch, Pair, PairKind, PairSink, Params, Progress, Scan, ScanSummary,
 };
@@ -139,11 +140,13 @@ impl Candidates<'_> {
                         }
                         (None, None) => BatchTexts { docs, ids: Vec::new(), texts: Vec::new(), all: None },
                     };
+                    let tokens = BatchTokens::make(batch, &texts, &sketches, TOKEN_CACHE_BYTES, &spent[0]);
+                    let batch_work = Batch { texts: &texts, tokens: &tokens };
                     Ok(batch
                         .par_iter()
                         .map_init(
                             || PairWorker::new(&config.align),
-                            |w, &todo| w.pair(&work, &texts, todo, &distinct, &spent),
+                            |w, &todo| w.pair(&work, &batch_work, todo, &distinct, &spent),
                         )
                         .collect())
                 },
@@ -240,6 +243,13 @@ struct Work<'a> {
     boilerplate: Option<&'a SourceBoilerplate>,
     /// Passages dropped as boilerplate, counted.
     dropped: &'a AtomicUsize,
+}
+
+/// What every pair worker reads of the batch: its texts, and the tokens
+/// made once for it.
+struct Batch<'b, 'd> {
+    texts: &'b BatchTexts<'d>,
+    tokens: &'b BatchTokens,
 }
 
 /// The link of a reported pair, for the stories: its origin and the words
@@ -351,8 +361,12 @@ struct Side {
 }
 
 impl Side {
-    fn load(&mut self, tokenizer: &mut Tokenizer, text: &str, spans: bool) {
-        if spans {
+    /// Tokenises `text`, document `d`, or copies its tokens from `made`.
+    fn load(&mut self, tokenizer: &mut Tokenizer, made: &BatchTokens, d: u32, text: &str, spans: bool) {
+        if made.copy(d, &mut self.tokens) {
+            self.hashes.clear();
+            self.hashes.extend(self.tokens.iter().map(|t| t.hash));
+        } else if spans {
             tokenizer.tokenize(text, &mut self.tokens);
             self.hashes.clear();
             self.hashes.extend(self.tokens.iter().map(|t| t.hash));
@@ -383,7 +397,7 @@ impl PairWorker {
     fn pair(
         &mut self,
         work: &Work<'_>,
-        texts: &BatchTexts<'_>,
+        batch: &Batch<'_, '_>,
         todo: ToDo,
         distinct: &[AtomicUsize],
         spent: &[AtomicU64; 2],
@@ -391,10 +405,11 @@ impl PairWorker {
         let Work { docs, params, config, boilerplate, .. } = *work;
         let clock = Instant::now();
         let ToDo { a, b, exact } = todo;
+        let texts = batch.texts;
         let (text_a, text_b) = (texts.get(a), texts.get(b));
         let n = params.shingle_size;
         if self.last_a != Some(a) {
-            self.a.load(&mut self.tokenizer, text_a, config.passages);
+            self.a.load(&mut self.tokenizer, batch.tokens, a, text_a, config.passages);
             shingle::shingles_of(&self.a.hashes, n, &mut self.shingles);
             self.measure.set_a(&self.shingles);
             self.last_a = Some(a);
@@ -411,7 +426,7 @@ impl PairWorker {
                 );
             }
         }
-        self.b.load(&mut self.tokenizer, text_b, config.passages);
+        self.b.load(&mut self.tokenizer, batch.tokens, b, text_b, config.passages);
         let verdict = if exact {
             Some(Pair::new(a, b, PairKind::Exact, 1.0, 1.0, 1.0))
         } else {

@@ -7,6 +7,7 @@
 use std::sync::atomic::AtomicUsize;
 
 use super::candidates::ToDo;
+use super::tokens::TOKEN_CACHE_BYTES;
 use super::{DocSketch, Params};
 use crate::config::Config;
 use crate::source::{Document, ReadOptions};
@@ -33,7 +34,7 @@ pub const TEXT_BATCH_BYTES: usize = 16 << 20;
 /// fields, ids and origins, not their texts), each one's sketch, LSH band
 /// keys and screen bytes, the larger of the hash tables of reading (ids)
 /// and of the exact stage (content hashes) and a batch of texts with the
-/// verify stage's counts, the partial-reuse index, and what the process
+/// tokens made for it and the verify stage's counts, the partial-reuse index, and what the process
 /// holds whatever the input (code, threads, buffers).
 pub fn peak_memory(docs: &[Document], params: &Params, config: &Config) -> usize {
     /// Code, thread stacks, allocator arenas, reading and writing buffers:
@@ -61,7 +62,7 @@ pub fn peak_memory(docs: &[Document], params: &Params, config: &Config) -> usize
     let ids = ids + ids / 2;
     // The documents sorted by content hash, and the members.
     let exact = 2 * n * std::mem::size_of::<u32>();
-    let verify = TEXT_BATCH_BYTES + n * std::mem::size_of::<AtomicUsize>();
+    let verify = TEXT_BATCH_BYTES + TOKEN_CACHE_BYTES + n * std::mem::size_of::<AtomicUsize>();
     let mut reuse = 0;
     if config.mode.reuse() {
         // About one word in six bytes of text, two fingerprints in a
