@@ -118,22 +118,50 @@ impl LanguageSetting {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Language(u8);
 
-/// The hashed stop words of every known language, built once: for each
-/// word's hash, the set of languages (bit `i` for `LANGUAGES[i]`) that
-/// list it.
-fn stop_words() -> &'static HashMap<u64, u32> {
-    static WORDS: OnceLock<HashMap<u64, u32>> = OnceLock::new();
+/// The hashed stop words of every known language, built once.
+struct StopWords {
+    /// For each word's hash, the set of languages (bit `i` for
+    /// `LANGUAGES[i]`) that list it.
+    langs: HashMap<u64, u32>,
+    /// One bit per value of a hash's top [`FILTER_BITS`] bits, set for the
+    /// stop words': most words are none, and one read of this 8 KB says so
+    /// without the hash map.
+    filter: Vec<u64>,
+}
+
+/// Top bits of a word's hash that index [`StopWords::filter`].
+const FILTER_BITS: u32 = 16;
+
+impl StopWords {
+    /// The languages that list the word hashed to `hash`, as bits.
+    #[inline]
+    fn of(&self, hash: u64) -> u32 {
+        let bit = (hash >> (64 - FILTER_BITS)) as usize;
+        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+            return 0;
+        }
+        self.langs.get(&hash).copied().unwrap_or(0)
+    }
+}
+
+fn stop_words() -> &'static StopWords {
+    static WORDS: OnceLock<StopWords> = OnceLock::new();
     WORDS.get_or_init(|| {
-        let mut map: HashMap<u64, u32> = HashMap::default();
+        let mut langs: HashMap<u64, u32> = HashMap::default();
         let mut word = String::new();
         for (l, (code, _)) in LANGUAGES.iter().enumerate() {
             for w in stop_words::lookup(code).unwrap_or(&[]) {
                 word.clear();
                 normalise_into(&mut word, w);
-                *map.entry(xxh3_64(word.as_bytes())).or_insert(0) |= 1 << l;
+                *langs.entry(xxh3_64(word.as_bytes())).or_insert(0) |= 1 << l;
             }
         }
-        map
+        let mut filter = vec![0u64; (1 << FILTER_BITS) / 64];
+        for &hash in langs.keys() {
+            let bit = (hash >> (64 - FILTER_BITS)) as usize;
+            filter[bit / 64] |= 1 << (bit % 64);
+        }
+        StopWords { langs, filter }
     })
 }
 
@@ -156,7 +184,7 @@ impl Language {
     /// Whether the word hashed to `hash` (a [`Token::hash`]) is one of its
     /// stop words.
     pub fn is_stop(self, hash: u64) -> bool {
-        stop_words().get(&hash).is_some_and(|langs| langs & (1 << self.0) != 0)
+        stop_words().of(hash) & (1 << self.0) != 0
     }
 
     /// The language whose stop words are the largest share of the first
@@ -180,7 +208,8 @@ impl Language {
         let words = stop_words();
         let mut hits = [0usize; LANGUAGES.len()];
         for hash in sample {
-            if let Some(&langs) = words.get(&hash) {
+            let langs = words.of(hash);
+            if langs != 0 {
                 for (l, h) in hits.iter_mut().enumerate() {
                     *h += (langs >> l) as usize & 1;
                 }
