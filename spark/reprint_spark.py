@@ -16,7 +16,9 @@ through two streaming subcommands:
      member and each member with its neighbour;
   5. reuse: group by fingerprint, drop fingerprints held by more than max_df
      documents, count shared fingerprints per pair (a Spark SQL self-join),
-     keep >= min_shared;
+     keep >= min_shared; then the same over the rewrite path's fingerprints
+     (content-word n-grams) with its own max_df and min_shared, unless
+     --no-rewrites;
   6. union, de-duplicate, give the copies of each first document its pairs,
      add the pairs of exact copies, join both texts (read again from the
      input, not cached);
@@ -677,12 +679,13 @@ def main(argv):
             if r["params"] != params_hash:
                 raise ValueError("reprint sketch ran with parameters %s, expected %s" % (r["params"], params_hash))
             yield (idx, r["words"], r["content"], [signed64(b) for b in r["bands"]], r["fingerprints"],
-                   len(r["fingerprints"]), size, r.get("date"), r.get("date_problem"), source)
+                   len(r["fingerprints"]), r.get("rewrite_fingerprints", []), size, r.get("date"),
+                   r.get("date_problem"), source)
 
     sk_all = spark.createDataFrame(
         texts.rdd.mapPartitions(sketch_partition),
         "idx long, words long, content string, bands array<long>, fingerprints array<long>, nfp long, "
-        "bytes long, date string, date_problem string, publisher string",
+        "rewrite_fingerprints array<long>, bytes long, date string, date_problem string, publisher string",
     ).cache()
     sk_all.count()
     sk = sk_all.where("words > 0")
@@ -758,7 +761,29 @@ def main(argv):
     )
     if fraction > 0:
         shared = shared.where(F.col("shared") >= F.ceil(F.lit(fraction) * F.col("n")))
-    candidates = lsh.union(shared.select("a", "b")).distinct().cache()
+    candidates = lsh.union(shared.select("a", "b"))
+
+    # 5b. rewrites: the same over the rewrite path's fingerprints (content-
+    # word n-grams), with its own max_df and min_shared and no containment
+    # cut; every pair of a fingerprint's holders (at most max_df of them).
+    rewrites = params.get("rewrites")
+    if rewrites:
+        rfps = firsts.select("idx", F.explode("rewrite_fingerprints").alias("fp"))
+        rheld = (
+            rfps.withColumn("df", F.count("*").over(Window.partitionBy("fp")))
+            .where((F.col("df") >= 2) & (F.col("df") <= rewrites["max_df"]))
+            .groupBy("fp")
+            .agg(F.array_sort(F.collect_list("idx")).alias("m"))
+        )
+        all_pairs = BUCKET_PAIRS % {"max_bucket": rewrites["max_df"]}
+        rshared = (
+            rheld.select(F.explode(F.expr(all_pairs)).alias("p"))
+            .groupBy("p.a", "p.b")
+            .agg(F.count("*").alias("shared"))
+            .where(F.col("shared") >= rewrites["min_shared"])
+        )
+        candidates = candidates.union(rshared.select("a", "b"))
+    candidates = candidates.distinct().cache()
     if args.explain:
         candidates.explain()
     n_candidates = candidates.count()

@@ -64,8 +64,9 @@ impl Mode {
 /// ([`crate::reuse::content_ngrams`]): fingerprints over n-grams of
 /// content words (stop words left out), so a paraphrase, a translation or
 /// a summary that keeps a few content words in order becomes a candidate
-/// without sharing ten identical words. Off by default ([`Config::rewrites`] is `None`); see
-/// `docs/reuse-path-measurements.md` for the measurements behind the values.
+/// without sharing ten identical words. On by default in the reuse modes
+/// ([`Config::rewrite_path`]); see `docs/reuse-path-measurements.md` for
+/// the measurements behind the values.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Rewrites {
     /// Content words per n-gram (default 2).
@@ -76,13 +77,14 @@ pub struct Rewrites {
     pub window: usize,
     /// An n-gram in more documents than this makes no candidate (default 10).
     pub max_df: usize,
-    /// Shared n-grams that make a candidate (default 4).
+    /// Shared n-grams that make a candidate (default 7: what a default
+    /// scan affords; 4 finds more rewrites for more candidates).
     pub min_shared: usize,
 }
 
 impl Default for Rewrites {
     fn default() -> Rewrites {
-        Rewrites { ngram: 2, window: 1, max_df: 10, min_shared: 4 }
+        Rewrites { ngram: 2, window: 1, max_df: 10, min_shared: 7 }
     }
 }
 
@@ -147,8 +149,9 @@ pub struct Config {
     /// of incidental overlap is not aligned pair by pair.
     pub min_containment: f64,
     /// The rewrite-tolerant candidate path, beside the winnowed exact
-    /// shingles (default off). Its stop words are those of
-    /// `align.language`; its other words match exactly.
+    /// shingles (default on, [`Rewrites::default`]; `None` turns it off).
+    /// It runs in the reuse modes only ([`Config::rewrite_path`]). Its stop
+    /// words are those of `align.language`; its other words match exactly.
     pub rewrites: Option<Rewrites>,
     /// Align every reported pair to find its reused passages (default
     /// true; `dedup` turns it off).
@@ -185,7 +188,7 @@ impl Default for Config {
             max_df: 50,
             min_shared: 3,
             min_containment: 0.0,
-            rewrites: None,
+            rewrites: Some(Rewrites::default()),
             passages: true,
             // A scan aligns every candidate pair: the sentence stage costs
             // several times the word-level alignment there, so it is
@@ -199,6 +202,12 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The rewrite path's settings when it runs: [`Config::rewrites`] in
+    /// the modes with a partial-reuse path, `None` in mode `near`.
+    pub fn rewrite_path(&self) -> Option<Rewrites> {
+        self.rewrites.filter(|_| self.mode.reuse())
+    }
+
     /// Checks every setting; the message names the bad one.
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |m: String| Err(Error::Config(m));
@@ -247,10 +256,7 @@ impl Config {
         if self.mode.reuse() && !self.passages {
             return bad("the partial-reuse path needs passages: use --mode near to scan without them".into());
         }
-        if let Some(r) = self.rewrites {
-            if !self.mode.reuse() {
-                return bad("the rewrite path is a partial-reuse path: it needs --mode reuse or all".into());
-            }
+        if let Some(r) = self.rewrite_path() {
             if !(1..=8).contains(&r.ngram) {
                 return bad(format!("rewrite n-gram {} is not in 1..=8", r.ngram));
             }

@@ -9,7 +9,8 @@
 //! - [`Sketcher::sketch`]: one document in, a [`SketchRecord`] out: its word
 //!   count, the hash of its normalised word sequence (equal for exact
 //!   copies), its number of distinct shingles, its LSH band keys (near
-//!   path) and its winnowed fingerprints (reuse path);
+//!   path), its winnowed fingerprints (reuse path) and those of the
+//!   rewrite path;
 //! - [`score_pair`]: the texts of two documents in, the scored and aligned
 //!   pair out, or `None` when `scan` would not report it.
 //!
@@ -19,7 +20,9 @@
 //! key)`; all pairs of a bucket up to `max_bucket`, else the bucket's first
 //! member with each other member and each with its neighbour), and pair
 //! documents sharing at least `min_shared` fingerprints, counting only
-//! fingerprints held by 2 to `max_df` documents.
+//! fingerprints held by 2 to `max_df` documents, and the same over the
+//! rewrite fingerprints with the rewrite path's own `max_df` and
+//! `min_shared` ([`Params::rewrites`]).
 //!
 //! Every record carries [`params_hash`], a hash of all the resolved
 //! settings (including the algorithm version), so that stages run with
@@ -80,6 +83,11 @@ pub struct SketchRecord {
     /// Winnowed fingerprints, sorted and distinct (empty in mode `near`
     /// and for a document without words).
     pub fingerprints: Vec<u32>,
+    /// Fingerprints of the rewrite path ([`reuse::rewrite_fingerprints`]),
+    /// sorted and distinct (empty when the path is off, in mode `near`,
+    /// and for a document without words). Grouped as `fingerprints` are,
+    /// with the rewrite path's `max_df` and `min_shared`.
+    pub rewrite_fingerprints: Vec<u32>,
     /// [`params_hash`] of the settings used.
     pub params: String,
 }
@@ -94,6 +102,8 @@ pub struct Sketcher {
     hashes: Vec<u64>,
     shingles: Vec<u64>,
     signature: Vec<u32>,
+    keys: Vec<crate::lang::Key>,
+    grams: Vec<u64>,
 }
 
 impl Sketcher {
@@ -109,6 +119,8 @@ impl Sketcher {
             tokenizer: Tokenizer::new(),
             hashes: Vec::new(),
             shingles: Vec::new(),
+            keys: Vec::new(),
+            grams: Vec::new(),
         })
     }
 
@@ -130,6 +142,7 @@ impl Sketcher {
         let words = self.hashes.len();
         let mut bands = Vec::new();
         let mut fingerprints = Vec::new();
+        let mut rewrite_fingerprints = Vec::new();
         if words > 0 {
             if self.config.mode.near() {
                 self.hasher.sign(&self.shingles, &mut self.signature);
@@ -139,6 +152,18 @@ impl Sketcher {
             }
             if self.config.mode.reuse() {
                 reuse::winnow(&self.shingles, self.params.winnow_window, &mut fingerprints);
+            }
+            if let Some(rewrites) = self.config.rewrite_path() {
+                let (keys, grams) = (&mut self.keys, &mut self.grams);
+                let language = self.config.align.language;
+                reuse::rewrite_fingerprints(
+                    &self.hashes,
+                    rewrites,
+                    language,
+                    keys,
+                    grams,
+                    &mut rewrite_fingerprints,
+                );
             }
         }
         let content = format!("{:032x}", shingle::content_hash(&self.hashes));
@@ -151,6 +176,7 @@ impl Sketcher {
             shingles: self.shingles.len(),
             bands,
             fingerprints,
+            rewrite_fingerprints,
             params: self.hash.clone(),
         }
     }

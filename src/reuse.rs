@@ -52,7 +52,8 @@
 //! Memory: 8 bytes per kept fingerprint (a 32-bit hash and a 32-bit
 //! document number), about `16 / (w + 1)` bytes per word of the corpus.
 //!
-//! **Rewrites** (`scan --rewrites`, [`crate::config::Rewrites`]): the same
+//! **Rewrites** (on by default in the reuse modes, `scan --no-rewrites`
+//! turns them off; [`crate::config::Rewrites`]): the same
 //! index over a second kind of fingerprint, [`content_ngrams`]: n-grams of
 //! content words (the document's stop words left out), winnowed or all
 //! kept. A paraphrase that keeps `w + n - 1` content words in order, with
@@ -88,6 +89,38 @@ pub fn content_ngrams(keys: &[Key], n: usize, out: &mut Vec<u64>) {
         return;
     }
     out.extend(content.windows(n).map(gram));
+}
+
+/// Words of a document the rewrite path detects its language on: a
+/// document's language shows in its first words, and detecting on a sample
+/// keeps sketching linear in words, not in words x languages.
+const DETECT_SAMPLE: usize = 200;
+
+/// The rewrite path's fingerprints of a document whose word hashes (from
+/// [`Tokenizer::token_hashes`](crate::text::Tokenizer::token_hashes)) are
+/// `hashes`, into `out` (cleared first), sorted and without repeats: its
+/// language detected on its first words names the stop words, which are
+/// dropped, and the [`content_ngrams`] of the other words, exact, are
+/// winnowed. `keys` and `grams` are scratch space. What
+/// [`scan`](crate::pipeline::scan) indexes, and what `reprint sketch`
+/// gives other engines.
+pub fn rewrite_fingerprints(
+    hashes: &[u64],
+    rewrites: crate::config::Rewrites,
+    language: crate::lang::LanguageSetting,
+    keys: &mut Vec<Key>,
+    grams: &mut Vec<u64>,
+    out: &mut Vec<u32>,
+) {
+    // The language only names the stop words: candidates match exact
+    // words, which found more of PAN's rewrites than stems did, from fewer
+    // candidates, at a fraction of the cost (docs/reuse-path-measurements.md).
+    let language = language.resolve_hashes(&hashes[..hashes.len().min(DETECT_SAMPLE)]);
+    keys.clear();
+    keys.extend(hashes.iter().map(|&h| Key { key: h, content: !language.is_some_and(|l| l.is_stop(h)) }));
+    content_ngrams(keys, rewrites.ngram, grams);
+    out.clear();
+    winnow(grams, rewrites.window, out);
 }
 
 /// The hash of an n-gram of match keys, in order.

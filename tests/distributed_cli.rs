@@ -12,6 +12,9 @@ use serde_json::{json, Value};
 const MAX_BUCKET: usize = 64;
 const MAX_DF: usize = 50;
 const MIN_SHARED: usize = 3;
+// The rewrite path's defaults.
+const REWRITE_MAX_DF: usize = 10;
+const REWRITE_MIN_SHARED: usize = 7;
 
 fn jsonl(docs: &[(String, String)]) -> Vec<u8> {
     docs.iter()
@@ -56,23 +59,28 @@ fn naive_pairs(records: &[Value]) -> BTreeSet<(usize, usize)> {
             }
         }
     }
-    // Fingerprints held by 2..=MAX_DF documents, counted per pair.
-    let mut holders: HashMap<u64, Vec<usize>> = HashMap::new();
-    for &d in &firsts {
-        for f in records[d]["fingerprints"].as_array().unwrap() {
-            holders.entry(f.as_u64().unwrap()).or_default().push(d);
-        }
-    }
-    let mut shared: HashMap<(usize, usize), usize> = HashMap::new();
-    for mut docs in holders.into_values().filter(|h| h.len() >= 2 && h.len() <= MAX_DF) {
-        docs.sort_unstable();
-        for (x, &i) in docs.iter().enumerate() {
-            for &j in &docs[x + 1..] {
-                *shared.entry((i, j)).or_default() += 1;
+    // Fingerprints held by 2..=max_df documents, counted per pair: those
+    // of the exact path and those of the rewrite path.
+    for (field, max_df, min_shared) in
+        [("fingerprints", MAX_DF, MIN_SHARED), ("rewrite_fingerprints", REWRITE_MAX_DF, REWRITE_MIN_SHARED)]
+    {
+        let mut holders: HashMap<u64, Vec<usize>> = HashMap::new();
+        for &d in &firsts {
+            for f in records[d][field].as_array().unwrap() {
+                holders.entry(f.as_u64().unwrap()).or_default().push(d);
             }
         }
+        let mut shared: HashMap<(usize, usize), usize> = HashMap::new();
+        for mut docs in holders.into_values().filter(|h| h.len() >= 2 && h.len() <= max_df) {
+            docs.sort_unstable();
+            for (x, &i) in docs.iter().enumerate() {
+                for &j in &docs[x + 1..] {
+                    *shared.entry((i, j)).or_default() += 1;
+                }
+            }
+        }
+        found.extend(shared.into_iter().filter(|&(_, n)| n >= min_shared).map(|(p, _)| p));
     }
-    found.extend(shared.into_iter().filter(|&(_, n)| n >= MIN_SHARED).map(|(p, _)| p));
     found.retain(|&(a, b)| a != b);
     // Copies stand for their first (all groups here are small).
     let members: HashMap<usize, &Vec<usize>> = groups.values().map(|g| (g[0], g)).collect();
@@ -149,7 +157,10 @@ fn seeds_give_the_same_pairs_as_scan() {
 #[test]
 fn generated_corpus_gives_the_same_pairs_as_scan() {
     let docs = corpus(300, 9);
-    for extra in [&[][..], &["--mode", "near", "--threshold", "0.7"][..]] {
+    // The rewrite path finds pairs of its own here, so the grouping of its
+    // fingerprints is checked too.
+    assert!(scan_pairs(&docs, &[]).len() > scan_pairs(&docs, &["--no-rewrites"]).len());
+    for extra in [&[][..], &["--no-rewrites"][..], &["--mode", "near", "--threshold", "0.7"][..]] {
         let want = scan_pairs(&docs, extra);
         assert!(want.iter().filter(|p| p["kind"] == "near-duplicate").count() > 10);
         let mut got = distributed(&docs, extra);

@@ -352,3 +352,45 @@ fn sentences_in_a_scan_keep_the_seeds_two_pairs_and_a_bad_language_is_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("xx") && err.contains("auto"), "{err}");
 }
+
+/// A heavily revised passage that shares runs of up to nine words with its
+/// source, never ten, is found by the default scan (the rewrite path makes
+/// it a candidate) and not with `--no-rewrites`; the rewrite settings need
+/// the path on.
+#[test]
+fn rewrites_are_found_by_default_and_no_rewrites_turns_the_path_off() {
+    let source = "The regional council approved the new water budget on Tuesday evening after a long and \
+                  heated debate about the rising cost of repairing old pipes under the city centre, which \
+                  engineers say have been leaking for more than a decade and now lose a third of the supply.";
+    let rewrite = "On Tuesday the regional council finally approved the new water budget after a long and \
+                   bitter debate over the rising cost of repairing the old pipes beneath the city centre, \
+                   which the engineers say have leaked for more than ten years and now lose a third of supply.";
+    let unrelated =
+        "Heavy rain is expected over the coast this weekend, and the harbour will close to small \
+                     boats until the storm has passed and the wind has dropped again on Monday morning.";
+    let dir = tempfile::tempdir().unwrap();
+    let docs: Vec<(String, String)> = [("source", source), ("rewrite", rewrite), ("other", unrelated)]
+        .map(|(i, t)| (i.into(), t.into()))
+        .into();
+    let path = write_jsonl(dir.path(), "docs.jsonl", &docs);
+    let path = path.to_str().unwrap();
+
+    let (code, report, stderr) = run_json(&["scan", path, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let pairs = report["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert_eq!((pairs[0]["a"].as_str(), pairs[0]["b"].as_str()), (Some("source"), Some("rewrite")));
+    assert!(pairs[0]["passages"][0]["words"].as_u64().unwrap() >= 8);
+    assert_eq!(report["stats"]["rewrite_candidates"], 1);
+    assert_eq!(report["params"]["rewrites"]["min_shared"], 7);
+
+    let (code, report, stderr) = run_json(&["scan", path, "--format", "json", "--no-rewrites"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(report["pairs"].as_array().unwrap().is_empty());
+    assert!(report["stats"].get("rewrite_candidates").is_none());
+    assert!(report["params"].get("rewrites").is_none());
+
+    let out = run(&["scan", path, "--no-rewrites", "--rewrite-min-shared", "4"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--no-rewrites"));
+}

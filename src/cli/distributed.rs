@@ -30,10 +30,13 @@ const ERROR: u8 = 2;
 #[command(after_long_help = "\
 Input: JSONL documents on stdin, {\"id\": ..., \"text\": ...} (see --id-field,
 --text-field). Output: one line a document:
-  {\"id\", \"words\", \"content\", \"shingles\", \"bands\", \"fingerprints\", \"params\"}
+  {\"id\", \"words\", \"content\", \"shingles\", \"bands\", \"fingerprints\",
+   \"rewrite_fingerprints\", \"params\"}
 `bands` are the LSH band keys in band order (group by band number and key),
-`fingerprints` the winnowed shingle fingerprints of the reuse path, and
-`params` a hash of every setting: give the same flags to align-pairs.
+`fingerprints` the winnowed shingle fingerprints of the reuse path,
+`rewrite_fingerprints` those of the rewrite path (group them apart, with
+its max-df and min-shared), and `params` a hash of every setting: give the
+same flags to align-pairs.
 
 Every `reprint scan` setting is accepted, so one list of flags serves scan,
 sketch and align-pairs; the settings enter the hash. --keep, --threads and

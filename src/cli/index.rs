@@ -291,7 +291,8 @@ fn add(args: AddArgs) -> Result<u8, Error> {
     let (mut index, _) = if Index::exists(dir) {
         open(dir, &args.params)?
     } else {
-        let config = args.params.over(&Config::default());
+        // An index keeps the exact path's fingerprints only.
+        let config = args.params.over(&Config { rewrites: None, ..Config::default() });
         (Index::create(dir, &config)?, config)
     };
     let bar = Bar::new(args.quiet);

@@ -144,24 +144,30 @@ pub struct ScanParams {
     /// (e.g. 0.1) on corpora full of incidental shared snippets.
     #[arg(long, default_value_t = 0.0, value_name = "C")]
     pub min_containment: f64,
-    /// Also find rewrites (paraphrases, translations, summaries) as
-    /// partial-reuse candidates: fingerprints over n-grams of content
-    /// words (stop words dropped), so a pair needs no run of ten
-    /// identical words to be aligned. Costs sketching time and candidates;
-    /// see docs/reuse-path-measurements.md.
-    #[arg(long)]
+    /// Find rewrites (paraphrases, translations, summaries) as
+    /// partial-reuse candidates too: fingerprints over n-grams of content
+    /// words (stop words dropped), so a pair needs no run of ten identical
+    /// words to be aligned. On by default in modes reuse and all (the flag
+    /// is kept for scripts); see docs/reuse-path-measurements.md.
+    #[arg(long, overrides_with = "no_rewrites")]
     pub rewrites: bool,
+    /// Turn the rewrite path off: partial-reuse candidates only from runs
+    /// of ten identical words; faster where most reuse is rewritten (it is
+    /// then not found).
+    #[arg(long)]
+    pub no_rewrites: bool,
     /// Content words per n-gram of the rewrite path.
-    #[arg(long, default_value_t = Rewrites::default().ngram, value_name = "N", requires = "rewrites")]
+    #[arg(long, default_value_t = Rewrites::default().ngram, value_name = "N", conflicts_with = "no_rewrites")]
     pub rewrite_ngram: usize,
     /// Winnowing window over the rewrite path's n-grams (1 keeps them all).
-    #[arg(long, default_value_t = Rewrites::default().window, value_name = "W", requires = "rewrites")]
+    #[arg(long, default_value_t = Rewrites::default().window, value_name = "W", conflicts_with = "no_rewrites")]
     pub rewrite_window: usize,
     /// Rewrite-path n-grams in more documents than this make no candidate.
-    #[arg(long, default_value_t = Rewrites::default().max_df, value_name = "N", requires = "rewrites")]
+    #[arg(long, default_value_t = Rewrites::default().max_df, value_name = "N", conflicts_with = "no_rewrites")]
     pub rewrite_max_df: usize,
-    /// Rewrite-path n-grams two documents must share to be a candidate.
-    #[arg(long, default_value_t = Rewrites::default().min_shared, value_name = "N", requires = "rewrites")]
+    /// Rewrite-path n-grams two documents must share to be a candidate
+    /// (4 finds more rewrites, for more candidates to align).
+    #[arg(long, default_value_t = Rewrites::default().min_shared, value_name = "N", conflicts_with = "no_rewrites")]
     pub rewrite_min_shared: usize,
     /// Least matched words of a reported passage (a Han character counts
     /// half a word, a kana or Thai character a third).
@@ -361,7 +367,7 @@ impl ScanParams {
             max_df: self.max_df,
             min_shared: self.min_shared,
             min_containment: self.min_containment,
-            rewrites: self.rewrites.then_some(Rewrites {
+            rewrites: (!self.no_rewrites).then_some(Rewrites {
                 ngram: self.rewrite_ngram,
                 window: self.rewrite_window,
                 max_df: self.rewrite_max_df,

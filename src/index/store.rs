@@ -107,6 +107,8 @@ fn config_of(meta: &HashMap<String, String>, dir: &Path) -> Result<Config, Error
         winnow_window: get(meta, "winnow_window").ok_or_else(|| bad("winnow_window"))?,
         max_df: get(meta, "max_df").ok_or_else(|| bad("max_df"))?,
         min_shared: get(meta, "min_shared").ok_or_else(|| bad("min_shared"))?,
+        // An index keeps the exact path's fingerprints only.
+        rewrites: None,
         ..Config::default()
     };
     config.validate()?;

@@ -137,7 +137,7 @@ impl<'c> Sketches<'c> {
             stats.reuse_candidates = found.len();
             candidates.extend(found);
             drop(index);
-            if let Some(rewrites) = config.rewrites {
+            if let Some(rewrites) = config.rewrite_path() {
                 let (found, fingerprints) = rewrite_candidates(
                     &members,
                     &rewrite_fingerprints,
@@ -381,8 +381,8 @@ mod tests {
 
     /// A paraphrase that shares no run of ten identical words with its
     /// source is no candidate of the winnowed shingles, and is one of the
-    /// rewrite path (stems and content words); the default scan is
-    /// unchanged by the path's existence.
+    /// rewrite path (content words, stop words aside) at four shared
+    /// bigrams.
     #[test]
     fn a_paraphrase_without_ten_shared_words_is_a_rewrite_candidate() {
         let source = "The committee approved the new budget on Tuesday after a long debate. Lawmakers \
@@ -413,9 +413,13 @@ mod tests {
             sketches.add(&docs);
             sketches.candidates().unwrap().pairs().collect()
         };
-        assert!(pairs(&Config::default()).is_empty());
-        let rewrites = Config { rewrites: Some(crate::config::Rewrites::default()), ..Config::default() };
+        assert!(pairs(&Config { rewrites: None, ..Config::default() }).is_empty());
+        let four = crate::config::Rewrites { min_shared: 4, ..crate::config::Rewrites::default() };
+        let rewrites = Config { rewrites: Some(four), ..Config::default() };
         assert_eq!(pairs(&rewrites), [(0, 2)]);
+        // Mode near has no partial-reuse path, so no rewrite path either.
+        let near = Config { mode: crate::config::Mode::Near, ..rewrites };
+        assert!(pairs(&near).is_empty());
     }
 
     /// The near path alone screens its LSH candidates: pairs far under the

@@ -11,8 +11,8 @@
 //!    each document on the worker that read it): tokenise, shingle, and
 //!    keep per document its word count, a hash of its normalised token
 //!    sequence, the LSH band keys of its MinHash signature (near path), its
-//!    winnowed fingerprints (reuse path) and, with `--rewrites`, its
-//!    content-word n-grams (rewrite path). Not its text: the binary holds
+//!    winnowed fingerprints (reuse path) and, unless `--no-rewrites`,
+//!    its content-word n-grams (rewrite path). Not its text: the binary holds
 //!    no text it can read again, and reads back only those the pairs need,
 //!    once the candidates are known ([`Candidates::needs_text`]).
 //! 2. **exact**: documents whose normalised token sequences are identical
@@ -24,7 +24,7 @@
 //! 3. **candidates**: LSH banding of the signatures (parallel over bands),
 //!    and the partial-reuse index of the fingerprints (parallel over
 //!    documents), as `--mode` asks, and the rewrite path's index of the
-//!    n-grams when asked; their pairs are merged.
+//!    n-grams beside the latter; their pairs are merged.
 //! 4. **verify** and 5. **align**, one pass over the candidates in `(a, b)`
 //!    order, a batch of 16,384 at a time (parallel over the pairs of
 //!    a batch): every candidate gets exact Jaccard and containments from the
@@ -177,8 +177,8 @@ pub struct Params {
     pub min_containment: f64,
     /// Least matched words of a passage.
     pub min_words: usize,
-    /// The rewrite-tolerant candidate path, when on (absent otherwise, so
-    /// reports without it are unchanged).
+    /// The rewrite-tolerant candidate path, when it runs (absent with
+    /// `--no-rewrites` and in mode `near`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rewrites: Option<crate::config::Rewrites>,
     /// Whether each pair's origin is decided and stories are made
@@ -220,7 +220,7 @@ impl Params {
             min_shared: config.min_shared,
             min_containment: config.min_containment,
             min_words: config.align.min_words,
-            rewrites: config.rewrites,
+            rewrites: config.rewrite_path(),
             origin: config.origin,
         })
     }

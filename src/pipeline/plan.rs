@@ -47,7 +47,7 @@ pub fn peak_memory(docs: &[Document], params: &Params, config: &Config) -> usize
     let block = |len: usize| if len == 0 { 0 } else { (len + 8).next_multiple_of(16).max(32) };
     let strings: usize = docs.iter().map(|d| block(d.id.len()) + block(d.origin.len())).sum();
     let mut per_doc = std::mem::size_of::<Document>() + std::mem::size_of::<DocSketch>();
-    per_doc += std::mem::size_of::<Vec<u32>>() * (1 + usize::from(config.rewrites.is_some()));
+    per_doc += std::mem::size_of::<Vec<u32>>() * (1 + usize::from(config.rewrite_path().is_some()));
     if config.mode.near() {
         per_doc += params.bands * std::mem::size_of::<u64>();
     }
@@ -69,7 +69,7 @@ pub fn peak_memory(docs: &[Document], params: &Params, config: &Config) -> usize
         // winnowing window of them, 12 bytes each in the index.
         let words = docs.iter().map(Document::text_len).sum::<usize>() / 6;
         reuse = words * 2 / (config.winnow_window + 1) * 12;
-        if let Some(r) = config.rewrites {
+        if let Some(r) = config.rewrite_path() {
             // About two words in three carry content; their n-grams,
             // winnowed, are held per document (4 bytes each) and the
             // index keeps those in two documents or more (measured: about

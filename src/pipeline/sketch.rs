@@ -150,7 +150,7 @@ impl<'c> Sketches<'c> {
         for (sketch, fingerprints, rewrite) in sketched {
             self.sketches.push(sketch);
             self.fingerprints.push(fingerprints);
-            if config.rewrites.is_some() {
+            if config.rewrite_path().is_some() {
                 self.rewrite_fingerprints.push(rewrite);
             }
         }
@@ -239,7 +239,7 @@ impl Visit for Sketches<'_> {
             self.band_keys.extend(out.band_keys);
             self.screens.extend(out.screen);
             self.fingerprints.push(out.fingerprints);
-            if self.config.rewrites.is_some() {
+            if self.config.rewrite_path().is_some() {
                 self.rewrite_fingerprints.push(out.rewrite_fingerprints);
             }
         }
@@ -260,9 +260,6 @@ pub(super) fn screened(config: &Config) -> bool {
     config.mode.near() && !config.mode.reuse()
 }
 
-/// Words of a document the rewrite path detects its language on.
-const DETECT_SAMPLE: usize = 200;
-
 fn sketch_one(
     s: &mut Scratch,
     text: &str,
@@ -274,21 +271,9 @@ fn sketch_one(
 ) -> (DocSketch, Vec<u32>, Vec<u32>) {
     let mut rewrite = Vec::new();
     s.tokenizer.token_hashes(text, &mut s.hashes);
-    if let Some(rewrites) = config.rewrites {
-        // A document's language shows in its first words: detecting on a
-        // sample keeps sketching linear in words, not in words x languages.
-        // The language only names the stop words here: candidates match
-        // exact words, which found more of PAN's rewrites than stems did,
-        // from fewer candidates, at a fraction of the cost
-        // (docs/reuse-path-measurements.md).
-        let sample = &s.hashes[..s.hashes.len().min(DETECT_SAMPLE)];
-        let language = config.align.language.resolve_hashes(sample);
-        s.keys.clear();
-        s.keys.extend(
-            s.hashes.iter().map(|&h| Key { key: h, content: !language.is_some_and(|l| l.is_stop(h)) }),
-        );
-        reuse::content_ngrams(&s.keys, rewrites.ngram, &mut s.grams);
-        reuse::winnow(&s.grams, rewrites.window, &mut rewrite);
+    if let Some(rewrites) = config.rewrite_path() {
+        let language = config.align.language;
+        reuse::rewrite_fingerprints(&s.hashes, rewrites, language, &mut s.keys, &mut s.grams, &mut rewrite);
         rewrite.shrink_to_fit();
     }
     shingle::shingles_of(&s.hashes, config.shingle_size, &mut s.shingles);
