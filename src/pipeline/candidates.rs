@@ -417,9 +417,11 @@ mod tests {
         let four = crate::config::Rewrites { min_shared: 4, ..crate::config::Rewrites::default() };
         let rewrites = Config { rewrites: Some(four), ..Config::default() };
         assert_eq!(pairs(&rewrites), [(0, 2)]);
-        // Mode near has no partial-reuse path, so no rewrite path either.
+        // Mode near has no partial-reuse path, so no rewrite path either:
+        // its settings are valid and left out of the parameters.
+        assert_eq!(Params::resolve(&rewrites).unwrap().rewrites, Some(four));
         let near = Config { mode: crate::config::Mode::Near, ..rewrites };
-        assert!(pairs(&near).is_empty());
+        assert_eq!(Params::resolve(&near).unwrap().rewrites, None);
     }
 
     /// The near path alone screens its LSH candidates: pairs far under the
